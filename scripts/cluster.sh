@@ -1,0 +1,74 @@
+# The project-local PostgreSQL cluster of a profile. Sourced after lib.sh.
+
+cluster_init() {
+  [ -f "$PGDATA/PG_VERSION" ] && return 0
+  log "creating cluster in ${PGDATA#"$ROOT"/} (port $DB_PORT)"
+  mkdir -p "$PGDATA" "$PGRUN"
+  [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$STATE/pg"
+  chmod 700 "$PGDATA"
+  local pwfile="$STATE/pg/.pw"
+  printf '%s\n' "$DB_PASSWORD" >"$pwfile"
+  [ "$(id -u)" = 0 ] && chown postgres "$pwfile"
+  as_postgres "$PG_BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" \
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$pwfile"
+  {
+    echo "# written by scripts/cluster.sh"
+    echo "port = $DB_PORT"
+    echo "listen_addresses = '127.0.0.1'"
+    echo "unix_socket_directories = '$PGRUN'"
+    echo "shared_preload_libraries = 'pg_stat_statements,pg_cron'"
+    echo "cron.database_name = '$DB_NAME'"
+    echo "pg_stat_statements.track = all"
+    echo "max_connections = 200"
+    echo "shared_buffers = 256MB"
+    echo "maintenance_work_mem = 512MB"
+    echo "timezone = 'UTC'"
+    if [ "$PROFILE" = test ]; then
+      # Throwaway data: durability costs time and buys nothing.
+      echo "fsync = off"
+      echo "synchronous_commit = off"
+      echo "full_page_writes = off"
+    fi
+  } >>"$PGDATA/postgresql.conf"
+}
+
+cluster_start() {
+  pg_running && return 0
+  mkdir -p "$PGRUN"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGRUN" "$STATE/pg"
+  log "starting PostgreSQL 15 on 127.0.0.1:$DB_PORT"
+  as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -o "-p $DB_PORT" start >/dev/null ||
+    die "PostgreSQL did not start; see ${PGLOG#"$ROOT"/}"
+}
+
+cluster_stop() {
+  pg_running || return 0
+  log "stopping PostgreSQL"
+  as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >/dev/null || true
+}
+
+# database_is_new: the database has not been through database_build yet.
+database_is_new() {
+  [ "$(psql_admin -tAc "select to_regclass('supabase_migrations.schema_migrations') is null")" = t ]
+}
+
+# database_build: platform bootstrap, then every migration with the Supabase CLI,
+# then the seed: the order `supabase db reset` uses on a Docker stack.
+database_build() {
+  log "applying platform bootstrap"
+  psql_admin -f "$ROOT/scripts/platform/bootstrap.sql" >/dev/null
+  log "applying migrations with the Supabase CLI"
+  (cd "$ROOT" && "$SUPABASE" migration up --remote="$DB_URL" --include-all --yes >/dev/null 2>"$STATE/migrate.log") ||
+    { cat "$STATE/migrate.log" >&2; die "migrations failed"; }
+  if [ "${SKIP_SEED:-0}" != 1 ] && [ -s "$ROOT/supabase/seed.sql" ]; then
+    log "applying supabase/seed.sql"
+    psql_admin -f "$ROOT/supabase/seed.sql" >/dev/null
+  fi
+}
+
+# database_drop_all: back to an empty database (keeps the cluster and its roles).
+database_drop_all() {
+  log "dropping database $DB_NAME"
+  psql_admin -d template1 -c "drop database if exists $DB_NAME with (force)" -c "create database $DB_NAME" >/dev/null
+}

@@ -1,0 +1,128 @@
+// An OpenAI-compatible embeddings server for the offline stack: POST /v1/embeddings
+// and GET /v1/models on loopback, so the real `openai` SDK code path runs in dev
+// and tests. Production points the same code at OpenAI instead.
+//
+// The embedding is lexical and deterministic: hashed word and word-pair features,
+// signed, L2-normalised, 1536 dimensions. Texts that share words are close in
+// cosine distance, which is what search tests need; it knows no synonyms.
+//
+// Env: EMBED_PORT, LOCAL_OPENAI_KEY (the only key accepted).
+
+export const DIMENSIONS = 1536;
+export const MODEL = "text-embedding-3-small";
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function addFeature(v: Float32Array, feature: string, weight: number) {
+  const h = fnv1a(feature);
+  // Low bits pick the dimension, the top bit the sign, so collisions cancel out
+  // on average instead of piling up.
+  v[h % DIMENSIONS] += (h & 0x80000000 ? -1 : 1) * weight;
+}
+
+/** The embedding of one text. */
+export function embed(text: string): Float32Array {
+  const v = new Float32Array(DIMENSIONS);
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  for (let i = 0; i < words.length; i++) {
+    addFeature(v, `w:${words[i]}`, 1);
+    if (i > 0) addFeature(v, `p:${words[i - 1]} ${words[i]}`, 0.5);
+  }
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  norm = Math.sqrt(norm);
+  if (norm === 0) v[0] = 1; // no words: a fixed unit vector, never NaN
+  else for (let i = 0; i < v.length; i++) v[i] /= norm;
+  return v;
+}
+
+function toBase64(v: Float32Array): string {
+  const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+// OpenAI's error body: { error: { message, type, param, code } }.
+function openAiError(status: number, message: string, type: string, code: string | null) {
+  return Response.json({ error: { message, type, param: null, code } }, { status });
+}
+
+function authorized(req: Request, key: string): boolean {
+  return req.headers.get("authorization") === `Bearer ${key}`;
+}
+
+export function createHandler(acceptedKey: string) {
+  return async (req: Request): Promise<Response> => {
+    const url = new URL(req.url);
+    if (url.pathname === "/health") return Response.json({ ok: true });
+    if (!authorized(req, acceptedKey)) {
+      return openAiError(
+        401,
+        "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+        "invalid_request_error",
+        "invalid_api_key",
+      );
+    }
+    if (req.method === "GET" && url.pathname === "/v1/models") {
+      return Response.json({
+        object: "list",
+        data: [{ id: MODEL, object: "model", created: 1705948997, owned_by: "system" }],
+      });
+    }
+    if (req.method === "POST" && url.pathname === "/v1/embeddings") {
+      let body: { input?: unknown; model?: unknown; encoding_format?: unknown };
+      try {
+        body = await req.json();
+      } catch {
+        return openAiError(400, "We could not parse the JSON body of your request.", "invalid_request_error", null);
+      }
+      const inputs = typeof body.input === "string" ? [body.input] : body.input;
+      if (
+        !Array.isArray(inputs) || inputs.length === 0 || inputs.length > 2048 ||
+        !inputs.every((s) => typeof s === "string" && s.length > 0)
+      ) {
+        return openAiError(
+          400,
+          "'input' must be a non-empty string or an array of 1 to 2048 non-empty strings.",
+          "invalid_request_error",
+          null,
+        );
+      }
+      const base64 = body.encoding_format === "base64";
+      let tokens = 0;
+      const data = inputs.map((text: string, index: number) => {
+        tokens += Math.ceil(text.length / 4);
+        const v = embed(text);
+        return { object: "embedding", index, embedding: base64 ? toBase64(v) : Array.from(v) };
+      });
+      return Response.json({
+        object: "list",
+        data,
+        model: typeof body.model === "string" ? body.model : MODEL,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      });
+    }
+    return openAiError(404, `Unknown request URL: ${req.method} ${url.pathname}.`, "invalid_request_error", "unknown_url");
+  };
+}
+
+if (import.meta.main) {
+  const key = Deno.env.get("LOCAL_OPENAI_KEY");
+  if (!key) throw new Error("LOCAL_OPENAI_KEY is not set");
+  const port = Number(Deno.env.get("EMBED_PORT") ?? "54330");
+  Deno.serve({
+    hostname: "127.0.0.1",
+    port,
+    onListen: () => console.error(`[embeddings] OpenAI-compatible API on http://127.0.0.1:${port}/v1`),
+  }, createHandler(key));
+}

@@ -1,0 +1,56 @@
+// Serves every folder of supabase/functions/ (except _shared) at
+// /functions/v1/<name>/..., calling each function's own default-export `fetch`
+// handler, the contract `supabase functions serve` and the hosted runtime use. As
+// there, the function sees the path from /<name> on (hence Hono's basePath).
+//
+// Env: the platform's variables (SUPABASE_URL, SUPABASE_DB_URL, SUPABASE_JWKS,
+// SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS, ...) plus API_PORT.
+
+type Handler = (req: Request) => Promise<Response> | Response;
+
+const functionsDir = new URL("../supabase/functions/", import.meta.url);
+const port = Number(Deno.env.get("API_PORT") ?? "54321");
+
+async function loadFunctions(): Promise<Map<string, Handler>> {
+  const handlers = new Map<string, Handler>();
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(functionsDir)) {
+    if (entry.isDirectory && !entry.name.startsWith("_") && !entry.name.startsWith(".")) {
+      names.push(entry.name);
+    }
+  }
+  for (const name of names.sort()) {
+    const mod = await import(new URL(`${name}/index.ts`, functionsDir).href);
+    const fetch = mod.default?.fetch;
+    if (typeof fetch !== "function") {
+      throw new Error(`supabase/functions/${name}/index.ts has no default export { fetch }`);
+    }
+    handlers.set(name, fetch);
+  }
+  return handlers;
+}
+
+const notFound = (message: string) =>
+  Response.json({ code: "FUNCTION_NOT_FOUND", message }, {
+    status: 404,
+    headers: { "Access-Control-Allow-Origin": "*" },
+  });
+
+const handlers = await loadFunctions();
+
+Deno.serve({
+  hostname: "127.0.0.1",
+  port,
+  onListen: () =>
+    console.error(
+      `[functions] serving ${[...handlers.keys()].join(", ")} on http://127.0.0.1:${port}/functions/v1/`,
+    ),
+}, async (req) => {
+  const url = new URL(req.url);
+  const match = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
+  if (!match) return notFound(`no route ${url.pathname}; functions live under /functions/v1/<name>`);
+  const handler = handlers.get(match[1]);
+  if (!handler) return notFound(`no function named '${match[1]}'`);
+  url.pathname = `/${match[1]}${match[2] ?? ""}`;
+  return await handler(new Request(url, req));
+});

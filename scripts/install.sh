@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Installs what the local stack needs and is missing; a no-op when all is there.
+# Debian packages, pgvector (binary package if the distro has one, otherwise built
+# from Debian's source package of a newer suite), and the npm devDependencies.
+source "$(dirname "$0")/lib.sh"
+
+DEBIAN_PACKAGES=(
+  postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
+  pgtap postgresql-15-plpgsql-check build-essential dpkg-dev
+)
+# Suite whose `pgvector` source package we build when the distro ships no binary.
+PGVECTOR_SUITE="trixie"
+
+missing_packages() {
+  local p
+  for p in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+}
+
+apt_updated=0
+apt_update_once() {
+  if [ "$apt_updated" = 0 ]; then
+    log "apt-get update"
+    apt-get update -q >/dev/null
+    apt_updated=1
+  fi
+}
+
+install_debian_packages() {
+  local missing
+  missing="$(missing_packages | tr '\n' ' ')"
+  [ -z "${missing// /}" ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing Debian packages: $missing (run as root, or install them with sudo apt-get install)"
+  apt_update_once
+  log "installing $missing"
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
+}
+
+pgvector_version() {
+  local control
+  control="$("$PG_BIN/pg_config" --sharedir)/extension/vector.control"
+  [ -f "$control" ] && sed -n "s/^default_version = '\(.*\)'/\1/p" "$control"
+}
+
+version_at_least() { # A B: A >= B
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
+}
+
+install_pgvector() {
+  local have
+  have="$(pgvector_version || true)"
+  if [ -n "$have" ] && version_at_least "$have" "$PGVECTOR_MIN"; then return 0; fi
+  [ "$(id -u)" = 0 ] || die "pgvector >= $PGVECTOR_MIN is missing for PostgreSQL 15 (run as root)"
+
+  apt_update_once
+  local candidate
+  candidate="$(apt-cache policy postgresql-15-pgvector 2>/dev/null | sed -n 's/^ *Candidate: *//p')"
+  if [ -n "$candidate" ] && [ "$candidate" != "(none)" ] && version_at_least "${candidate%%-*}" "$PGVECTOR_MIN"; then
+    log "installing postgresql-15-pgvector $candidate"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15-pgvector >/dev/null
+    return 0
+  fi
+
+  # No binary for this suite: build Debian's source package of a newer suite. Its
+  # package lists go to a private folder so the machine's own lists stay intact.
+  local apt_dir="$ROOT/.local/apt" build_dir="$ROOT/.local/build/pgvector"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$build_dir"
+  echo "deb-src http://deb.debian.org/debian $PGVECTOR_SUITE main" >"$apt_dir/sources.list"
+  local opts=(
+    -o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o "Dir::Etc::sourceparts=/nonexistent"
+    -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
+    -o "APT::Sandbox::User=root"
+  )
+  log "building pgvector from Debian $PGVECTOR_SUITE source"
+  apt-get -q "${opts[@]}" update >/dev/null
+  rm -rf "${build_dir:?}"/*
+  (cd "$build_dir" && apt-get -q "${opts[@]}" source --download-only pgvector >/dev/null)
+  (cd "$build_dir" && dpkg-source -x ./*.dsc src >/dev/null)
+  # OPTFLAGS="" keeps the build portable (no -march=native): CI may run on another CPU.
+  make -s -C "$build_dir/src" PG_CONFIG="$PG_BIN/pg_config" OPTFLAGS="" >/dev/null
+  make -s -C "$build_dir/src" PG_CONFIG="$PG_BIN/pg_config" OPTFLAGS="" install >/dev/null
+  have="$(pgvector_version)"
+  version_at_least "$have" "$PGVECTOR_MIN" || die "built pgvector $have, need >= $PGVECTOR_MIN"
+  log "pgvector $have installed"
+}
+
+install_npm_packages() {
+  # Reinstall when the lockfile changed since the last install.
+  if [ -x "$DENO" ] && [ -x "$SUPABASE" ] &&
+    [ "$ROOT/node_modules/.package-lock.json" -nt "$ROOT/package-lock.json" ]; then
+    return 0
+  fi
+  log "npm ci"
+  (cd "$ROOT" && npm ci --no-audit --no-fund >/dev/null 2>&1) || (cd "$ROOT" && npm ci --no-audit --no-fund)
+}
+
+install_debian_packages
+install_pgvector
+install_npm_packages

@@ -1,0 +1,61 @@
+# Shared helpers of the Docker-less local stack. Sourced, never run.
+# A "profile" is one independent stack: `dev` (what `npm run dev` serves, data kept)
+# and `test` (what `npm test` builds from scratch and throws away), so tests never
+# touch a developer's data.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_BIN="/usr/lib/postgresql/15/bin"
+PGVECTOR_MIN="0.8.0"
+DENO="$ROOT/node_modules/.bin/deno"
+SUPABASE="$ROOT/node_modules/.bin/supabase"
+export DENO_NO_UPDATE_CHECK=1 SUPABASE_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+
+# use_profile NAME: sets the ports and folders of one stack.
+use_profile() {
+  PROFILE="$1"
+  case "$PROFILE" in
+    dev)
+      STATE="$ROOT/.local"
+      API_PORT=54321 DB_PORT=54322 EMBED_PORT=54330
+      ;;
+    test)
+      STATE="$ROOT/.local/test"
+      API_PORT=54341 DB_PORT=54342 EMBED_PORT=54350
+      ;;
+    *) die "unknown profile '$PROFILE' (dev or test)" ;;
+  esac
+  PGDATA="$STATE/pg/data"
+  PGRUN="$STATE/pg/run"
+  PGLOG="$STATE/pg/postgres.log"
+  STACK_ENV="$STATE/stack.env"
+  LOCK="$STATE/stack.pid"
+  DB_NAME=postgres
+  DB_PASSWORD=postgres
+  DB_URL="postgresql://postgres:${DB_PASSWORD}@127.0.0.1:${DB_PORT}/${DB_NAME}"
+  # Keys shared by both profiles live in .local/ so a token minted for dev also
+  # documents the format the tests use.
+  KEYS="$ROOT/.local/keys"
+}
+
+# as_postgres CMD...: PostgreSQL refuses to run as root.
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+psql_admin() {
+  # Superuser over the cluster's own socket: bootstrap and test plumbing only.
+  as_postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGRUN" -p "$DB_PORT" -U postgres -d "$DB_NAME" "$@"
+}
+
+pg_running() {
+  [ -f "$PGDATA/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1
+}

@@ -1,0 +1,112 @@
+// Creates the local stack's keys once (kept in .local/keys/) and writes the
+// settings of one profile as KEY=value lines to <state>/stack.env: the variables
+// the hosted platform gives every function, plus what clients and tests need.
+//
+// Usage: deno run -A scripts/stack-env.ts   (inputs come from the environment:
+// STATE, KEYS, API_PORT, DB_URL, EMBED_PORT, SUPABASE_BIN)
+
+const need = (name: string): string => {
+  const v = Deno.env.get(name);
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+
+const state = need("STATE");
+const keysDir = need("KEYS");
+const apiPort = need("API_PORT");
+const dbUrl = need("DB_URL");
+const embedPort = need("EMBED_PORT");
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const randomToken = (bytes: number) =>
+  btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(bytes))))
+    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+async function writeSecret(path: string, text: string) {
+  await Deno.writeTextFile(path, text, { mode: 0o600 });
+}
+
+/** The ES256 signing key, generated once with the Supabase CLI. */
+async function signingKey(): Promise<JsonWebKey & { kid: string }> {
+  const path = `${keysDir}/signing_key.json`;
+  if (!(await exists(path))) {
+    const out = await new Deno.Command(need("SUPABASE_BIN"), {
+      args: ["gen", "signing-key", "--algorithm", "ES256"],
+      stdout: "piped",
+      stderr: "piped",
+      cwd: `${keysDir}`,
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    const line = text.split("\n").find((l) => l.trim().startsWith("{"));
+    if (!out.success || !line) {
+      throw new Error(`supabase gen signing-key failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    await writeSecret(path, JSON.stringify(JSON.parse(line), null, 2) + "\n");
+  }
+  return JSON.parse(await Deno.readTextFile(path));
+}
+
+/** Secrets made once with a fresh random value each: API keys, keyrings. */
+async function secrets(): Promise<Record<string, string>> {
+  const path = `${keysDir}/secrets.json`;
+  const current: Record<string, string> = (await exists(path))
+    ? JSON.parse(await Deno.readTextFile(path))
+    : {};
+  const wanted: Record<string, () => string> = {
+    publishable_key: () => `sb_publishable_${randomToken(24)}`,
+    secret_key: () => `sb_secret_${randomToken(24)}`,
+    local_openai_key: () => `sk-local-${randomToken(24)}`,
+    byok_key_1: () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+  };
+  let changed = false;
+  for (const [name, make] of Object.entries(wanted)) {
+    if (!current[name]) {
+      current[name] = make();
+      changed = true;
+    }
+  }
+  if (changed) await writeSecret(path, JSON.stringify(current, null, 2) + "\n");
+  return current;
+}
+
+await Deno.mkdir(keysDir, { recursive: true });
+const key = await signingKey();
+const s = await secrets();
+// The public half only: drop the private scalar and the signing operation.
+const { d: _private, key_ops: _ops, ...publicJwk } = key as JsonWebKey & { kid: string };
+const supabaseUrl = `http://127.0.0.1:${apiPort}`;
+
+const settings: Record<string, string> = {
+  SUPABASE_URL: supabaseUrl,
+  SUPABASE_FUNCTIONS_URL: `${supabaseUrl}/functions/v1`,
+  SUPABASE_DB_URL: dbUrl,
+  SUPABASE_JWKS: JSON.stringify({ keys: [{ ...publicJwk, key_ops: ["verify"] }] }),
+  SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: s.publishable_key }),
+  SUPABASE_SECRET_KEYS: JSON.stringify({ default: s.secret_key }),
+  SUPABASE_PUBLISHABLE_KEY: s.publishable_key,
+  SUPABASE_SECRET_KEY: s.secret_key,
+  SIGNING_KEY_PATH: `${keysDir}/signing_key.json`,
+  OPENAI_BASE_URL: `http://127.0.0.1:${embedPort}/v1`,
+  LOCAL_OPENAI_KEY: s.local_openai_key,
+  BYOK_KEYS: JSON.stringify({ k1: s.byok_key_1 }),
+  BYOK_ACTIVE_KID: "k1",
+  DB_POOL_MAX: "10",
+  API_PORT: apiPort,
+  EMBED_PORT: embedPort,
+};
+
+// Single quotes keep JSON values intact for `set -a; . stack.env`, dotenv
+// parsers and `deno --env-file`; no value contains a single quote.
+const lines = Object.entries(settings).map(([k, v]) =>
+  /^[A-Za-z0-9_.:/@+-]*$/.test(v) ? `${k}=${v}` : `${k}='${v}'`
+);
+await writeSecret(`${state}/stack.env`, lines.join("\n") + "\n");
+console.log(lines.join("\n"));

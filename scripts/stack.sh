@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs one profile of the local stack in the foreground: PostgreSQL, the embeddings
+# server and the functions server. Prints the settings, then `ready`. Ctrl-C or
+# SIGTERM stops what this run started (by pid), nothing else.
+#
+#   bash scripts/stack.sh dev     the developer stack (data kept between runs)
+#   bash scripts/stack.sh test    a throwaway stack; its database is rebuilt each run
+source "$(dirname "$0")/lib.sh"
+source "$ROOT/scripts/cluster.sh"
+
+use_profile "${1:-dev}"
+mkdir -p "$STATE" "$KEYS"
+
+# One stack per profile: a second run must not touch a cluster in use.
+exec 9>"$STATE/stack.lock"
+if ! flock -n 9; then
+  die "the $PROFILE stack is already running (pid $(cat "$LOCK" 2>/dev/null || echo '?')); stop it first"
+fi
+echo $$ >"$LOCK"
+
+started_pg=0
+children=()
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${children[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ "$started_pg" = 1 ] && cluster_stop
+  rm -f "$LOCK"
+  log "stopped"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+cluster_init
+pg_running || started_pg=1
+cluster_start
+
+if [ "$PROFILE" = test ]; then
+  database_drop_all
+  database_build
+elif database_is_new; then
+  database_build
+else
+  log "database exists; keeping its data (npm run db:reset rebuilds it)"
+fi
+
+export STATE KEYS API_PORT DB_URL EMBED_PORT SUPABASE_BIN="$SUPABASE"
+export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
+"$DENO" run --quiet --allow-all "$ROOT/scripts/stack-env.ts" >/dev/null
+
+# Each server gets exactly the variables of stack.env, as the platform would.
+"$DENO" run --quiet --allow-all --env-file="$STACK_ENV" "$ROOT/scripts/embeddings-server.ts" \
+  >>"$STATE/embeddings.log" 2>&1 &
+children+=($!)
+"$DENO" run --quiet --allow-all --env-file="$STACK_ENV" "$ROOT/scripts/functions-server.ts" \
+  >>"$STATE/functions.log" 2>&1 &
+children+=($!)
+
+answers() { curl -s -o /dev/null -m 2 "$1"; }
+deadline=$((SECONDS + 180))
+until answers "http://127.0.0.1:$EMBED_PORT/health" && answers "http://127.0.0.1:$API_PORT/functions/v1/health"; do
+  for pid in "${children[@]}"; do
+    kill -0 "$pid" 2>/dev/null || die "a server exited during startup; see ${STATE#"$ROOT"/}/*.log"
+  done
+  [ "$SECONDS" -lt "$deadline" ] || die "the stack did not answer within 180 s; see ${STATE#"$ROOT"/}/*.log"
+  sleep 0.3
+done
+
+echo "# settings of the $PROFILE stack (also in ${STACK_ENV#"$ROOT"/})"
+cat "$STACK_ENV"
+echo "# PostgreSQL: $DB_URL"
+echo "# functions:  http://127.0.0.1:$API_PORT/functions/v1/<name>"
+echo "# logs:       ${STATE#"$ROOT"/}/functions.log, embeddings.log, pg/postgres.log"
+echo "ready"
+
+# Stay in the foreground until a signal, or until a server dies.
+wait -n "${children[@]}"
+die "a server exited; see ${STATE#"$ROOT"/}/*.log"

@@ -1,0 +1,133 @@
+// One error shape for every response: { code, message, hint?, details? }, the shape
+// @supabase/server uses for its own auth errors, so clients parse one thing.
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  hint?: string;
+  details?: unknown;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: { hint?: string; details?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { code: this.code, message: this.message };
+    if (this.extra.hint) body.hint = this.extra.hint;
+    if (this.extra.details !== undefined) body.details = this.extra.details;
+    return body;
+  }
+
+  toResponse(): Response {
+    return Response.json(this.toBody(), { status: this.status, headers: this.extra.headers });
+  }
+}
+
+export const notFound = (what = "resource") =>
+  new ApiError(404, "NOT_FOUND", `${what} not found`);
+
+/** Seconds a client should wait before retrying when the database is unavailable. */
+export const RETRY_AFTER_SECONDS = 2;
+
+const unavailable = (message: string) =>
+  new ApiError(503, "SERVICE_UNAVAILABLE", message, {
+    hint: "Retry after the delay in the Retry-After header.",
+    headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+  });
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+  constraint?: string;
+  column?: string;
+  detail?: string;
+  hint?: string;
+}
+
+// Network-level failures reported by node:net / pg before any SQLSTATE exists.
+const CONNECTION_ERRNOS = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+]);
+
+/**
+ * Maps a Postgres error (SQLSTATE) to an ApiError. Messages raised by our own SQL
+ * (22023, P0001, P0002) are meant for the caller and pass through; anything else
+ * says what kind of rule failed, never the SQL or a stack.
+ */
+export function fromPostgresError(e: PgLikeError): ApiError | null {
+  const code = e.code ?? "";
+  if (CONNECTION_ERRNOS.has(code)) return unavailable("the database is unreachable");
+  if (!/^[0-9A-Z]{5}$/.test(code)) return null;
+  const cls = code.slice(0, 2);
+  switch (code) {
+    case "23505":
+      return new ApiError(409, "CONFLICT", "a row with these values already exists", {
+        details: e.constraint ? { constraint: e.constraint } : undefined,
+      });
+    case "23503":
+      return new ApiError(409, "CONFLICT", "the row references, or is referenced by, another row", {
+        details: e.constraint ? { constraint: e.constraint } : undefined,
+      });
+    case "23514":
+      return new ApiError(422, "CONSTRAINT_VIOLATION", "the values break a rule of the data model", {
+        details: e.constraint ? { constraint: e.constraint } : undefined,
+      });
+    case "23502":
+      return new ApiError(422, "CONSTRAINT_VIOLATION", "a required value is missing", {
+        details: e.column ? { field: e.column } : undefined,
+      });
+    case "22023":
+    case "P0001":
+      return new ApiError(422, "INVALID_INPUT", e.message ?? "invalid input", {
+        hint: e.hint,
+        details: e.detail ? { field: e.detail } : undefined,
+      });
+    case "P0002":
+      return notFound(e.message?.replace(/ not found$/, "") || "resource");
+    case "42501":
+      return new ApiError(403, "FORBIDDEN", "you do not have permission to do this");
+    case "40001":
+    case "40P01":
+      return unavailable("the request conflicted with a concurrent one");
+    case "53300":
+    case "57P01":
+    case "57P02":
+    case "57P03":
+      return unavailable("the database is unavailable");
+    case "57014":
+      return unavailable("the query took too long");
+  }
+  if (cls === "22") return new ApiError(400, "INVALID_INPUT", "a value has the wrong format");
+  if (cls === "08") return unavailable("the database connection failed");
+  return null;
+}
+
+/** Anything thrown inside a handler, as the ApiError to answer with. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e && typeof e === "object") {
+    const err = e as { status?: unknown; code?: unknown; name?: unknown; message?: unknown };
+    // @supabase/server pool errors (POSTGRES_POOL_BUSY, POSTGRES_CONNECT_PAUSED): 503.
+    if (err.status === 503 && typeof err.code === "string") {
+      return unavailable("the database is busy or unavailable");
+    }
+    const mapped = fromPostgresError(e as PgLikeError);
+    if (mapped) return mapped;
+  }
+  return new ApiError(500, "INTERNAL_ERROR", "an unexpected error occurred", {
+    hint: "The request id in x-request-id identifies this failure in the logs.",
+  });
+}

@@ -1,0 +1,120 @@
+// The outermost layer of every function: CORS on every response (errors included),
+// an x-request-id, a request-body cap, one JSON log line per request, and the
+// error envelope for anything that escaped the inner layers.
+
+import { AsyncLocalStorage } from "node:async_hooks";
+import { corsHeaders } from "@supabase/supabase-js/cors";
+import { ApiError, toApiError } from "./errors.ts";
+
+export type FetchHandler = (req: Request) => Promise<Response>;
+
+/** Largest request body accepted, in bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** What inner layers learn about a request that the log line reports. */
+export interface RequestInfo {
+  requestId: string;
+  route?: string;
+  userId?: string;
+}
+
+const scope = new AsyncLocalStorage<RequestInfo>();
+
+/** The current request's info, for inner layers to fill in (route, user). */
+export const currentRequest = (): RequestInfo | undefined => scope.getStore();
+
+const CORS_HEADERS: Record<string, string> = {
+  ...corsHeaders,
+  "Access-Control-Allow-Headers": `${corsHeaders["Access-Control-Allow-Headers"]}, x-request-id`,
+  "Access-Control-Expose-Headers": "x-request-id, retry-after, x-supabase-server-error",
+};
+
+// A caller-supplied id is kept only if it is short and plain, so logs stay parseable.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+async function readCappedBody(req: Request): Promise<Request> {
+  if (req.body === null || req.method === "GET" || req.method === "HEAD") return req;
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  // Content-Length can be absent (chunked) or wrong: count what actually arrives.
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    body.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new Request(req.url, { method: req.method, headers: req.headers, body });
+}
+
+const tooLarge = () =>
+  new ApiError(413, "PAYLOAD_TOO_LARGE", `the request body exceeds ${MAX_BODY_BYTES} bytes`);
+
+function finish(res: Response, requestId: string): Response {
+  // Responses from fetch() or Response.error() have immutable headers: copy once.
+  const out = new Response(res.body, res);
+  for (const [k, v] of Object.entries(CORS_HEADERS)) out.headers.set(k, v);
+  out.headers.set("x-request-id", requestId);
+  return out;
+}
+
+/** Wraps a function's handler with the cross-cutting behaviour every function shares. */
+export function serveFunction(name: string, inner: FetchHandler): FetchHandler {
+  return async (req: Request) => {
+    const started = performance.now();
+    const supplied = req.headers.get("x-request-id");
+    const info: RequestInfo = {
+      requestId: supplied && REQUEST_ID.test(supplied) ? supplied : crypto.randomUUID(),
+    };
+    let res: Response;
+    if (req.method === "OPTIONS") {
+      // Preflights carry no credentials: answer before auth.
+      res = new Response(null, { status: 204 });
+    } else {
+      res = await scope.run(info, async () => {
+        try {
+          return await inner(await readCappedBody(req));
+        } catch (e) {
+          const err = toApiError(e);
+          if (err.status === 500) logUnexpected(name, info, e);
+          return err.toResponse();
+        }
+      });
+    }
+    const out = finish(res, info.requestId);
+    console.log(JSON.stringify({
+      level: res.status >= 500 ? "error" : "info",
+      fn: name,
+      method: req.method,
+      route: info.route ?? new URL(req.url).pathname,
+      status: res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      user_id: info.userId ?? null,
+      request_id: info.requestId,
+    }));
+    return out;
+  };
+}
+
+function logUnexpected(name: string, info: RequestInfo, e: unknown) {
+  // The stack goes to the server log only, never into the response.
+  const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  console.error(JSON.stringify({
+    level: "error",
+    fn: name,
+    request_id: info.requestId,
+    error: detail,
+  }));
+}

@@ -1,0 +1,24 @@
+// GET /functions/v1/health: proves the whole request path works for the caller:
+// JWT verified, database reachable, claims and role applied, pgvector installed.
+
+import { createApp, serveUserApp, type UserEnv } from "../_shared/app.ts";
+
+interface HealthRow {
+  user_id: string | null;
+  role: string;
+  pgvector: string | null;
+}
+
+const app = createApp<UserEnv>("health");
+
+app.get("/", async (c) => {
+  // Read under the caller's identity: auth.uid() and current_user come from the
+  // transaction @supabase/server opened for this request.
+  const [row]: HealthRow[] = await c.env.db.query`
+    select auth.uid()::text as user_id,
+           current_user::text as role,
+           (select extversion from pg_catalog.pg_extension where extname = 'vector') as pgvector`;
+  return c.json({ user_id: row.user_id, role: row.role, db: "ok", pgvector: row.pgvector });
+});
+
+export default { fetch: serveUserApp("health", app) };
