@@ -84,7 +84,12 @@ export function createHandler(acceptedKey: string) {
       try {
         body = await req.json();
       } catch {
-        return openAiError(400, "We could not parse the JSON body of your request.", "invalid_request_error", null);
+        return openAiError(
+          400,
+          "We could not parse the JSON body of your request.",
+          "invalid_request_error",
+          null,
+        );
       }
       const inputs = typeof body.input === "string" ? [body.input] : body.input;
       if (
@@ -112,7 +117,12 @@ export function createHandler(acceptedKey: string) {
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       });
     }
-    return openAiError(404, `Unknown request URL: ${req.method} ${url.pathname}.`, "invalid_request_error", "unknown_url");
+    return openAiError(
+      404,
+      `Unknown request URL: ${req.method} ${url.pathname}.`,
+      "invalid_request_error",
+      "unknown_url",
+    );
   };
 }
 
@@ -123,6 +133,7 @@ if (import.meta.main) {
   Deno.serve({
     hostname: "127.0.0.1",
     port,
-    onListen: () => console.error(`[embeddings] OpenAI-compatible API on http://127.0.0.1:${port}/v1`),
+    onListen: () =>
+      console.error(`[embeddings] OpenAI-compatible API on http://127.0.0.1:${port}/v1`),
   }, createHandler(key));
 }

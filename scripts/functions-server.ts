@@ -43,12 +43,16 @@ Deno.serve({
   port,
   onListen: () =>
     console.error(
-      `[functions] serving ${[...handlers.keys()].join(", ")} on http://127.0.0.1:${port}/functions/v1/`,
+      `[functions] serving ${
+        [...handlers.keys()].join(", ")
+      } on http://127.0.0.1:${port}/functions/v1/`,
     ),
 }, async (req) => {
   const url = new URL(req.url);
   const match = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
-  if (!match) return notFound(`no route ${url.pathname}; functions live under /functions/v1/<name>`);
+  if (!match) {
+    return notFound(`no route ${url.pathname}; functions live under /functions/v1/<name>`);
+  }
   const handler = handlers.get(match[1]);
   if (!handler) return notFound(`no function named '${match[1]}'`);
   url.pathname = `/${match[1]}${match[2] ?? ""}`;

@@ -54,8 +54,12 @@ export async function signAccessToken(
   const { key_ops: _ops, ...jwk } = opts.signingKey;
   const key = await importJWK(jwk, "ES256");
   const now = Math.floor(Date.now() / 1000);
-  return await new SignJWT({
+  const claims = {
+    iss: `${opts.supabaseUrl}/auth/v1`,
+    sub: userId,
     aud: "authenticated",
+    exp: now + (opts.expiresIn ?? 3600),
+    iat: now,
     role: "authenticated",
     email,
     phone: "",
@@ -66,12 +70,9 @@ export async function signAccessToken(
     session_id: crypto.randomUUID(),
     is_anonymous: false,
     ...opts.claims,
-  })
+  };
+  return await new SignJWT(claims)
     .setProtectedHeader({ alg: "ES256", kid: opts.signingKey.kid, typ: "JWT" })
-    .setSubject(userId)
-    .setIssuer(`${opts.supabaseUrl}/auth/v1`)
-    .setIssuedAt(now)
-    .setExpirationTime(now + (opts.expiresIn ?? 3600))
     .sign(key);
 }
 

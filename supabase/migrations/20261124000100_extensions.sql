@@ -9,4 +9,4 @@ create extension if not exists citext with schema extensions;
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists pg_stat_statements with schema extensions;
 -- pg_cron always lives in pg_catalog and owns the `cron` schema.
-create extension if not exists pg_cron;
+create extension if not exists pg_cron with schema pg_catalog;

@@ -31,8 +31,7 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what = "resource") =>
-  new ApiError(404, "NOT_FOUND", `${what} not found`);
+export const notFound = (what = "resource") => new ApiError(404, "NOT_FOUND", `${what} not found`);
 
 /** Seconds a client should wait before retrying when the database is unavailable. */
 export const RETRY_AFTER_SECONDS = 2;
@@ -82,9 +81,14 @@ export function fromPostgresError(e: PgLikeError): ApiError | null {
         details: e.constraint ? { constraint: e.constraint } : undefined,
       });
     case "23514":
-      return new ApiError(422, "CONSTRAINT_VIOLATION", "the values break a rule of the data model", {
-        details: e.constraint ? { constraint: e.constraint } : undefined,
-      });
+      return new ApiError(
+        422,
+        "CONSTRAINT_VIOLATION",
+        "the values break a rule of the data model",
+        {
+          details: e.constraint ? { constraint: e.constraint } : undefined,
+        },
+      );
     case "23502":
       return new ApiError(422, "CONSTRAINT_VIOLATION", "a required value is missing", {
         details: e.column ? { field: e.column } : undefined,

@@ -1,0 +1,71 @@
+// Helpers for tests that talk to the running test stack (scripts/test.sh starts it
+// and passes its stack.env). Users are created the way the `token` command does.
+
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { ensureUser, signAccessToken } from "../scripts/token.ts";
+
+export function env(name: string): string {
+  const v = Deno.env.get(name);
+  if (!v) throw new Error(`${name} is not set: run the tests with npm test`);
+  return v;
+}
+
+export const FUNCTIONS_URL = () => env("SUPABASE_FUNCTIONS_URL");
+
+export interface TestUser {
+  id: string;
+  email: string;
+  token: string;
+}
+
+const signingKey = () => JSON.parse(Deno.readTextFileSync(env("SIGNING_KEY_PATH")));
+
+/** A fresh user (unique email per call unless one is given) and its access token. */
+export async function newUser(label = "user", email?: string): Promise<TestUser> {
+  const address = email ?? `${label}.${crypto.randomUUID().slice(0, 8)}@test.local`;
+  const id = await ensureUser(env("SUPABASE_DB_URL"), address);
+  const token = await signAccessToken(id, address, {
+    supabaseUrl: env("SUPABASE_URL"),
+    signingKey: signingKey(),
+  });
+  return { id, email: address, token };
+}
+
+/** A token for `user` with claims changed, for tests that forge bad tokens. */
+export async function tokenWith(
+  user: { id: string; email: string },
+  opts: { expiresIn?: number; claims?: Record<string, unknown> },
+): Promise<string> {
+  return await signAccessToken(user.id, user.email, {
+    supabaseUrl: env("SUPABASE_URL"),
+    signingKey: signingKey(),
+    ...opts,
+  });
+}
+
+/** supabase-js as an app would use it, signed in as `user` (or anonymous). */
+export function client(user?: TestUser): SupabaseClient {
+  return createClient(env("SUPABASE_URL"), env("SUPABASE_PUBLISHABLE_KEY"), {
+    auth: { persistSession: false, autoRefreshToken: false },
+    ...(user ? { accessToken: () => Promise.resolve(user.token) } : {}),
+  });
+}
+
+/** A raw HTTP call to a function, for status codes and headers. */
+export async function call(
+  path: string,
+  init: RequestInit & { token?: string } = {},
+): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
+  if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
+  const res = await fetch(`${FUNCTIONS_URL()}${path}`, { ...init, headers });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text so the assertion shows it
+  }
+  return { status: res.status, headers: res.headers, body };
+}
