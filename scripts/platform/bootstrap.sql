@@ -5,6 +5,8 @@
 -- belong to the platform, and `supabase db push` must never try to create them.
 -- Idempotent: safe to run on every start.
 
+set client_min_messages = warning;
+
 -- Roles of the Supabase API. `authenticator` is the login role PostgREST uses; it
 -- can only become the others.
 do $$

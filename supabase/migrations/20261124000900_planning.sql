@@ -1,0 +1,103 @@
+-- Planning content of a trip: itinerary, notes, saved options, comparisons and
+-- file attachments. Same access rule as bookings (see apply_trip_child_policies).
+
+create table public.itinerary_items (
+  id bigint generated always as identity primary key,
+  trip_id bigint not null references public.trips (id) on delete cascade,
+  title text not null check (char_length(btrim(title)) between 1 and 200),
+  description text check (char_length(description) <= 5000),
+  item_type text not null default 'activity'
+    check (item_type in ('activity', 'meal', 'transport', 'accommodation', 'event', 'free_time', 'other')),
+  item_date date not null,
+  start_time time,
+  end_time time,
+  location text check (char_length(location) <= 500),
+  price numeric(12, 2) not null default 0 check (price >= 0),
+  currency char(3) not null default 'USD' check (currency ~ '^[A-Z]{3}$'),
+  booking_status text not null default 'planned'
+    check (booking_status in ('planned', 'booked', 'canceled')),
+  sort_order integer not null default 0 check (sort_order between 0 and 10000),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint itinerary_items_end_after_start
+    check (end_time is null or start_time is null or end_time >= start_time)
+);
+comment on table public.itinerary_items is 'Day-by-day plan of a trip: activities, meals, events.';
+comment on column public.itinerary_items.sort_order is 'Position among the items of the same day.';
+create index idx_itinerary_items_trip_date on public.itinerary_items (trip_id, item_date, sort_order);
+create trigger itinerary_items_set_updated_at before update on public.itinerary_items
+  for each row execute function private.set_updated_at();
+select private.apply_trip_child_policies('public.itinerary_items');
+
+create table public.trip_notes (
+  id bigint generated always as identity primary key,
+  trip_id bigint not null references public.trips (id) on delete cascade,
+  user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  content text not null check (char_length(btrim(content)) between 1 and 10000),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+comment on table public.trip_notes is 'Free-text notes on a trip by its owner or collaborators.';
+comment on column public.trip_notes.user_id is 'Author of the note.';
+create index idx_trip_notes_trip on public.trip_notes (trip_id, created_at);
+create trigger trip_notes_set_updated_at before update on public.trip_notes
+  for each row execute function private.set_updated_at();
+select private.apply_trip_child_policies('public.trip_notes');
+
+create table public.saved_options (
+  id bigint generated always as identity primary key,
+  trip_id bigint not null references public.trips (id) on delete cascade,
+  user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  option_type text not null
+    check (option_type in ('flight', 'accommodation', 'transportation', 'activity')),
+  option_data jsonb not null check (jsonb_typeof(option_data) = 'object'),
+  price numeric(12, 2) check (price >= 0),
+  currency char(3) check (currency ~ '^[A-Z]{3}$'),
+  notes text check (char_length(notes) <= 2000),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+comment on table public.saved_options is 'Search results kept for later consideration on a trip.';
+comment on column public.saved_options.option_data is 'The provider offer as returned by search (JSON object).';
+create index idx_saved_options_trip_type on public.saved_options (trip_id, option_type);
+create trigger saved_options_set_updated_at before update on public.saved_options
+  for each row execute function private.set_updated_at();
+select private.apply_trip_child_policies('public.saved_options');
+
+create table public.trip_comparisons (
+  id bigint generated always as identity primary key,
+  trip_id bigint not null references public.trips (id) on delete cascade,
+  user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  name text not null default 'comparison' check (char_length(btrim(name)) between 1 and 200),
+  comparison_json jsonb not null check (jsonb_typeof(comparison_json) = 'object'),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+comment on table public.trip_comparisons is 'Side-by-side comparisons of options for a trip.';
+comment on column public.trip_comparisons.comparison_json is 'Compared options and criteria (JSON object).';
+create index idx_trip_comparisons_trip on public.trip_comparisons (trip_id);
+create trigger trip_comparisons_set_updated_at before update on public.trip_comparisons
+  for each row execute function private.set_updated_at();
+select private.apply_trip_child_policies('public.trip_comparisons');
+
+create table public.file_attachments (
+  id bigint generated always as identity primary key,
+  trip_id bigint not null references public.trips (id) on delete cascade,
+  user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  file_name text not null check (char_length(btrim(file_name)) between 1 and 255),
+  mime_type text not null check (mime_type ~ '^[a-z]+/[A-Za-z0-9.+-]+$'),
+  file_size bigint not null check (file_size between 1 and 52428800),
+  storage_path text not null check (char_length(storage_path) between 1 and 1024),
+  upload_status text not null default 'uploading'
+    check (upload_status in ('uploading', 'completed', 'failed')),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint file_attachments_storage_path_key unique (storage_path)
+);
+comment on table public.file_attachments is
+  'Files attached to a trip (tickets, confirmations); the bytes live in Storage at storage_path.';
+comment on column public.file_attachments.file_size is 'Size in bytes, 1 byte to 50 MiB.';
+create index idx_file_attachments_trip on public.file_attachments (trip_id);
+create trigger file_attachments_set_updated_at before update on public.file_attachments
+  for each row execute function private.set_updated_at();
+select private.apply_trip_child_policies('public.file_attachments');
