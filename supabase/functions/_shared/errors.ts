@@ -95,9 +95,10 @@ export function fromPostgresError(e: PgLikeError): ApiError | null {
       });
     case "22023":
     case "P0001":
+      // Our RPCs name the offending field in the error's COLUMN (private.invalid).
       return new ApiError(422, "INVALID_INPUT", e.message ?? "invalid input", {
         hint: e.hint,
-        details: e.detail ? { field: e.detail } : undefined,
+        details: e.column ? { field: e.column } : undefined,
       });
     case "P0002":
       return notFound(e.message?.replace(/ not found$/, "") || "resource");

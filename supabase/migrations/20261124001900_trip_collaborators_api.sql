@@ -1,0 +1,194 @@
+-- RPCs for sharing a trip: add by email, change level, remove (or leave).
+-- Security invoker: RLS on trip_collaborators enforces the rules; the checks here
+-- give each refusal its own status and message.
+
+-- Finding a user by email crosses users, so it is a narrow definer helper: it
+-- answers only for callers who may share the trip.
+create or replace function private.user_id_for_sharing(p_trip_id bigint, p_email text)
+returns uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select u.id from auth.users u
+   where private.can_admin_trip(p_trip_id)
+     and lower(u.email) = lower(btrim(p_email))
+$$;
+comment on function private.user_id_for_sharing(bigint, text) is
+  'The auth user with that email, if the caller may manage collaborators of the trip.';
+revoke all on function private.user_id_for_sharing(bigint, text) from public;
+grant execute on function private.user_id_for_sharing(bigint, text) to authenticated, service_role;
+
+create or replace function private.collaborator_json(c public.trip_collaborators)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'trip_id', c.trip_id, 'user_id', c.user_id,
+    'email', (select u.email from public.users u where u.id = c.user_id),
+    'permission_level', c.permission_level, 'added_by', c.added_by,
+    'created_at', c.created_at, 'updated_at', c.updated_at)
+$$;
+comment on function private.collaborator_json(public.trip_collaborators) is
+  'A collaborator as the API returns it.';
+revoke all on function private.collaborator_json(public.trip_collaborators) from public;
+grant execute on function private.collaborator_json(public.trip_collaborators) to authenticated, service_role;
+
+create or replace function private.check_permission_level(p_level text)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if p_level is null or p_level not in ('view', 'edit', 'admin') then
+    perform private.invalid('permission_level', 'must be one of view, edit, admin');
+  end if;
+end
+$$;
+comment on function private.check_permission_level(text) is 'Raises 22023 unless view, edit or admin.';
+revoke all on function private.check_permission_level(text) from public;
+grant execute on function private.check_permission_level(text) to authenticated, service_role;
+
+create or replace function public.list_trip_collaborators(p_trip_id bigint)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if not private.can_view_trip(p_trip_id) then
+    raise exception using errcode = 'P0002', message = 'trip not found';
+  end if;
+  return jsonb_build_object('items', coalesce((
+    select jsonb_agg(private.collaborator_json(c) order by c.created_at, c.id)
+      from public.trip_collaborators c where c.trip_id = p_trip_id), '[]'::jsonb),
+    'next_cursor', null);
+end
+$$;
+comment on function public.list_trip_collaborators(bigint) is
+  'GET /trips/:id/collaborators: everyone the trip is shared with.';
+
+create or replace function public.add_trip_collaborator(
+  p_trip_id bigint, p_email text, p_permission_level text default 'view')
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  perm text := private.trip_permission(p_trip_id);
+  target uuid;
+  c public.trip_collaborators;
+begin
+  if perm is null then
+    raise exception using errcode = 'P0002', message = 'trip not found';
+  end if;
+  if p_email is null or p_email !~ '^[^\s@]+@[^\s@]+$' or char_length(p_email) > 320 then
+    perform private.invalid('email', 'must be an email address');
+  end if;
+  perform private.check_permission_level(p_permission_level);
+  if perm not in ('owner', 'admin') then
+    raise exception using errcode = '42501', message = 'only the owner or an admin can share this trip';
+  end if;
+  if p_permission_level = 'admin' and perm <> 'owner' then
+    raise exception using errcode = '42501', message = 'only the owner can grant admin';
+  end if;
+  target := private.user_id_for_sharing(p_trip_id, p_email);
+  if target is null then
+    raise exception using errcode = 'P0002', message = 'user not found',
+      hint = 'The person must sign up before a trip can be shared with them.';
+  end if;
+  if target = (select auth.uid()) or target = private.trip_owner_id(p_trip_id) then
+    perform private.invalid('email', 'belongs to someone who already has access as owner or yourself');
+  end if;
+  insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
+  values (p_trip_id, target, (select auth.uid()), p_permission_level)
+  returning * into c;
+  return private.collaborator_json(c);
+end
+$$;
+comment on function public.add_trip_collaborator(bigint, text, text) is
+  'POST /trips/:id/collaborators: shares the trip with the user of that email (409 if already shared).';
+
+create or replace function public.update_trip_collaborator(
+  p_trip_id bigint, p_user_id uuid, p_permission_level text)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  perm text := private.trip_permission(p_trip_id);
+  current_level text;
+  c public.trip_collaborators;
+begin
+  if perm is null then
+    raise exception using errcode = 'P0002', message = 'trip not found';
+  end if;
+  perform private.check_permission_level(p_permission_level);
+  select x.permission_level into current_level
+    from public.trip_collaborators x where x.trip_id = p_trip_id and x.user_id = p_user_id;
+  if current_level is null then
+    raise exception using errcode = 'P0002', message = 'collaborator not found';
+  end if;
+  if perm not in ('owner', 'admin') then
+    raise exception using errcode = '42501', message = 'only the owner or an admin can change access';
+  end if;
+  if perm <> 'owner' then
+    if p_user_id = (select auth.uid()) then
+      raise exception using errcode = '42501', message = 'you cannot change your own access level';
+    elsif p_permission_level = 'admin' then
+      raise exception using errcode = '42501', message = 'only the owner can grant admin';
+    elsif current_level = 'admin' then
+      raise exception using errcode = '42501', message = 'only the owner can change an admin';
+    end if;
+  end if;
+  update public.trip_collaborators x set permission_level = p_permission_level
+   where x.trip_id = p_trip_id and x.user_id = p_user_id
+  returning * into c;
+  return private.collaborator_json(c);
+end
+$$;
+comment on function public.update_trip_collaborator(bigint, uuid, text) is
+  'PATCH /trips/:id/collaborators/:userId: changes a collaborator''s level.';
+
+create or replace function public.remove_trip_collaborator(p_trip_id bigint, p_user_id uuid)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  perm text := private.trip_permission(p_trip_id);
+  current_level text;
+begin
+  if perm is null then
+    raise exception using errcode = 'P0002', message = 'trip not found';
+  end if;
+  select x.permission_level into current_level
+    from public.trip_collaborators x where x.trip_id = p_trip_id and x.user_id = p_user_id;
+  if current_level is null then
+    raise exception using errcode = 'P0002', message = 'collaborator not found';
+  end if;
+  if p_user_id <> (select auth.uid()) then
+    if perm not in ('owner', 'admin') then
+      raise exception using errcode = '42501', message = 'only the owner or an admin can remove others';
+    elsif perm <> 'owner' and current_level = 'admin' then
+      raise exception using errcode = '42501', message = 'only the owner can remove an admin';
+    end if;
+  end if;
+  delete from public.trip_collaborators x where x.trip_id = p_trip_id and x.user_id = p_user_id;
+end
+$$;
+comment on function public.remove_trip_collaborator(bigint, uuid) is
+  'DELETE /trips/:id/collaborators/:userId: removes a collaborator; anyone may remove themselves.';
+
+revoke all on function
+  public.list_trip_collaborators(bigint), public.add_trip_collaborator(bigint, text, text),
+  public.update_trip_collaborator(bigint, uuid, text), public.remove_trip_collaborator(bigint, uuid)
+  from public, anon;
+grant execute on function
+  public.list_trip_collaborators(bigint), public.add_trip_collaborator(bigint, text, text),
+  public.update_trip_collaborator(bigint, uuid, text), public.remove_trip_collaborator(bigint, uuid)
+  to authenticated, service_role;
