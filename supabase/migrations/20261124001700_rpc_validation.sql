@@ -6,7 +6,7 @@
 create or replace function private.invalid(p_field text, p_message text)
 returns void
 language plpgsql
-immutable
+volatile -- it raises: never let the planner constant-fold it
 set search_path = ''
 as $$
 begin
@@ -18,7 +18,7 @@ comment on function private.invalid(text, text) is 'Raises 22023 "<field> <messa
 create or replace function private.reject_unknown_fields(p jsonb, p_allowed text[])
 returns void
 language plpgsql
-immutable
+stable
 set search_path = ''
 as $$
 declare
@@ -41,7 +41,7 @@ create or replace function private.text_field(
   p jsonb, p_field text, p_required boolean, p_max integer, p_allowed text[] default null)
 returns text
 language plpgsql
-immutable
+stable
 set search_path = ''
 as $$
 declare
@@ -70,7 +70,7 @@ comment on function private.text_field(jsonb, text, boolean, integer, text[]) is
 create or replace function private.date_field(p jsonb, p_field text, p_required boolean)
 returns date
 language plpgsql
-immutable
+stable
 set search_path = ''
 as $$
 declare
@@ -95,7 +95,7 @@ create or replace function private.number_field(
   p_min_exclusive boolean default false, p_integer boolean default false)
 returns numeric
 language plpgsql
-immutable
+stable
 set search_path = ''
 as $$
 declare
@@ -123,7 +123,7 @@ comment on function private.number_field(jsonb, text, boolean, numeric, numeric,
 create or replace function private.object_field(p jsonb, p_field text)
 returns jsonb
 language plpgsql
-immutable
+stable
 set search_path = ''
 as $$
 declare

@@ -40,7 +40,7 @@ grant execute on function private.collaborator_json(public.trip_collaborators) t
 create or replace function private.check_permission_level(p_level text)
 returns void
 language plpgsql
-immutable
+stable
 set search_path = ''
 as $$
 begin

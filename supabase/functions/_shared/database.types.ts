@@ -1,0 +1,520 @@
+
+export type Json = string | number | boolean | null | { [key: string]: Json | undefined } | Json[]
+
+export type Database = {
+  
+  "public": {
+          Tables: {
+            "accommodations": {
+                  Row: {
+                    "accommodation_type": string,"address": string | null,"amenities": (string)[],"booking_reference": string | null,"booking_status": string,"check_in_date": string,"check_out_date": string,"created_at": string,"currency": string,"id": number,"metadata": NonNullable<Json>,"name": string,"price_per_night": number | null,"rating": number | null,"total_price": number,"trip_id": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accommodation_type"?: string,"address"?: string | null,"amenities"?: (string)[],"booking_reference"?: string | null,"booking_status"?: string,"check_in_date": string,"check_out_date": string,"created_at"?: string,"currency"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"name": string,"price_per_night"?: number | null,"rating"?: number | null,"total_price": number,"trip_id": number,"updated_at"?: string
+                  }
+                  Update: {
+                    "accommodation_type"?: string,"address"?: string | null,"amenities"?: (string)[],"booking_reference"?: string | null,"booking_status"?: string,"check_in_date"?: string,"check_out_date"?: string,"created_at"?: string,"currency"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"name"?: string,"price_per_night"?: number | null,"rating"?: number | null,"total_price"?: number,"trip_id"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "accommodations_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"api_keys": {
+                  Row: {
+                    "created_at": string,"encrypted_value": string,"expires_at": string | null,"id": number,"is_active": boolean,"key_name": string,"last_used_at": string | null,"service_name": string,"updated_at": string,"usage_count": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"encrypted_value": string,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name": string,"last_used_at"?: string | null,"service_name": string,"updated_at"?: string,"usage_count"?: number,"user_id"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"encrypted_value"?: string,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name"?: string,"last_used_at"?: string | null,"service_name"?: string,"updated_at"?: string,"usage_count"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"chat_messages": {
+                  Row: {
+                    "content": string,"created_at": string,"id": number,"metadata": NonNullable<Json>,"role": string,"session_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "content": string,"created_at"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"role": string,"session_id": string
+                  }
+                  Update: {
+                    "content"?: string,"created_at"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"role"?: string,"session_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "chat_messages_session_id_fkey"
+      columns: ["session_id"]
+isOneToOne: false
+      referencedRelation: "chat_sessions"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"chat_sessions": {
+                  Row: {
+                    "created_at": string,"id": string,"is_active": boolean,"last_message_at": string | null,"metadata": NonNullable<Json>,"title": string | null,"trip_id": number | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: string,"is_active"?: boolean,"last_message_at"?: string | null,"metadata"?: NonNullable<Json>,"title"?: string | null,"trip_id"?: number | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: string,"is_active"?: boolean,"last_message_at"?: string | null,"metadata"?: NonNullable<Json>,"title"?: string | null,"trip_id"?: number | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "chat_sessions_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"file_attachments": {
+                  Row: {
+                    "created_at": string,"file_name": string,"file_size": number,"id": number,"mime_type": string,"storage_path": string,"trip_id": number,"updated_at": string,"upload_status": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"file_name": string,"file_size": number,"id"?: never,"mime_type": string,"storage_path": string,"trip_id": number,"updated_at"?: string,"upload_status"?: string,"user_id"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"file_name"?: string,"file_size"?: number,"id"?: never,"mime_type"?: string,"storage_path"?: string,"trip_id"?: number,"updated_at"?: string,"upload_status"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "file_attachments_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"flights": {
+                  Row: {
+                    "airline": string | null,"arrival_time": string,"booking_reference": string | null,"booking_status": string,"created_at": string,"currency": string,"departure_time": string,"destination": string,"flight_class": string,"flight_number": string | null,"id": number,"metadata": NonNullable<Json>,"origin": string,"price": number,"trip_id": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "airline"?: string | null,"arrival_time": string,"booking_reference"?: string | null,"booking_status"?: string,"created_at"?: string,"currency"?: string,"departure_time": string,"destination": string,"flight_class"?: string,"flight_number"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"origin": string,"price": number,"trip_id": number,"updated_at"?: string
+                  }
+                  Update: {
+                    "airline"?: string | null,"arrival_time"?: string,"booking_reference"?: string | null,"booking_status"?: string,"created_at"?: string,"currency"?: string,"departure_time"?: string,"destination"?: string,"flight_class"?: string,"flight_number"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"origin"?: string,"price"?: number,"trip_id"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "flights_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"itinerary_items": {
+                  Row: {
+                    "booking_status": string,"created_at": string,"currency": string,"description": string | null,"end_time": string | null,"id": number,"item_date": string,"item_type": string,"location": string | null,"price": number,"sort_order": number,"start_time": string | null,"title": string,"trip_id": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "booking_status"?: string,"created_at"?: string,"currency"?: string,"description"?: string | null,"end_time"?: string | null,"id"?: never,"item_date": string,"item_type"?: string,"location"?: string | null,"price"?: number,"sort_order"?: number,"start_time"?: string | null,"title": string,"trip_id": number,"updated_at"?: string
+                  }
+                  Update: {
+                    "booking_status"?: string,"created_at"?: string,"currency"?: string,"description"?: string | null,"end_time"?: string | null,"id"?: never,"item_date"?: string,"item_type"?: string,"location"?: string | null,"price"?: number,"sort_order"?: number,"start_time"?: string | null,"title"?: string,"trip_id"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "itinerary_items_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"memories": {
+                  Row: {
+                    "content": string,"created_at": string,"id": string,"importance": number,"memory_type": string,"metadata": NonNullable<Json>,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "content": string,"created_at"?: string,"id"?: string,"importance"?: number,"memory_type"?: string,"metadata"?: NonNullable<Json>,"updated_at"?: string,"user_id"?: string
+                  }
+                  Update: {
+                    "content"?: string,"created_at"?: string,"id"?: string,"importance"?: number,"memory_type"?: string,"metadata"?: NonNullable<Json>,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"memory_embeddings": {
+                  Row: {
+                    "content_hash": string,"content_text": string,"content_type": string,"created_at": string,"embedding": string,"id": string,"memory_id": string | null,"metadata": NonNullable<Json>,"model": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "content_hash": string,"content_text": string,"content_type": string,"created_at"?: string,"embedding": string,"id"?: string,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Update: {
+                    "content_hash"?: string,"content_text"?: string,"content_type"?: string,"created_at"?: string,"embedding"?: string,"id"?: string,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "memory_embeddings_memory_id_fkey"
+      columns: ["memory_id"]
+isOneToOne: false
+      referencedRelation: "memories"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"price_history": {
+                  Row: {
+                    "created_at": string,"currency": string,"entity_ref": string,"entity_type": string,"id": number,"metadata": NonNullable<Json>,"price": number,"timestamp": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"currency"?: string,"entity_ref": string,"entity_type": string,"id"?: never,"metadata"?: NonNullable<Json>,"price": number,"timestamp"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"currency"?: string,"entity_ref"?: string,"entity_type"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"price"?: number,"timestamp"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"saved_options": {
+                  Row: {
+                    "created_at": string,"currency": string | null,"id": number,"notes": string | null,"option_data": NonNullable<Json>,"option_type": string,"price": number | null,"trip_id": number,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"currency"?: string | null,"id"?: never,"notes"?: string | null,"option_data": NonNullable<Json>,"option_type": string,"price"?: number | null,"trip_id": number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"currency"?: string | null,"id"?: never,"notes"?: string | null,"option_data"?: NonNullable<Json>,"option_type"?: string,"price"?: number | null,"trip_id"?: number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "saved_options_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"search_history": {
+                  Row: {
+                    "created_at": string,"id": number,"results_count": number,"search_params": NonNullable<Json>,"search_type": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: never,"results_count"?: number,"search_params": NonNullable<Json>,"search_type": string,"user_id"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: never,"results_count"?: number,"search_params"?: NonNullable<Json>,"search_type"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"transportation": {
+                  Row: {
+                    "arrival_time": string | null,"booking_reference": string | null,"booking_status": string,"created_at": string,"currency": string,"departure_time": string,"destination": string,"id": number,"notes": string | null,"origin": string,"price": number,"provider": string | null,"transport_type": string,"trip_id": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "arrival_time"?: string | null,"booking_reference"?: string | null,"booking_status"?: string,"created_at"?: string,"currency"?: string,"departure_time": string,"destination": string,"id"?: never,"notes"?: string | null,"origin": string,"price"?: number,"provider"?: string | null,"transport_type": string,"trip_id": number,"updated_at"?: string
+                  }
+                  Update: {
+                    "arrival_time"?: string | null,"booking_reference"?: string | null,"booking_status"?: string,"created_at"?: string,"currency"?: string,"departure_time"?: string,"destination"?: string,"id"?: never,"notes"?: string | null,"origin"?: string,"price"?: number,"provider"?: string | null,"transport_type"?: string,"trip_id"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "transportation_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"trip_collaborators": {
+                  Row: {
+                    "added_by": string | null,"created_at": string,"id": number,"permission_level": string,"trip_id": number,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "added_by"?: string | null,"created_at"?: string,"id"?: never,"permission_level"?: string,"trip_id": number,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "added_by"?: string | null,"created_at"?: string,"id"?: never,"permission_level"?: string,"trip_id"?: number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "trip_collaborators_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"trip_comparisons": {
+                  Row: {
+                    "comparison_json": NonNullable<Json>,"created_at": string,"id": number,"name": string,"trip_id": number,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "comparison_json": NonNullable<Json>,"created_at"?: string,"id"?: never,"name"?: string,"trip_id": number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Update: {
+                    "comparison_json"?: NonNullable<Json>,"created_at"?: string,"id"?: never,"name"?: string,"trip_id"?: number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "trip_comparisons_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"trip_notes": {
+                  Row: {
+                    "content": string,"created_at": string,"id": number,"trip_id": number,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "content": string,"created_at"?: string,"id"?: never,"trip_id": number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Update: {
+                    "content"?: string,"created_at"?: string,"id"?: never,"trip_id"?: number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "trip_notes_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"trips": {
+                  Row: {
+                    "budget": number,"created_at": string,"currency": string,"description": string | null,"destination": string,"end_date": string,"flexibility": Json | null,"id": number,"name": string,"start_date": string,"status": string,"travelers": number,"trip_type": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "budget": number,"created_at"?: string,"currency"?: string,"description"?: string | null,"destination": string,"end_date": string,"flexibility"?: Json | null,"id"?: never,"name": string,"start_date": string,"status"?: string,"travelers"?: number,"trip_type"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Update: {
+                    "budget"?: number,"created_at"?: string,"currency"?: string,"description"?: string | null,"destination"?: string,"end_date"?: string,"flexibility"?: Json | null,"id"?: never,"name"?: string,"start_date"?: string,"status"?: string,"travelers"?: number,"trip_type"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"users": {
+                  Row: {
+                    "created_at": string,"email": string,"id": string,"name": string | null,"preferences_json": NonNullable<Json>,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"email": string,"id": string,"name"?: string | null,"preferences_json"?: NonNullable<Json>,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"email"?: string,"id"?: string,"name"?: string | null,"preferences_json"?: NonNullable<Json>,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                }
+          }
+          Views: {
+            "slow_queries": {
+                  Row: {
+                    "calls": number | null,"hit_percent": number | null,"mean_exec_time": number | null,"query": string | null,"rows": number | null,"total_exec_time": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"table_sizes": {
+                  Row: {
+                    "estimated_rows": number | null,"schemaname": string | null,"size": string | null,"tablename": string | null,"total_bytes": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                }
+          }
+          Functions: {
+            "add_trip_collaborator":
+{ Args: { "p_email": string,"p_permission_level"?: string,"p_trip_id": number }; Returns: Json
+                           },
+"cleanup_old_price_history":
+{ Args: { "p_keep"?: string }; Returns: number
+                           },
+"cleanup_old_search_history":
+{ Args: { "p_keep"?: string }; Returns: number
+                           },
+"create_trip":
+{ Args: { "p_trip": Json }; Returns: Json
+                           },
+"daily_cleanup_job":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"delete_trip":
+{ Args: { "p_trip_id": number }; Returns: undefined
+                           },
+"expire_inactive_chat_sessions":
+{ Args: { "p_idle"?: string }; Returns: number
+                           },
+"get_trip":
+{ Args: { "p_trip_id": number }; Returns: Json
+                           },
+"list_trip_collaborators":
+{ Args: { "p_trip_id": number }; Returns: Json
+                           },
+"list_trips":
+{ Args: { "p_cursor"?: string,"p_destination"?: string,"p_limit"?: number,"p_sort"?: string,"p_start_from"?: string,"p_start_to"?: string,"p_status"?: string,"p_trip_type"?: string }; Returns: Json
+                           },
+"monthly_cleanup_job":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"remove_trip_collaborator":
+{ Args: { "p_trip_id": number,"p_user_id": string }; Returns: undefined
+                           },
+"update_trip":
+{ Args: { "p_patch": Json,"p_trip_id": number }; Returns: Json
+                           },
+"update_trip_collaborator":
+{ Args: { "p_permission_level": string,"p_trip_id": number,"p_user_id": string }; Returns: Json
+                           },
+"weekly_maintenance_job":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           }
+          }
+          Enums: {
+            [_ in never]: never
+          }
+          CompositeTypes: {
+            [_ in never]: never
+          }
+        }
+}
+
+type DatabaseWithoutInternals = Omit<Database, '__InternalSupabase'>
+
+type DefaultSchema = DatabaseWithoutInternals[Extract<keyof Database, "public">]
+
+export type Tables<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+        DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])
+    : never = never
+> = DefaultSchemaTableNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+      DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])[TableName] extends {
+      Row: infer R
+    }
+    ? R
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
+  ? (DefaultSchema["Tables"] & DefaultSchema["Views"])[DefaultSchemaTableNameOrOptions] extends {
+      Row: infer R
+    }
+    ? R
+    : never
+  : never
+
+export type TablesInsert<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never = never
+> = DefaultSchemaTableNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Insert: infer I
+    }
+    ? I
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+  ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+      Insert: infer I
+    }
+    ? I
+    : never
+  : never
+
+export type TablesUpdate<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never = never
+> = DefaultSchemaTableNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Update: infer U
+    }
+    ? U
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+  ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+      Update: infer U
+    }
+    ? U
+    : never
+  : never
+
+export type Enums<
+  DefaultSchemaEnumNameOrOptions extends
+    | keyof DefaultSchema["Enums"]
+    | { schema: keyof DatabaseWithoutInternals },
+  EnumName extends DefaultSchemaEnumNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"]
+    : never = never
+> = DefaultSchemaEnumNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"][EnumName]
+  : DefaultSchemaEnumNameOrOptions extends keyof DefaultSchema["Enums"]
+  ? DefaultSchema["Enums"][DefaultSchemaEnumNameOrOptions]
+  : never
+
+export type CompositeTypes<
+  PublicCompositeTypeNameOrOptions extends
+    | keyof DefaultSchema["CompositeTypes"]
+    | { schema: keyof DatabaseWithoutInternals },
+  CompositeTypeName extends PublicCompositeTypeNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"]
+    : never = never
+> = PublicCompositeTypeNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"][CompositeTypeName]
+  : PublicCompositeTypeNameOrOptions extends keyof DefaultSchema["CompositeTypes"]
+  ? DefaultSchema["CompositeTypes"][PublicCompositeTypeNameOrOptions]
+  : never
+
+export const Constants = {
+  "public": {
+          Enums: {
+            
+          }
+        }
+} as const
