@@ -11,6 +11,8 @@ PGVECTOR_MIN="0.8.0"
 DENO="$ROOT/node_modules/.bin/deno"
 SUPABASE="$ROOT/node_modules/.bin/supabase"
 export DENO_NO_UPDATE_CHECK=1 SUPABASE_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+# The local clusters have no TLS; say so instead of letting clients try and warn.
+export PGSSLMODE=disable
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }

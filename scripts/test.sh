@@ -82,6 +82,25 @@ t_fail=${t_fail:-0}
 if [ "$test_status" != 0 ] && [ "$t_fail" = 0 ]; then t_fail=1; fi
 record "deno test" "$t_pass" "$t_fail"
 
+echo "== supabase db lint (plpgsql_check)"
+if "$SUPABASE" db lint --remote="$DB_URL" --schema public,private --level warning --fail-on warning; then
+  record "db lint" 1 0
+else
+  record "db lint" 0 1
+fi
+
+# Acceptance of the migrations: a second reset in a row applies with no error,
+# warning or notice (the stack already built the database once).
+echo "== migrations applied twice in a row"
+reset_log="$STATE/reset-twice.log"
+if (source "$ROOT/scripts/cluster.sh" && database_drop_all && database_build) >"$reset_log" 2>&1 &&
+  ! grep -iE 'warn|notice|error' "$reset_log" "$STATE/migrate.log"; then
+  record "reset twice" 1 0
+else
+  cat "$reset_log" >&2
+  record "reset twice" 0 1
+fi
+
 echo
 echo "== summary"
 printf '%s\n' "${results[@]}"

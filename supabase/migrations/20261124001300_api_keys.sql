@@ -34,7 +34,7 @@ create policy "api_keys: own rows" on public.api_keys
 -- Every column but the ciphertext: a user lists their keys, never reads a value back.
 grant select (id, user_id, service_name, key_name, is_active, last_used_at, expires_at,
               usage_count, created_at, updated_at) on public.api_keys to authenticated;
-grant insert (service_name, key_name, encrypted_value, is_active, expires_at)
+grant insert (user_id, service_name, key_name, encrypted_value, is_active, expires_at)
   on public.api_keys to authenticated;
 grant update (key_name, encrypted_value, is_active, expires_at) on public.api_keys to authenticated;
 grant delete on public.api_keys to authenticated;
