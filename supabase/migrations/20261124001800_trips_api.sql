@@ -31,6 +31,8 @@ declare
   t public.trips;
   req boolean := not p_partial;
   req_field text;
+  budget numeric;
+  currency text;
 begin
   perform private.reject_unknown_fields(p, array['name', 'destination', 'start_date', 'end_date',
     'budget', 'currency', 'travelers', 'status', 'trip_type', 'flexibility', 'description']);
@@ -41,14 +43,17 @@ begin
   t.destination := btrim(private.text_field(p, 'destination', req, 200));
   t.start_date := private.date_field(p, 'start_date', req);
   t.end_date := private.date_field(p, 'end_date', req);
-  t.budget := private.number_field(p, 'budget', req, 0, 1e12, true);
-  if t.budget is not null and t.budget <> round(t.budget, 2) then
+  -- Check precision before assigning: the numeric(14,2) column would round silently.
+  budget := private.number_field(p, 'budget', req, 0, 1e12, true);
+  if budget is not null and budget <> round(budget, 2) then
     perform private.invalid('budget', 'must have at most 2 decimals');
   end if;
-  t.currency := private.text_field(p, 'currency', false, 3);
-  if t.currency is not null and t.currency !~ '^[A-Z]{3}$' then
+  t.budget := budget;
+  currency := private.text_field(p, 'currency', false, 10);
+  if currency is not null and currency !~ '^[A-Z]{3}$' then
     perform private.invalid('currency', 'must be a 3-letter ISO 4217 code such as EUR');
   end if;
+  t.currency := currency;
   t.travelers := private.number_field(p, 'travelers', false, 1, 100, false, true);
   t.status := private.text_field(p, 'status', false, 20,
     array['planning', 'booked', 'completed', 'canceled']);
@@ -257,6 +262,11 @@ begin
   if perm not in ('owner', 'admin', 'edit') then
     raise exception using errcode = '42501', message = 'you can view this trip but not change it';
   end if;
+  select * into t from public.trips x where x.id = p_trip_id;
+  if coalesce(f.end_date, t.end_date) < coalesce(f.start_date, t.start_date) then
+    perform private.invalid(case when p_patch ? 'end_date' then 'end_date' else 'start_date' end,
+                            'would put end_date before start_date');
+  end if;
   update public.trips x set
     name = coalesce(f.name, x.name),
     destination = coalesce(f.destination, x.destination),
@@ -271,10 +281,6 @@ begin
     description = case when p_patch ? 'description' then f.description else x.description end
   where x.id = p_trip_id
   returning * into t;
-  if t.end_date < t.start_date then
-    perform private.invalid(case when p_patch ? 'end_date' then 'end_date' else 'start_date' end,
-                            'would put end_date before start_date');
-  end if;
   return private.trip_json(t, perm);
 end
 $$;
