@@ -93,10 +93,15 @@ install_npm_packages() {
     [ "$ROOT/node_modules/.package-lock.json" -nt "$ROOT/package-lock.json" ]; then
     return 0
   fi
-  log "npm ci"
-  (cd "$ROOT" && npm ci --no-audit --no-fund >/dev/null 2>&1) || (cd "$ROOT" && npm ci --no-audit --no-fund)
+  # `npm install`, not `npm ci`: the lockfile pins every version, but the CLIs list
+  # optional per-platform binaries that a registry mirror may not carry, and `npm ci`
+  # refuses a lockfile without them. `npm install` keeps the lockfile as it is.
+  log "npm install (from package-lock.json)"
+  (cd "$ROOT" && npm install --no-audit --no-fund >"$ROOT/.local/npm-install.log" 2>&1) ||
+    { cat "$ROOT/.local/npm-install.log" >&2; die "npm install failed"; }
 }
 
+mkdir -p "$ROOT/.local"
 install_debian_packages
 install_pgvector
 install_npm_packages
