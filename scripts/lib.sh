@@ -26,8 +26,11 @@ use_profile() {
       API_PORT=54321 DB_PORT=54322 EMBED_PORT=54330
       ;;
     test)
+      # scripts/test.sh picks a free block (TEST_PORT_BASE) so that another
+      # checkout's test run, or anything else on these ports, cannot collide.
       STATE="$ROOT/.local/test"
-      API_PORT=54341 DB_PORT=54342 EMBED_PORT=54350
+      local base="${TEST_PORT_BASE:-54341}"
+      API_PORT=$base DB_PORT=$((base + 1)) EMBED_PORT=$((base + 9))
       ;;
     *) die "unknown profile '$PROFILE' (dev or test)" ;;
   esac
@@ -57,6 +60,8 @@ psql_admin() {
   # Superuser over the cluster's own socket: bootstrap and test plumbing only.
   as_postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGRUN" -p "$DB_PORT" -U postgres -d "$DB_NAME" "$@"
 }
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pg_running() {
   [ -f "$PGDATA/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1

@@ -34,12 +34,16 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+if [ "$PROFILE" = test ]; then
+  # Throwaway: a new cluster every run (a stale one from a killed run goes first).
+  cluster_stop
+  rm -rf "$STATE/pg"
+fi
 cluster_init
 pg_running || started_pg=1
 cluster_start
 
 if [ "$PROFILE" = test ]; then
-  database_drop_all
   database_build
 elif database_is_new; then
   database_build

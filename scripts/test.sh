@@ -6,6 +6,13 @@
 source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/install.sh"
+for base in 54341 54441 54541 54641 54741 54841; do
+  if ! port_in_use "$base" && ! port_in_use $((base + 1)) && ! port_in_use $((base + 9)); then
+    export TEST_PORT_BASE=$base
+    break
+  fi
+done
+[ -n "${TEST_PORT_BASE:-}" ] || die "no free port block for the test stack (tried 54341..54850)"
 use_profile test
 mkdir -p "$STATE"
 export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
