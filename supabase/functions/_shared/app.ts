@@ -20,7 +20,8 @@ export type UserEnv = { Bindings: UserContext };
 
 /** A Hono app mounted at /<name>, answering every failure with the error envelope. */
 export function createApp<E extends { Bindings: object }>(name: string): Hono<E> {
-  const app = new Hono<E>().basePath(`/${name}`);
+  // strict: false so that /trips and /trips/ are the same route.
+  const app = new Hono<E>({ strict: false }).basePath(`/${name}`);
   app.notFound((c) =>
     new ApiError(404, "ROUTE_NOT_FOUND", `no route ${c.req.method} ${c.req.path}`).toResponse()
   );
@@ -35,6 +36,27 @@ export function createApp<E extends { Bindings: object }>(name: string): Hono<E>
     if (info) info.route = `${c.req.method} ${c.req.routePath}`;
   });
   return app;
+}
+
+/** Answers 405 (with Allow) for methods a path does not serve; register after its routes. */
+export function allowOnly<E extends { Bindings: object }>(
+  app: Hono<E>,
+  path: string,
+  methods: string[],
+) {
+  const allow = [...methods, "OPTIONS"].join(", ");
+  app.all(
+    path,
+    (c) =>
+      new ApiError(
+        405,
+        "METHOD_NOT_ALLOWED",
+        `${c.req.method} is not allowed here; use ${methods.join(" or ")}`,
+        {
+          headers: { Allow: allow },
+        },
+      ).toResponse(),
+  );
 }
 
 function envInt(name: string, fallback: number): number {

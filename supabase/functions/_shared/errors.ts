@@ -103,7 +103,14 @@ export function fromPostgresError(e: PgLikeError): ApiError | null {
     case "P0002":
       return notFound(e.message?.replace(/ not found$/, "") || "resource");
     case "42501":
-      return new ApiError(403, "FORBIDDEN", "you do not have permission to do this");
+      // Our RPCs explain the refusal; Postgres' own texts name tables and policies.
+      return new ApiError(
+        403,
+        "FORBIDDEN",
+        e.message && !/^(permission denied|new row violates)/.test(e.message)
+          ? e.message
+          : "you do not have permission to do this",
+      );
     case "40001":
     case "40P01":
       return unavailable("the request conflicted with a concurrent one");
