@@ -69,3 +69,37 @@ export async function call(
   }
   return { status: res.status, headers: res.headers, body };
 }
+
+export interface Invoked {
+  status: number;
+  // deno-lint-ignore no-explicit-any -- tests assert on whatever came back
+  body: any;
+  headers: Headers;
+}
+
+/**
+ * Calls a function route the way an app does, with supabase-js functions.invoke,
+ * and returns status, headers and parsed body for successes and errors alike.
+ */
+export async function invoke(
+  user: TestUser | undefined,
+  path: string,
+  method: "GET" | "POST" | "PATCH" | "DELETE" = "GET",
+  body?: unknown,
+): Promise<Invoked> {
+  const { data, error, response } = await client(user).functions.invoke(path, {
+    method,
+    ...(body === undefined ? {} : { body: body as Record<string, unknown> }),
+  });
+  if (error) {
+    const res: Response | undefined = (error as { context?: Response }).context;
+    if (!res) throw error;
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  }
+  return {
+    status: response?.status ?? 200,
+    headers: response?.headers ?? new Headers(),
+    body: data,
+  };
+}

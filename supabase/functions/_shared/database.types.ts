@@ -363,17 +363,26 @@ isOneToOne: false
 "create_trip":
 { Args: { "p_trip": Json }; Returns: Json
                            },
+"create_trip_child":
+{ Args: { "p_body": Json,"p_kind": string,"p_trip_id": number }; Returns: Json
+                           },
 "daily_cleanup_job":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
 "delete_trip":
 { Args: { "p_trip_id": number }; Returns: undefined
                            },
+"delete_trip_child":
+{ Args: { "p_id": number,"p_kind": string,"p_trip_id": number }; Returns: undefined
+                           },
 "expire_inactive_chat_sessions":
 { Args: { "p_idle"?: string }; Returns: number
                            },
 "get_trip":
 { Args: { "p_trip_id": number }; Returns: Json
+                           },
+"list_trip_children":
+{ Args: { "p_cursor"?: number,"p_kind": string,"p_limit"?: number,"p_trip_id": number }; Returns: Json
                            },
 "list_trip_collaborators":
 { Args: { "p_trip_id": number }; Returns: Json
@@ -389,6 +398,9 @@ isOneToOne: false
                            },
 "update_trip":
 { Args: { "p_patch": Json,"p_trip_id": number }; Returns: Json
+                           },
+"update_trip_child":
+{ Args: { "p_id": number,"p_kind": string,"p_patch": Json,"p_trip_id": number }; Returns: Json
                            },
 "update_trip_collaborator":
 { Args: { "p_permission_level": string,"p_trip_id": number,"p_user_id": string }; Returns: Json

@@ -102,15 +102,18 @@ export function fromPostgresError(e: PgLikeError): ApiError | null {
       });
     case "P0002":
       return notFound(e.message?.replace(/ not found$/, "") || "resource");
-    case "42501":
+    case "42501": {
       // Our RPCs explain the refusal; Postgres' own texts name tables and policies.
+      // @supabase/server appends a grant hint for developers: not for the caller.
+      const own = e.message?.replace(/ \(RLS-scoped queries run as .*\)$/s, "");
       return new ApiError(
         403,
         "FORBIDDEN",
-        e.message && !/^(permission denied|new row violates)/.test(e.message)
-          ? e.message
+        own && !/^(permission denied|new row violates)/.test(own)
+          ? own
           : "you do not have permission to do this",
       );
+    }
     case "40001":
     case "40P01":
       return unavailable("the request conflicted with a concurrent one");
