@@ -6,6 +6,10 @@
 // signed, L2-normalised, 1536 dimensions. Texts that share words are close in
 // cosine distance, which is what search tests need; it knows no synonyms.
 //
+// Tests steer it through /__faults (inject latency, a 429 or a 5xx into the next
+// requests to /v1/*) and read /__stats (how many upstream calls were made), both
+// behind the same key.
+//
 // Env: EMBED_PORT, LOCAL_OPENAI_KEY (the only key accepted).
 
 export const DIMENSIONS = 1536;
@@ -61,7 +65,75 @@ function authorized(req: Request, key: string): boolean {
   return req.headers.get("authorization") === `Bearer ${key}`;
 }
 
+/** What /__faults injects into requests to /v1/*. */
+export interface Faults {
+  /** Delay before answering, in ms. */
+  latency_ms?: number;
+  /** Answer with this status instead (429 or 5xx), with OpenAI's error body. */
+  status?: number;
+  /** Retry-After seconds sent with a 429. */
+  retry_after?: number;
+  /** How many requests the faults apply to; absent: until DELETE /__faults. */
+  count?: number;
+}
+
+export interface Stats {
+  embeddings_requests: number;
+  embedded_inputs: number;
+  models_requests: number;
+}
+
+function parseFaults(body: unknown): Faults | string {
+  if (typeof body !== "object" || body === null) return "send a JSON object";
+  const f = body as Record<string, unknown>;
+  const nat = (v: unknown) => v === undefined || (Number.isInteger(v) && (v as number) >= 0);
+  if (!nat(f.latency_ms) || !nat(f.count) || !nat(f.retry_after)) {
+    return "latency_ms, count and retry_after are non-negative integers";
+  }
+  if (
+    f.status !== undefined &&
+    !(f.status === 429 || (Number(f.status) >= 500 && Number(f.status) <= 599))
+  ) {
+    return "status must be 429 or 5xx";
+  }
+  return f as Faults;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const FAULT_MESSAGES: Record<string, [string, string]> = {
+  "429": ["Rate limit reached for requests. Please try again later.", "rate_limit_exceeded"],
+  "5xx": [
+    "The server had an error while processing your request. Sorry about that!",
+    "server_error",
+  ],
+};
+
 export function createHandler(acceptedKey: string) {
+  let faults: Faults | null = null;
+  const stats: Stats = { embeddings_requests: 0, embedded_inputs: 0, models_requests: 0 };
+
+  // Applies the current faults to one /v1 request; a Response when it must fail.
+  async function injected(): Promise<Response | null> {
+    if (!faults) return null;
+    const f = faults;
+    if (f.count !== undefined) {
+      if (f.count <= 0) return null;
+      f.count -= 1;
+    }
+    if (f.latency_ms) await sleep(f.latency_ms);
+    if (!f.status) return null;
+    const [message, code] = FAULT_MESSAGES[f.status === 429 ? "429" : "5xx"];
+    const res = openAiError(
+      f.status,
+      message,
+      f.status === 429 ? "requests" : "server_error",
+      code,
+    );
+    if (f.status === 429) res.headers.set("retry-after", String(f.retry_after ?? 1));
+    return res;
+  }
+
   return async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
     if (url.pathname === "/health") return Response.json({ ok: true });
@@ -73,7 +145,28 @@ export function createHandler(acceptedKey: string) {
         "invalid_api_key",
       );
     }
+    if (url.pathname === "/__faults") {
+      if (req.method === "DELETE") {
+        faults = null;
+        return Response.json({ faults });
+      }
+      if (req.method === "GET") return Response.json({ faults });
+      if (req.method === "POST") {
+        const parsed = parseFaults(await req.json().catch(() => null));
+        if (typeof parsed === "string") {
+          return openAiError(400, parsed, "invalid_request_error", null);
+        }
+        faults = parsed;
+        return Response.json({ faults });
+      }
+    }
+    if (url.pathname === "/__stats" && req.method === "GET") return Response.json(stats);
+    if (url.pathname.startsWith("/v1/")) {
+      const failure = await injected();
+      if (failure) return failure;
+    }
     if (req.method === "GET" && url.pathname === "/v1/models") {
+      stats.models_requests += 1;
       return Response.json({
         object: "list",
         data: [{ id: MODEL, object: "model", created: 1705948997, owned_by: "system" }],
@@ -103,6 +196,8 @@ export function createHandler(acceptedKey: string) {
           null,
         );
       }
+      stats.embeddings_requests += 1;
+      stats.embedded_inputs += inputs.length;
       const base64 = body.encoding_format === "base64";
       let tokens = 0;
       const data = inputs.map((text: string, index: number) => {

@@ -3,7 +3,7 @@
 // the hosted platform gives every function, plus what clients and tests need.
 //
 // Usage: deno run -A scripts/stack-env.ts   (inputs come from the environment:
-// STATE, KEYS, API_PORT, DB_URL, EMBED_PORT, SUPABASE_BIN)
+// PROFILE, STATE, KEYS, API_PORT, DB_URL, EMBED_PORT, SUPABASE_BIN)
 
 const need = (name: string): string => {
   const v = Deno.env.get(name);
@@ -11,6 +11,7 @@ const need = (name: string): string => {
   return v;
 };
 
+const profile = need("PROFILE");
 const state = need("STATE");
 const keysDir = need("KEYS");
 const apiPort = need("API_PORT");
@@ -64,6 +65,7 @@ async function secrets(): Promise<Record<string, string>> {
     publishable_key: () => `sb_publishable_${randomToken(24)}`,
     secret_key: () => `sb_secret_${randomToken(24)}`,
     local_openai_key: () => `sk-local-${randomToken(24)}`,
+    byok_key_0: () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
     byok_key_1: () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
   };
   let changed = false;
@@ -96,11 +98,18 @@ const settings: Record<string, string> = {
   SIGNING_KEY_PATH: `${keysDir}/signing_key.json`,
   OPENAI_BASE_URL: `http://127.0.0.1:${embedPort}/v1`,
   LOCAL_OPENAI_KEY: s.local_openai_key,
-  BYOK_KEYS: JSON.stringify({ k1: s.byok_key_1 }),
+  // The test stack also holds a retired key, k0, so tests can rotate rows off it.
+  BYOK_KEYS: JSON.stringify(
+    profile === "test" ? { k0: s.byok_key_0, k1: s.byok_key_1 } : { k1: s.byok_key_1 },
+  ),
   BYOK_ACTIVE_KID: "k1",
   DB_POOL_MAX: "10",
   API_PORT: apiPort,
   EMBED_PORT: embedPort,
+  // Provider calls give up after this; short in tests that inject latency.
+  UPSTREAM_TIMEOUT_MS: profile === "test" ? "1500" : "10000",
+  // Where tests find the logs they scan for leaked secrets.
+  STACK_STATE: state,
 };
 
 // Single quotes keep JSON values intact for `set -a; . stack.env`, dotenv

@@ -51,7 +51,7 @@ else
   log "database exists; keeping its data (npm run db:reset rebuilds it)"
 fi
 
-export STATE KEYS API_PORT DB_URL EMBED_PORT SUPABASE_BIN="$SUPABASE"
+export PROFILE STATE KEYS API_PORT DB_URL EMBED_PORT SUPABASE_BIN="$SUPABASE"
 export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
 "$DENO" run --quiet --allow-all "$ROOT/scripts/stack-env.ts" >/dev/null
 

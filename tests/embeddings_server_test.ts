@@ -44,3 +44,43 @@ Deno.test("embeddings: the HTTP API speaks OpenAI's format and refuses other key
   assert.equal(denied.status, 401);
   assert.equal((await denied.json()).error.code, "invalid_api_key");
 });
+
+Deno.test("embeddings: /__faults injects 429, 5xx and latency for a number of requests", async () => {
+  const handler = createHandler("sk-right");
+  const send = (path: string, method = "GET", body?: unknown) =>
+    handler(
+      new Request(`http://x${path}`, {
+        method,
+        headers: { authorization: "Bearer sk-right" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+  const bad = await send("/__faults", "POST", { status: 404 });
+  assert.equal(bad.status, 400);
+  assert.equal(
+    (await send("/__faults", "POST", { status: 429, retry_after: 9, count: 1 })).status,
+    200,
+  );
+  const limited = await send("/v1/models");
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get("retry-after"), "9");
+  assert.equal((await limited.json()).error.code, "rate_limit_exceeded");
+  assert.equal((await send("/v1/models")).status, 200, "count: 1 means one request");
+
+  await send("/__faults", "POST", { status: 503 });
+  assert.equal((await send("/v1/embeddings", "POST", { input: "a" })).status, 503);
+  assert.equal((await send("/v1/embeddings", "POST", { input: "a" })).status, 503, "until cleared");
+  await send("/__faults", "DELETE");
+
+  await send("/__faults", "POST", { latency_ms: 200, count: 1 });
+  const started = performance.now();
+  assert.equal((await send("/v1/models")).status, 200);
+  assert.ok(performance.now() - started >= 190);
+
+  const before = await (await send("/__stats")).json();
+  await send("/v1/embeddings", "POST", { input: ["a", "b", "c"] });
+  const after = await (await send("/__stats")).json();
+  assert.equal(after.embeddings_requests - before.embeddings_requests, 1);
+  assert.equal(after.embedded_inputs - before.embedded_inputs, 3);
+  assert.equal((await handler(new Request("http://x/__faults", { method: "DELETE" }))).status, 401);
+});

@@ -2,6 +2,8 @@
 // and passes its stack.env). Users are created the way the `token` command does.
 
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import type { PostgresApi } from "@supabase/server/middleware/postgres";
+import pg from "pg";
 import { ensureUser, signAccessToken } from "../scripts/token.ts";
 
 export function env(name: string): string {
@@ -102,4 +104,24 @@ export async function invoke(
     headers: response?.headers ?? new Headers(),
     body: data,
   };
+}
+
+/**
+ * Runs `fn` with a PostgresApi over a connection as the database owner, the shape
+ * the functions' admin client has, closed afterwards (Deno's sanitizers check).
+ */
+export async function withAdminDb<T>(fn: (admin: PostgresApi) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: 8 });
+  const queryRaw = async <R>(text: string, params: unknown[] = []): Promise<R[]> =>
+    (await pool.query(text, params)).rows as R[];
+  const api: PostgresApi = {
+    query: <R>(strings: TemplateStringsArray, ...values: unknown[]) =>
+      queryRaw<R>(strings.reduce((text, part, i) => `${text}$${i}${part}`), values),
+    queryRaw,
+  };
+  try {
+    return await fn(api);
+  } finally {
+    await pool.end();
+  }
 }

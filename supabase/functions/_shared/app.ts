@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { pipeline } from "@supabase/middleware";
 import { withSupabase } from "@supabase/server";
 import { type PostgresApi, withPostgresClient } from "@supabase/server/middleware/postgres";
+import { withPostgresAdminClient } from "@supabase/server/middleware/postgres-admin";
 import { ApiError, toApiError } from "./errors.ts";
 import { currentRequest, type FetchHandler, serveFunction } from "./serve.ts";
 
@@ -17,6 +18,23 @@ export interface UserContext {
 }
 
 export type UserEnv = { Bindings: UserContext };
+
+/**
+ * For the few user routes that must also touch what `authenticated` may not read
+ * (BYOK ciphertext): `admin` bypasses RLS, so its queries name the caller's id.
+ */
+export interface PrivilegedUserContext extends UserContext {
+  admin: PostgresApi;
+}
+
+export type PrivilegedUserEnv = { Bindings: PrivilegedUserContext };
+
+/** What an operator route (secret API key, no user) gets in `c.env`. */
+export interface SecretContext {
+  admin: PostgresApi;
+}
+
+export type SecretEnv = { Bindings: SecretContext };
 
 /** A Hono app mounted at /<name>, answering every failure with the error envelope. */
 export function createApp<E extends { Bindings: object }>(name: string): Hono<E> {
@@ -77,23 +95,54 @@ function issuer(): string | undefined {
   return url ? `${url.replace(/\/+$/, "")}/auth/v1` : undefined;
 }
 
+// Equal options share one pool per process, RLS-scoped and admin clients alike. A
+// long-lived local server can afford more than the edge default of 4 (DB_POOL_MAX).
+const pool = () => ({ max: envInt("DB_POOL_MAX", 4), checkoutTimeoutMs: 5000 });
+
+const userAuth = () =>
+  withSupabase({ auth: "user", audience: "authenticated", issuer: issuer(), cors: "disabled" });
+
+function callerId(userId: string | undefined): string {
+  if (!userId) throw new ApiError(401, "INVALID_JWT", "the token carries no user id (sub)");
+  const info = currentRequest();
+  if (info) info.userId = userId;
+  return userId;
+}
+
+/** Signed-in users only; every query runs under their identity. */
+export function userHandler(app: Hono<UserEnv>): FetchHandler {
+  const inner = pipeline(
+    [userAuth(), withPostgresClient({ pool: pool() })],
+    async (req, ctx) =>
+      await app.fetch(req, { db: ctx.postgres, userId: callerId(ctx.userClaims?.id) }),
+  );
+  return (req) => inner(req);
+}
+
+/** Signed-in users, with the admin client beside the RLS-scoped one. */
+export function privilegedUserHandler(app: Hono<PrivilegedUserEnv>): FetchHandler {
+  const inner = pipeline(
+    [userAuth(), withPostgresClient({ pool: pool() }), withPostgresAdminClient({ pool: pool() })],
+    async (req, ctx) =>
+      await app.fetch(req, {
+        db: ctx.postgres,
+        admin: ctx.postgresAdmin,
+        userId: callerId(ctx.userClaims?.id),
+      }),
+  );
+  return (req) => inner(req);
+}
+
+/** Operator routes: the project's secret API key in the `apikey` header, no user. */
+export function secretHandler(app: Hono<SecretEnv>): FetchHandler {
+  const inner = pipeline(
+    [withSupabase({ auth: "secret", cors: "disabled" }), withPostgresAdminClient({ pool: pool() })],
+    async (req, ctx) => await app.fetch(req, { admin: ctx.postgresAdmin }),
+  );
+  return (req) => inner(req);
+}
+
 /** Serves `app` to signed-in users only; every query runs under their identity. */
 export function serveUserApp(name: string, app: Hono<UserEnv>): FetchHandler {
-  const inner = pipeline(
-    [
-      withSupabase({ auth: "user", audience: "authenticated", issuer: issuer(), cors: "disabled" }),
-      // A long-lived local server can afford more than the edge default of 4.
-      withPostgresClient({ pool: { max: envInt("DB_POOL_MAX", 4), checkoutTimeoutMs: 5000 } }),
-    ],
-    async (req, ctx) => {
-      const userId = ctx.userClaims?.id;
-      if (!userId) {
-        throw new ApiError(401, "INVALID_JWT", "the token carries no user id (sub)");
-      }
-      const info = currentRequest();
-      if (info) info.userId = userId;
-      return await app.fetch(req, { db: ctx.postgres, userId });
-    },
-  );
-  return serveFunction(name, (req) => inner(req));
+  return serveFunction(name, userHandler(app));
 }

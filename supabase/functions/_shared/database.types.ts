@@ -27,14 +27,14 @@ isOneToOne: false
                   ]
                 },"api_keys": {
                   Row: {
-                    "created_at": string,"encrypted_value": string,"expires_at": string | null,"id": number,"is_active": boolean,"key_name": string,"last_used_at": string | null,"service_name": string,"updated_at": string,"usage_count": number,"user_id": string
+                    "created_at": string,"encrypted_value": string,"encryption_key_id": string | null,"expires_at": string | null,"id": number,"is_active": boolean,"key_name": string,"last_used_at": string | null,"last_validated_at": string | null,"service_name": string,"updated_at": string,"usage_count": number,"user_id": string,"value_mask": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"encrypted_value": string,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name": string,"last_used_at"?: string | null,"service_name": string,"updated_at"?: string,"usage_count"?: number,"user_id"?: string
+                    "created_at"?: string,"encrypted_value": string,"encryption_key_id"?: never,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name": string,"last_used_at"?: string | null,"last_validated_at"?: string | null,"service_name": string,"updated_at"?: string,"usage_count"?: number,"user_id"?: string,"value_mask"?: string
                   }
                   Update: {
-                    "created_at"?: string,"encrypted_value"?: string,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name"?: string,"last_used_at"?: string | null,"service_name"?: string,"updated_at"?: string,"usage_count"?: number,"user_id"?: string
+                    "created_at"?: string,"encrypted_value"?: string,"encryption_key_id"?: never,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name"?: string,"last_used_at"?: string | null,"last_validated_at"?: string | null,"service_name"?: string,"updated_at"?: string,"usage_count"?: number,"user_id"?: string,"value_mask"?: string
                   }
                   Relationships: [
                     

@@ -74,7 +74,7 @@ begin
   returning id into id_;
   insert into fx values ('memory_embeddings', id_);
   insert into public.api_keys (user_id, service_name, key_name, encrypted_value)
-  values (owner, 'openai', 'main', 'v1.k1.iv.ct') returning id into id_;
+  values (owner, 'openai', 'main', 'v1.k1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA') returning id into id_;
   insert into fx values ('api_keys', id_);
   insert into fx values ('owner', owner::text), ('viewer', tests.get_user_id('rls_viewer')::text),
                         ('newbie', tests.get_user_id('rls_newbie')::text);
@@ -153,7 +153,7 @@ insert into ops values
   ('memory_embeddings', 'update', 'update public.memory_embeddings set metadata = ''{"k": 1}'' where id = ''{memory_embeddings}'''),
   ('memory_embeddings', 'delete', 'delete from public.memory_embeddings where id = ''{memory_embeddings}'''),
   ('api_keys', 'select', 'select count(id) from public.api_keys where id = {api_keys}'),
-  ('api_keys', 'insert', 'insert into public.api_keys (user_id, service_name, key_name, encrypted_value) values (''{owner}'', ''duffel'', ''k'', ''v1.k1.a.b'')'),
+  ('api_keys', 'insert', 'insert into public.api_keys (user_id, service_name, key_name, encrypted_value) values (''{owner}'', ''duffel'', ''k'', ''v1.k1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA'')'),
   ('api_keys', 'update', 'update public.api_keys set is_active = false where id = {api_keys}'),
   ('api_keys', 'delete', 'delete from public.api_keys where id = {api_keys}');
 
@@ -234,7 +234,7 @@ insert into expectations values
   ('memory_embeddings',  'update', false, false, false, false, false, true),
   ('memory_embeddings',  'delete', false, false, false, false, false, true),
   ('api_keys',           'select', false, false, false, false, false, true),
-  ('api_keys',           'insert', false, false, false, false, false, true),
+  ('api_keys',           'insert', false, false, false, false, false, false),
   ('api_keys',           'update', false, false, false, false, false, true),
   ('api_keys',           'delete', false, false, false, false, false, true);
 

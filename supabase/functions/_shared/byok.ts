@@ -1,0 +1,57 @@
+// Server-side use of a caller's stored provider key. Reading ciphertext needs the
+// admin client (the `authenticated` role has no privilege on that column), so
+// every statement here names the caller's user id taken from the verified JWT.
+
+import type { PostgresApi } from "@supabase/server/middleware/postgres";
+import { decryptSecret, type Keyring } from "./byok_crypto.ts";
+
+/** Providers a key can be stored for (the table's check constraint lists the same). */
+export const SERVICES = ["openai", "anthropic", "google_maps", "openweathermap", "duffel"] as const;
+export type Service = (typeof SERVICES)[number];
+
+/** A decrypted key, for this request only: never log, store or return `value`. */
+export interface UsableKey {
+  id: string;
+  keyName: string;
+  value: string;
+}
+
+interface UsedRow {
+  id: string;
+  key_name: string;
+  encrypted_value: string;
+}
+
+/**
+ * Decrypts the caller's newest active, unexpired key for `service` and records the
+ * use (usage_count + 1, last_used_at) in the same statement, so concurrent uses are
+ * each counted once. Null when the caller has no usable key for the service.
+ */
+export async function useApiKey(
+  admin: PostgresApi,
+  keyring: Keyring,
+  userId: string,
+  service: Service,
+): Promise<UsableKey | null> {
+  // The usability test is repeated on the outer row so that a key deactivated
+  // between the sub-select and the row lock is not used (READ COMMITTED recheck).
+  const rows: UsedRow[] = await admin.query`
+    update public.api_keys k
+       set usage_count = k.usage_count + 1, last_used_at = now()
+     where k.id = (select c.id from public.api_keys c
+                    where c.user_id = ${userId}::uuid and c.service_name = ${service}
+                      and c.is_active and (c.expires_at is null or c.expires_at > now())
+                    order by c.created_at desc, c.id desc
+                    limit 1)
+       and k.user_id = ${userId}::uuid
+       and k.is_active and (k.expires_at is null or k.expires_at > now())
+    returning k.id::text as id, k.key_name, k.encrypted_value`;
+  const row = rows[0];
+  if (!row) return null;
+  const value = await decryptSecret(keyring, row.encrypted_value, {
+    userId,
+    service,
+    keyName: row.key_name,
+  });
+  return { id: row.id, keyName: row.key_name, value };
+}
