@@ -99,10 +99,11 @@ const settings: Record<string, string> = {
   OPENAI_BASE_URL: `http://127.0.0.1:${embedPort}/v1`,
   LOCAL_OPENAI_KEY: s.local_openai_key,
   // The test stack also holds a retired key, k0, so tests can rotate rows off it.
-  BYOK_KEYS: JSON.stringify(
+  // A keyring given to `npm run dev` in the environment wins (to try a rotation).
+  BYOK_KEYS: Deno.env.get("BYOK_KEYS") || JSON.stringify(
     profile === "test" ? { k0: s.byok_key_0, k1: s.byok_key_1 } : { k1: s.byok_key_1 },
   ),
-  BYOK_ACTIVE_KID: "k1",
+  BYOK_ACTIVE_KID: Deno.env.get("BYOK_ACTIVE_KID") || "k1",
   DB_POOL_MAX: "10",
   API_PORT: apiPort,
   EMBED_PORT: embedPort,
