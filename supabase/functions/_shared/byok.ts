@@ -3,7 +3,8 @@
 // every statement here names the caller's user id taken from the verified JWT.
 
 import type { PostgresApi } from "@supabase/server/middleware/postgres";
-import { decryptSecret, type Keyring } from "./byok_crypto.ts";
+import { type Binding, DecryptError, decryptSecret, type Keyring } from "./byok_crypto.ts";
+import { ApiError } from "./errors.ts";
 
 /** Providers a key can be stored for (the table's check constraint lists the same). */
 export const SERVICES = ["openai", "anthropic", "google_maps", "openweathermap", "duffel"] as const;
@@ -14,6 +15,36 @@ export interface UsableKey {
   id: string;
   keyName: string;
   value: string;
+}
+
+/**
+ * A stored value that no longer decrypts: the user learns what to do, the
+ * operator's log gets why (tampered row, or a key id removed from BYOK_KEYS).
+ */
+export function unreadableKey(id: string, e: DecryptError): ApiError {
+  console.error(
+    JSON.stringify({ level: "error", msg: "stored key unreadable", id, why: e.reason }),
+  );
+  return new ApiError(
+    409,
+    "STORED_VALUE_UNREADABLE",
+    "the stored value of this key can no longer be decrypted; set a new value with PATCH /api-keys/:id",
+  );
+}
+
+/** Decrypts a stored value, answering 409 STORED_VALUE_UNREADABLE when it cannot. */
+export async function openStoredKey(
+  keyring: Keyring,
+  id: string,
+  ciphertext: string,
+  binding: Binding,
+): Promise<string> {
+  try {
+    return await decryptSecret(keyring, ciphertext, binding);
+  } catch (e) {
+    if (e instanceof DecryptError) throw unreadableKey(id, e);
+    throw e;
+  }
 }
 
 interface UsedRow {
@@ -48,7 +79,7 @@ export async function useApiKey(
     returning k.id::text as id, k.key_name, k.encrypted_value`;
   const row = rows[0];
   if (!row) return null;
-  const value = await decryptSecret(keyring, row.encrypted_value, {
+  const value = await openStoredKey(keyring, row.id, row.encrypted_value, {
     userId,
     service,
     keyName: row.key_name,

@@ -381,6 +381,14 @@ isOneToOne: false
 "get_trip":
 { Args: { "p_trip_id": number }; Returns: Json
                            },
+"insert_memories":
+{ Args: { "p_contents": (string)[],"p_embeddings": (string)[],"p_metadata": (Json)[],"p_model": string,"p_types": (string)[] }; Returns: {
+              "content_hash": string,"created": boolean,"id": string
+            }[]
+                           },
+"list_memories":
+{ Args: { "p_content_type"?: string,"p_cursor"?: string,"p_limit"?: number,"p_metadata"?: Json }; Returns: Json
+                           },
 "list_trip_children":
 { Args: { "p_cursor"?: number,"p_kind": string,"p_limit"?: number,"p_trip_id": number }; Returns: Json
                            },
@@ -389,6 +397,11 @@ isOneToOne: false
                            },
 "list_trips":
 { Args: { "p_cursor"?: string,"p_destination"?: string,"p_limit"?: number,"p_sort"?: string,"p_start_from"?: string,"p_start_to"?: string,"p_status"?: string,"p_trip_type"?: string }; Returns: Json
+                           },
+"match_memories":
+{ Args: { "p_content_type"?: string,"p_match_count"?: number,"p_metadata"?: Json,"p_min_similarity"?: number,"p_model"?: string,"p_query": string }; Returns: {
+              "content": string,"content_type": string,"created_at": string,"id": string,"metadata": Json,"similarity": number
+            }[]
                            },
 "monthly_cleanup_job":
 { Args: Record<PropertyKey, never>; Returns: Json

@@ -8,7 +8,7 @@ import { ApiError, toApiError } from "./errors.ts";
 
 export type FetchHandler = (req: Request) => Promise<Response>;
 
-/** Largest request body accepted, in bytes. */
+/** Largest request body accepted by default, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** What inner layers learn about a request that the log line reports. */
@@ -32,10 +32,10 @@ const CORS_HEADERS: Record<string, string> = {
 // A caller-supplied id is kept only if it is short and plain, so logs stay parseable.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-async function readCappedBody(req: Request): Promise<Request> {
+async function readCappedBody(req: Request, limit: number): Promise<Request> {
   if (req.body === null || req.method === "GET" || req.method === "HEAD") return req;
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (declared > limit) throw tooLarge(limit);
   // Content-Length can be absent (chunked) or wrong: count what actually arrives.
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -44,9 +44,9 @@ async function readCappedBody(req: Request): Promise<Request> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       await reader.cancel();
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
@@ -59,8 +59,8 @@ async function readCappedBody(req: Request): Promise<Request> {
   return new Request(req.url, { method: req.method, headers: req.headers, body });
 }
 
-const tooLarge = () =>
-  new ApiError(413, "PAYLOAD_TOO_LARGE", `the request body exceeds ${MAX_BODY_BYTES} bytes`);
+const tooLarge = (limit: number) =>
+  new ApiError(413, "PAYLOAD_TOO_LARGE", `the request body exceeds ${limit} bytes`);
 
 function finish(res: Response, requestId: string): Response {
   // Responses from fetch() or Response.error() have immutable headers: copy once.
@@ -71,7 +71,12 @@ function finish(res: Response, requestId: string): Response {
 }
 
 /** Wraps a function's handler with the cross-cutting behaviour every function shares. */
-export function serveFunction(name: string, inner: FetchHandler): FetchHandler {
+export function serveFunction(
+  name: string,
+  inner: FetchHandler,
+  opts: { maxBodyBytes?: number } = {},
+): FetchHandler {
+  const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   return async (req: Request) => {
     const started = performance.now();
     const supplied = req.headers.get("x-request-id");
@@ -85,7 +90,7 @@ export function serveFunction(name: string, inner: FetchHandler): FetchHandler {
     } else {
       res = await scope.run(info, async () => {
         try {
-          return await inner(await readCappedBody(req));
+          return await inner(await readCappedBody(req, limit));
         } catch (e) {
           const err = toApiError(e);
           if (err.status === 500) logUnexpected(name, info, e);

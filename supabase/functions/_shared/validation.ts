@@ -24,6 +24,17 @@ function validationError(where: string, error: z.ZodError): ApiError {
   );
 }
 
+/** Validates an already parsed value; a failure is the same 400 as parseBody's. */
+export function validate<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  where = "body",
+): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(where, r.error);
+  return r.data;
+}
+
 /** Parses the path parameters of the matched route. */
 export function parseParams<T extends z.ZodType>(c: Context, schema: T): z.infer<T> {
   const r = schema.safeParse(c.req.param());

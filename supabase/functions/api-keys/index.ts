@@ -12,14 +12,8 @@ import {
   type SecretEnv,
   secretHandler,
 } from "../_shared/app.ts";
-import type { Service } from "../_shared/byok.ts";
-import {
-  type Binding,
-  DecryptError,
-  decryptSecret,
-  encryptSecret,
-  loadKeyring,
-} from "../_shared/byok_crypto.ts";
+import { openStoredKey, type Service } from "../_shared/byok.ts";
+import { encryptSecret, loadKeyring } from "../_shared/byok_crypto.ts";
 import { ApiError, notFound } from "../_shared/errors.ts";
 import { serveFunction } from "../_shared/serve.ts";
 import { parseBody, parseParams, parseQuery } from "../_shared/validation.ts";
@@ -76,18 +70,6 @@ const duplicateName = (service: string, name: string) =>
 
 const isUniqueViolation = (e: unknown) => (e as { code?: string })?.code === "23505";
 
-// The user sees that the value is unusable and what to do; the operator's log gets why.
-function unreadable(id: string, e: DecryptError): ApiError {
-  console.error(
-    JSON.stringify({ level: "error", msg: "stored key unreadable", id, why: e.reason }),
-  );
-  return new ApiError(
-    409,
-    "STORED_VALUE_UNREADABLE",
-    "the stored value of this key can no longer be decrypted; set a new value with PATCH",
-  );
-}
-
 interface Secret {
   service_name: Service;
   key_name: string;
@@ -103,15 +85,12 @@ async function storedSecret(admin: PostgresApi, userId: string, id: string): Pro
   return row;
 }
 
-async function openSecret(userId: string, id: string, s: Secret): Promise<string> {
-  const binding: Binding = { userId, service: s.service_name, keyName: s.key_name };
-  try {
-    return await decryptSecret(keyring, s.encrypted_value, binding);
-  } catch (e) {
-    if (e instanceof DecryptError) throw unreadable(id, e);
-    throw e;
-  }
-}
+const openSecret = (userId: string, id: string, s: Secret) =>
+  openStoredKey(keyring, id, s.encrypted_value, {
+    userId,
+    service: s.service_name,
+    keyName: s.key_name,
+  });
 
 const app = createApp<PrivilegedUserEnv>("api-keys");
 

@@ -1,0 +1,67 @@
+// Request schemas of the memories function.
+
+import { z } from "zod";
+import { jsonObject, uuid } from "../_shared/validation.ts";
+
+export const CONTENT_TYPES = [
+  "preference",
+  "fact",
+  "trip_context",
+  "conversation",
+  "note",
+  "other",
+] as const;
+
+/** Memories per POST, and characters of content per POST (~150k tokens upstream). */
+export const MAX_BATCH = 256;
+export const MAX_BATCH_CHARS = 600_000;
+
+const contentType = z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(", ")}` });
+const content = z.string().trim().min(1, "must not be empty").max(8000);
+
+export const memory = z.strictObject({
+  content,
+  content_type: contentType.default("note"),
+  metadata: jsonObject.default({}),
+});
+
+export const memoryBatch = z.strictObject({
+  memories: z.array(memory).min(1, "must hold at least one memory").max(MAX_BATCH),
+}).refine(
+  (b) => b.memories.reduce((n, m) => n + m.content.length, 0) <= MAX_BATCH_CHARS,
+  {
+    path: ["memories"],
+    message: `must hold at most ${MAX_BATCH_CHARS} characters of content in all`,
+  },
+);
+
+export const memoryParams = z.object({ id: uuid });
+
+export const searchBody = z.strictObject({
+  query: content,
+  match_count: z.number().int().min(1).max(100).default(10),
+  min_similarity: z.number().min(0).max(1).default(0),
+  content_type: contentType.optional(),
+  metadata: jsonObject.optional(),
+});
+
+// A query string carries the metadata filter as JSON text.
+const metadataParam = z.string().max(4096).transform((text, ctx) => {
+  try {
+    const v = JSON.parse(text);
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      return v as Record<string, unknown>;
+    }
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: "custom", message: 'must be a JSON object, e.g. {"trip_id":1001}' });
+  return z.NEVER;
+});
+
+export const listQuery = z.strictObject({
+  content_type: contentType.optional(),
+  metadata: metadataParam.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(512).optional(),
+});
