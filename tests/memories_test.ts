@@ -3,6 +3,9 @@
 // a brute-force query over thousands of rows.
 import assert from "node:assert/strict";
 import { embed } from "../scripts/embeddings-server.ts";
+import { loadKeyring } from "../supabase/functions/_shared/byok_crypto.ts";
+import { ApiError } from "../supabase/functions/_shared/errors.ts";
+import { openAiKeyFor } from "../supabase/functions/memories/embeddings.ts";
 import { env, FUNCTIONS_URL, invoke, newUser, type TestUser, withAdminDb } from "./support.ts";
 
 interface Reply {
@@ -468,4 +471,36 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
       }
     }
   });
+});
+
+Deno.test("memories: the user's own key first, then the deployment's OPENAI_API_KEY, else 424", async () => {
+  const keyring = await loadKeyring();
+  const user = await newUser("mem-server-key");
+  const saved = Deno.env.get("OPENAI_API_KEY");
+  try {
+    await withAdminDb(async (db) => {
+      Deno.env.delete("OPENAI_API_KEY");
+      await assert.rejects(openAiKeyFor(db, keyring, user.id), (e: unknown) => {
+        assert.ok(e instanceof ApiError && e.status === 424 && e.code === "OPENAI_KEY_REQUIRED");
+        return true;
+      });
+      Deno.env.set("OPENAI_API_KEY", "sk-deployment-key");
+      assert.deepEqual(await openAiKeyFor(db, keyring, user.id), {
+        value: "sk-deployment-key",
+        owner: "server",
+      });
+      await api(user, "POST", "/api-keys", {
+        service_name: "openai",
+        key_name: "mine",
+        value: "sk-users-own-key",
+      });
+      assert.deepEqual(await openAiKeyFor(db, keyring, user.id), {
+        value: "sk-users-own-key",
+        owner: "user",
+      });
+    });
+  } finally {
+    if (saved === undefined) Deno.env.delete("OPENAI_API_KEY");
+    else Deno.env.set("OPENAI_API_KEY", saved);
+  }
 });

@@ -1,0 +1,66 @@
+-- The memories RPCs as the function calls them: dedupe on insert, validation
+-- raising 22023 with the field named, similarity and filters, each caller kept
+-- to their own rows.
+begin;
+select plan(16);
+
+select tests.create_user(u) from unnest(array['mem_a', 'mem_b']) u;
+
+-- Unit vectors along one axis (cosine: same axis 1, other axes 0).
+create function pg_temp.axis(i integer) returns extensions.vector language sql immutable as $$
+  select (array_fill(0, array[i - 1]) || array[1] || array_fill(0, array[1536 - i]))::real[]::extensions.vector
+$$;
+grant execute on function pg_temp.axis(integer) to authenticated;
+
+select tests.authenticate_as('mem_a');
+select is(
+  (select array_agg(created order by content_hash) from public.insert_memories('m',
+     array['alpha', 'beta'], array['fact', 'note'], array['{}', '{"k":1}']::jsonb[],
+     array[pg_temp.axis(1), pg_temp.axis(2)])),
+  array[true, true], 'two new memories are created');
+select is(
+  (select array_agg(created order by created) from public.insert_memories('m',
+     array['alpha', 'gamma'], array['fact', 'fact'], array['{}', '{}']::jsonb[],
+     array[pg_temp.axis(1), pg_temp.axis(3)])),
+  array[false, true], 'stored content is returned, not stored again');
+select is((select count(*)::int from public.memory_embeddings), 3, 'three rows for mem_a');
+select is(
+  (select count(*)::int from public.insert_memories('other-model', array['alpha'], array['fact'],
+     array['{}']::jsonb[], array[pg_temp.axis(1)]) where created),
+  1, 'the same content under another model is a new row');
+
+select throws_ok($$ select * from public.insert_memories('m', array[]::text[], array[]::text[], array[]::jsonb[], array[]::extensions.vector[]) $$,
+  '22023', 'memories must hold between 1 and 256 memories', 'empty batch');
+select throws_ok($$ select * from public.insert_memories('m', array['x', 'y'], array['fact'], array['{}']::jsonb[], array[pg_temp.axis(4)]) $$,
+  '22023', 'memories contents, types, metadata and embeddings must be parallel arrays', 'ragged arrays');
+select throws_ok($$ select * from public.insert_memories('m', array['x'], array['dream'], array['{}']::jsonb[], array[pg_temp.axis(4)]) $$,
+  '23514', null, 'unknown content type');
+
+select is(
+  (select array_agg(content order by similarity desc, content) from public.match_memories(pg_temp.axis(2), 10, 0, null, null, 'm')),
+  array['beta', 'alpha', 'gamma'], 'the nearest first, orthogonal ones at similarity 0');
+select is(
+  (select similarity from public.match_memories(pg_temp.axis(2), 1, 0, null, null, 'm')),
+  1::double precision, 'similarity is 1 - cosine distance');
+select is(
+  (select count(*)::int from public.match_memories(pg_temp.axis(2), 10, 0.5, null, null, 'm')),
+  1, 'min_similarity drops the orthogonal rows');
+select is(
+  (select array_agg(content) from public.match_memories(pg_temp.axis(1), 10, 0, 'note', '{"k":1}', 'm')),
+  array['beta'], 'content type and metadata filters');
+select throws_ok($$ select * from public.match_memories(pg_temp.axis(1), 101) $$,
+  '22023', 'match_count must be between 1 and 100', 'match_count bound');
+select throws_ok($$ select * from public.match_memories('[1,2,3]'::extensions.vector) $$,
+  '22023', 'query must be a 1536-dimension embedding', 'query dimensions');
+
+select tests.authenticate_as('mem_b');
+select is((select count(*)::int from public.match_memories(pg_temp.axis(1), 100, 0, null, null, 'm')),
+  0, 'another user finds none of them');
+select is(jsonb_array_length(public.list_memories(null, null, 100) -> 'items'), 0, 'nor lists them');
+
+select tests.authenticate_as_anon();
+select throws_ok($$ select * from public.match_memories(pg_temp.axis(1)) $$,
+  '42501', null, 'anon may not search');
+
+select * from finish();
+rollback;
