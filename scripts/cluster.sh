@@ -21,8 +21,14 @@ cluster_init() {
     echo "cron.database_name = '$DB_NAME'"
     echo "pg_stat_statements.track = all"
     echo "max_connections = 200"
-    echo "shared_buffers = 256MB"
-    echo "maintenance_work_mem = 512MB"
+    if [ "$PROFILE" = bench ]; then
+      # Room for the benchmark's vectors and for an in-memory HNSW build.
+      echo "shared_buffers = 2GB"
+      echo "maintenance_work_mem = 3GB"
+    else
+      echo "shared_buffers = 256MB"
+      echo "maintenance_work_mem = 512MB"
+    fi
     echo "timezone = 'UTC'"
     if [ "$PROFILE" = test ]; then
       # Throwaway data: durability costs time and buys nothing.

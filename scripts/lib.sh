@@ -32,7 +32,12 @@ use_profile() {
       local base="${TEST_PORT_BASE:-54341}"
       API_PORT=$base DB_PORT=$((base + 1)) EMBED_PORT=$((base + 9))
       ;;
-    *) die "unknown profile '$PROFILE' (dev or test)" ;;
+    bench)
+      # Its own cluster, kept between runs: loading vectors is the slow part.
+      STATE="$ROOT/.local/bench"
+      API_PORT=54361 DB_PORT=54362 EMBED_PORT=54370
+      ;;
+    *) die "unknown profile '$PROFILE' (dev, test or bench)" ;;
   esac
   PGDATA="$STATE/pg/data"
   PGRUN="$STATE/pg/run"

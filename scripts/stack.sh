@@ -5,6 +5,7 @@
 #
 #   bash scripts/stack.sh dev     the developer stack (data kept between runs)
 #   bash scripts/stack.sh test    a throwaway stack; its database is rebuilt each run
+#   bash scripts/stack.sh bench   the benchmarks' stack (npm run bench starts it)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/cluster.sh"
 

@@ -1,0 +1,183 @@
+// HTTP throughput of the functions with autocannon (fixed connections, fixed time),
+// and the same RPCs called directly over SQL, wrapped the way @supabase/server
+// wraps them, for the function-overhead ratio.
+
+import pg from "pg";
+import { ensureUser, signAccessToken } from "../scripts/token.ts";
+import { adminPool, closedLoop, need, summarize, table } from "./lib.ts";
+
+export interface HttpOptions {
+  seconds: number;
+  connections: number;
+}
+
+interface Target {
+  name: string;
+  method: "GET" | "POST";
+  path: string;
+  body?: unknown;
+  /** The RPC the route runs, for the direct-SQL comparison. */
+  sql?: [string, unknown[]];
+}
+
+async function autocannon(url: string, t: Target, token: string, opts: HttpOptions) {
+  const root = new URL("../", import.meta.url).pathname;
+  const args = [
+    "-j",
+    "-c",
+    String(opts.connections),
+    "-d",
+    String(opts.seconds),
+    "-m",
+    t.method,
+    "-H",
+    `Authorization=Bearer ${token}`,
+    "-H",
+    "content-type=application/json",
+  ];
+  if (t.body !== undefined) args.push("-b", JSON.stringify(t.body));
+  args.push(url + t.path);
+  const out = await new Deno.Command(`${root}node_modules/.bin/autocannon`, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  const r = JSON.parse(new TextDecoder().decode(out.stdout));
+  return {
+    req_per_s: Math.round(r.requests.average),
+    p50_ms: r.latency.p50,
+    p95_ms: r.latency.p97_5 ?? r.latency.p99, // autocannon reports 97.5, not 95
+    p99_ms: r.latency.p99,
+    non_2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    requests: r.requests.total,
+  };
+}
+
+/** The RPC over SQL inside the same 4-statement transaction the function uses. */
+async function direct(t: Target, claims: string, opts: HttpOptions) {
+  const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: opts.connections });
+  try {
+    const [text, params] = t.sql!;
+    const r = await closedLoop(opts.connections, opts.seconds, async () => {
+      const c = await pool.connect();
+      try {
+        await c.query("begin");
+        await c.query(`select set_config('request.jwt.claims', $1, true)`, [claims]);
+        await c.query("set local role authenticated");
+        await c.query(text, params);
+        await c.query("commit");
+      } finally {
+        c.release();
+      }
+    });
+    const s = summarize(r.latencies);
+    return {
+      req_per_s: Math.round(r.qps),
+      p50_ms: s.p50_ms,
+      p95_ms: s.p95_ms,
+      p99_ms: s.p99_ms,
+      errors: r.errors,
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function httpBench(opts: HttpOptions) {
+  const url = need("SUPABASE_FUNCTIONS_URL");
+  const dbUrl = need("SUPABASE_DB_URL");
+  // Alice of the seed owns trip 1001 (3 collaborators, 8 child rows).
+  const alice = await ensureUser(dbUrl, "alice@example.com");
+  const token = await signAccessToken(alice, "alice@example.com", {
+    supabaseUrl: need("SUPABASE_URL"),
+    signingKey: JSON.parse(await Deno.readTextFile(need("SIGNING_KEY_PATH"))),
+    expiresIn: 3600,
+  });
+  const claims = JSON.stringify({ sub: alice, role: "authenticated", aud: "authenticated" });
+  await prepareMemories(url, token);
+  const trip = {
+    name: "Bench trip",
+    destination: "Kyoto",
+    start_date: "2027-04-01",
+    end_date: "2027-04-05",
+    budget: 1000,
+  };
+  const targets: Target[] = [
+    { name: "GET /trips", method: "GET", path: "/trips", sql: [`select public.list_trips()`, []] },
+    {
+      name: "GET /trips/:id",
+      method: "GET",
+      path: "/trips/1001",
+      sql: [`select public.get_trip(1001)`, []],
+    },
+    {
+      name: "POST /trips",
+      method: "POST",
+      path: "/trips",
+      body: trip,
+      sql: [`select public.create_trip($1::jsonb)`, [JSON.stringify(trip)]],
+    },
+    {
+      name: "POST /memories/search",
+      method: "POST",
+      path: "/memories/search",
+      body: { query: "ramen in Tokyo" },
+    },
+  ];
+  const rows = [];
+  for (const t of targets) {
+    console.error(`http: ${t.name} for ${opts.seconds} s at ${opts.connections} connections`);
+    const h = await autocannon(url, t, token, opts);
+    const d = t.sql ? await direct(t, claims, opts) : null;
+    rows.push({
+      route: t.name,
+      req_per_s: h.req_per_s,
+      p50_ms: h.p50_ms,
+      "p97.5_ms": h.p95_ms,
+      p99_ms: h.p99_ms,
+      non_2xx: h.non_2xx,
+      errors: h.errors,
+      sql_req_per_s: d?.req_per_s ?? "-",
+      sql_p95_ms: d?.p95_ms ?? "-",
+      sql_over_http: d ? Math.round(d.req_per_s / h.req_per_s * 100) / 100 : "-",
+    });
+  }
+  await cleanup(dbUrl, alice);
+  table(`http: ${opts.connections} connections, ${opts.seconds} s per route (autocannon)`, rows);
+  return { connections: opts.connections, seconds: opts.seconds, rows };
+}
+
+/** Alice gets the local OpenAI key and a few memories, so search has work to do. */
+async function prepareMemories(url: string, token: string) {
+  const headers = { Authorization: `Bearer ${token}`, "content-type": "application/json" };
+  await fetch(`${url}/api-keys`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      service_name: "openai",
+      key_name: "bench",
+      value: need("LOCAL_OPENAI_KEY"),
+    }),
+  }).then((r) => r.body?.cancel());
+  const memories = Array.from({ length: 200 }, (_, i) => ({
+    content: `memory ${i}: ${["ramen", "sushi", "temples", "onsen", "hiking"][i % 5]} in ${
+      ["Tokyo", "Kyoto", "Osaka", "Sapporo"][i % 4]
+    } with friends`,
+  }));
+  const res = await fetch(`${url}/memories`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ memories }),
+  });
+  if (!res.ok) throw new Error(`could not store bench memories: ${res.status} ${await res.text()}`);
+}
+
+/** The bench's own trips would slow GET /trips down run after run. */
+async function cleanup(dbUrl: string, alice: string) {
+  const db = adminPool(1);
+  await db.query(`delete from public.trips where user_id = $1 and name = 'Bench trip'`, [alice]);
+  await db.end();
+  void dbUrl;
+}

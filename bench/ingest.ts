@@ -1,0 +1,81 @@
+// Ingest: memories per second through POST /memories at several batch sizes
+// (embedding by the local server, dedupe check, insert with the HNSW index).
+
+import { ensureUser, signAccessToken } from "../scripts/token.ts";
+import { need, progress, summarize, table } from "./lib.ts";
+
+export async function ingestBench(
+  opts: { memories: number; batchSizes: number[]; connections: number },
+) {
+  const url = need("SUPABASE_FUNCTIONS_URL");
+  const email = `ingest-${Date.now()}@bench.local`;
+  const user = await ensureUser(need("SUPABASE_DB_URL"), email);
+  const token = await signAccessToken(user, email, {
+    supabaseUrl: need("SUPABASE_URL"),
+    signingKey: JSON.parse(await Deno.readTextFile(need("SIGNING_KEY_PATH"))),
+    expiresIn: 3600,
+  });
+  const headers = { Authorization: `Bearer ${token}`, "content-type": "application/json" };
+  await fetch(`${url}/api-keys`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      service_name: "openai",
+      key_name: "bench",
+      value: need("LOCAL_OPENAI_KEY"),
+    }),
+  }).then((r) => r.body?.cancel());
+  const words = [
+    "ramen",
+    "museum",
+    "beach",
+    "train",
+    "hotel",
+    "hike",
+    "market",
+    "temple",
+    "cafe",
+    "ferry",
+  ];
+  let serial = 0;
+  const text = () => {
+    serial++;
+    return `note ${serial}: ${words[serial % 10]} near ${words[(serial * 7) % 10]} on day ${
+      serial % 30
+    }`;
+  };
+  const rows = [];
+  for (const batch of opts.batchSizes) {
+    const requests = Math.max(opts.connections, Math.ceil(opts.memories / batch));
+    const bar = progress(`ingest: batches of ${batch}`, requests);
+    const latencies: number[] = [];
+    let sent = 0;
+    let errors = 0;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: opts.connections }, async () => {
+      while (sent < requests) {
+        sent++;
+        const body = JSON.stringify({
+          memories: Array.from({ length: batch }, () => ({ content: text() })),
+        });
+        const t = performance.now();
+        const res = await fetch(`${url}/memories`, { method: "POST", headers, body });
+        await res.body?.cancel();
+        if (res.status === 201) latencies.push(performance.now() - t);
+        else errors++;
+        bar.tick(sent);
+      }
+    }));
+    bar.done();
+    const secs = (performance.now() - started) / 1000;
+    rows.push({
+      batch_size: batch,
+      requests,
+      memories_per_s: Math.round(latencies.length * batch / secs),
+      errors,
+      ...summarize(latencies),
+    });
+  }
+  table(`ingest: POST /memories, ${opts.connections} concurrent requests`, rows);
+  return { connections: opts.connections, rows };
+}

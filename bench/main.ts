@@ -1,0 +1,71 @@
+// npm run bench -- [vector|http|ingest|crypto|all] [--size N] [--seconds S] ...
+// Prints a table per part and writes the raw results to bench/results/.
+
+import { parseArgs } from "node:util";
+import { cryptoBench } from "./crypto.ts";
+import { httpBench } from "./http.ts";
+import { ingestBench } from "./ingest.ts";
+import { adminPool, machine, writeResult } from "./lib.ts";
+import { vectorBench } from "./vector.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    size: { type: "string", default: "100000" },
+    queries: { type: "string", default: "100" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "32" },
+    clients: { type: "string", default: "1,4" },
+    "ef-search": { type: "string", default: "10,20,40,80,160,320" },
+    "no-per-user": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+const PARTS = ["vector", "http", "ingest", "crypto"];
+const part = positionals[0] ?? "all";
+if (values.help || (part !== "all" && !PARTS.includes(part))) {
+  console.log(`usage: npm run bench -- [${PARTS.join("|")}|all] [options]
+  --size N          vectors in the global ANN data set (default 100000; 224000 to compare
+                    with Supabase's published 2-core figure)
+  --queries N       distinct queries for recall (default 100)
+  --seconds S       duration of each measured run (default 10)
+  --clients 1,4     concurrent clients for the vector runs
+  --ef-search ...   hnsw.ef_search values (default 10,20,40,80,160,320)
+  --connections N   HTTP connections for http and concurrent requests for ingest (default 32)
+  --no-per-user     skip the per-user vector workload`);
+  Deno.exit(part === "all" || PARTS.includes(part) ? 0 : 2);
+}
+const num = (s: string) => Number(s);
+const list = (s: string) => s.split(",").map(Number);
+
+const db = adminPool(1);
+const env = await machine(db);
+await db.end();
+console.log(
+  `machine: ${env.cpu}, ${env.cores} cores, ${env.ram_gib} GiB; ${env.postgres}, pgvector ${env.pgvector}`,
+);
+
+for (const p of part === "all" ? PARTS : [part]) {
+  const seconds = num(values.seconds!);
+  const result = p === "vector"
+    ? await vectorBench({
+      size: num(values.size!),
+      queries: num(values.queries!),
+      seconds,
+      clients: list(values.clients!),
+      efSearch: list(values["ef-search"]!),
+      perUser: !values["no-per-user"],
+    })
+    : p === "http"
+    ? await httpBench({ seconds, connections: num(values.connections!) })
+    : p === "ingest"
+    ? await ingestBench({
+      memories: 20_000,
+      batchSizes: [1, 16, 64, 256],
+      connections: Math.min(8, num(values.connections!)),
+    })
+    : await cryptoBench({ seconds: Math.min(seconds, 3) });
+  const path = await writeResult(p, { part: p, machine: env, options: values, result });
+  console.log(`raw results: ${path}`);
+}

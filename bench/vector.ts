@@ -1,0 +1,391 @@
+// Vector search: a synthetic clustered 1536-d data set (a normalized Gaussian
+// mixture) loaded with COPY, the HNSW build, then recall@10 against exact search,
+// QPS and latency at several ef_search values with 1 and several clients. Then
+// the per-user workload on the real memory_embeddings table through the real
+// match_memories RPC: skewed corpus sizes, recall per size bucket.
+
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { adminPool, closedLoop, need, progress, summarize, table } from "./lib.ts";
+
+const DIM = 1536;
+const MODEL = "text-embedding-3-small";
+
+/** Deterministic PRNG (mulberry32): uniforms and standard normals (Box-Muller). */
+function rng(seed: number) {
+  let s = seed;
+  const uniform = () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  return { uniform, gauss };
+}
+
+function normalize(v: Float32Array): Float32Array {
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n);
+  for (let i = 0; i < v.length; i++) v[i] /= n;
+  return v;
+}
+
+/** A Gaussian mixture on the unit sphere: `clusters` centres, spread `sigma` per axis. */
+export function mixture(seed: number, stream = 0, clusters = 100, sigma = 1.2 / Math.sqrt(DIM)) {
+  const centre = rng(seed);
+  const centres = Array.from({ length: clusters }, () => {
+    const c = new Float32Array(DIM);
+    for (let i = 0; i < DIM; i++) c[i] = centre.gauss();
+    return normalize(c);
+  });
+  // Points of another stream come from the same clusters but are new draws (queries).
+  const { uniform, gauss } = rng(seed * 7919 + stream + 1);
+  return () => {
+    // Skewed cluster sizes (u^2): some topics are much more common than others.
+    const c = centres[Math.floor(clusters * uniform() ** 2)];
+    const v = new Float32Array(DIM);
+    for (let i = 0; i < DIM; i++) v[i] = c[i] + sigma * gauss();
+    return normalize(v);
+  };
+}
+
+// float32 -> shortest text that reads back as the same float32.
+const literal = (v: Float32Array) => {
+  let s = "[";
+  for (let i = 0; i < v.length; i++) s += (i ? "," : "") + Math.fround(v[i]).toPrecision(9);
+  return s + "]";
+};
+
+async function copyRows(
+  client: pg.PoolClient,
+  sql: string,
+  total: number,
+  line: (i: number) => string,
+  label: string,
+) {
+  const bar = progress(label, total);
+  const stream = client.query(copyFrom(sql));
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on("finish", () => resolve());
+    stream.on("error", reject);
+  });
+  for (let i = 0; i < total; i++) {
+    if (!stream.write(line(i))) await new Promise((r) => stream.once("drain", r));
+    bar.tick(i + 1);
+  }
+  stream.end();
+  await finished;
+  bar.done();
+}
+
+async function buildIndex(db: pg.Pool, sql: string, label: string): Promise<number> {
+  const bar = progress(label, 100);
+  const watcher = setInterval(async () => {
+    const { rows } = await db.query(
+      `select tuples_done, tuples_total, blocks_done, blocks_total, phase
+         from pg_stat_progress_create_index limit 1`,
+    ).catch(() => ({ rows: [] as Record<string, number>[] }));
+    const r = rows[0];
+    if (!r) return;
+    const pct = Number(r.tuples_total) > 0
+      ? 100 * Number(r.tuples_done) / Number(r.tuples_total)
+      : Number(r.blocks_total) > 0
+      ? 100 * Number(r.blocks_done) / Number(r.blocks_total)
+      : 0;
+    bar.tick(Math.min(99, pct));
+  }, 500);
+  const started = performance.now();
+  try {
+    const client = await db.connect();
+    try {
+      await client.query("set maintenance_work_mem = '3GB'");
+      await client.query("set max_parallel_maintenance_workers = 1");
+      await client.query(sql);
+    } finally {
+      client.release();
+    }
+  } finally {
+    clearInterval(watcher);
+    bar.done();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/** Exact top 10 per query: an index-free scan, the same arithmetic the index uses. */
+async function groundTruth(
+  db: pg.Pool,
+  sql: (q: number) => [string, unknown[]],
+  n: number,
+  label: string,
+) {
+  const bar = progress(label, n);
+  const truth: string[][] = new Array(n);
+  let done = 0;
+  await Promise.all([0, 1].map(async (w) => {
+    const client = await db.connect();
+    try {
+      await client.query("set enable_indexscan = off");
+      await client.query("set enable_bitmapscan = off");
+      await client.query("set max_parallel_workers_per_gather = 0");
+      for (let q = w; q < n; q += 2) {
+        const [text, params] = sql(q);
+        truth[q] = (await client.query(text, params)).rows.map((r: { id: string }) => String(r.id));
+        bar.tick(++done);
+      }
+    } finally {
+      client.release();
+    }
+  }));
+  bar.done();
+  return truth;
+}
+
+const recall = (got: string[], want: string[]) => {
+  const w = new Set(want);
+  return want.length === 0 ? 1 : got.filter((id) => w.has(id)).length / want.length;
+};
+
+export interface VectorOptions {
+  size: number;
+  queries: number;
+  seconds: number;
+  clients: number[];
+  efSearch: number[];
+  perUser: boolean;
+}
+
+export async function vectorBench(opts: VectorOptions) {
+  const db = adminPool(4);
+  try {
+    const global = await globalAnn(db, opts);
+    const perUser = opts.perUser ? await perUserBench(db, opts) : null;
+    return { global, per_user: perUser };
+  } finally {
+    await db.end();
+  }
+}
+
+async function globalAnn(db: pg.Pool, opts: VectorOptions) {
+  await db.query(`create schema if not exists bench`);
+  await db.query(`create table if not exists bench.meta (k text primary key, v text)`);
+  const wanted = `size=${opts.size};seed=1`;
+  const have = (await db.query(`select v from bench.meta where k = 'vectors'`)).rows[0]?.v;
+  let load_s: number | null = null;
+  if (have !== wanted) {
+    await db.query(`drop table if exists bench.vectors`);
+    await db.query(
+      `create unlogged table bench.vectors (id integer primary key, embedding extensions.vector(${DIM}))`,
+    );
+    const next = mixture(1);
+    const client = await db.connect();
+    const started = performance.now();
+    try {
+      await copyRows(
+        client,
+        "copy bench.vectors (id, embedding) from stdin",
+        opts.size,
+        (i) => `${i + 1}\t${literal(next())}\n`,
+        `vector: COPY ${opts.size} rows`,
+      );
+    } finally {
+      client.release();
+    }
+    load_s = (performance.now() - started) / 1000;
+    await db.query(
+      `insert into bench.meta values ('vectors', $1) on conflict (k) do update set v = $1`,
+      [wanted],
+    );
+    await db.query(`delete from bench.meta where k = 'index'`);
+  }
+  await db.query("analyze bench.vectors");
+  let build_s: number | null = null;
+  if (!(await db.query(`select 1 from bench.meta where k = 'index'`)).rows[0]) {
+    await db.query(`drop index if exists bench.vectors_hnsw`);
+    build_s = await buildIndex(
+      db,
+      `create index vectors_hnsw on bench.vectors using hnsw (embedding extensions.vector_cosine_ops)
+         with (m = 16, ef_construction = 64)`,
+      "vector: HNSW build",
+    );
+    await db.query(`insert into bench.meta values ('index', $1)`, [String(build_s)]);
+  } else {
+    build_s = Number((await db.query(`select v from bench.meta where k = 'index'`)).rows[0].v);
+  }
+  const { rows: [sizes] } = await db.query(
+    `select pg_relation_size('bench.vectors_hnsw') as index_bytes,
+            pg_total_relation_size('bench.vectors') as table_bytes`,
+  );
+
+  const nextQuery = mixture(1, 1); // the data's clusters, new points
+  const queries = Array.from({ length: opts.queries }, () => literal(nextQuery()));
+  const truth = await groundTruth(
+    db,
+    (
+      q,
+    ) => [
+      `select id from bench.vectors order by (embedding operator(extensions.<=>) $1::extensions.vector) + 0, id limit 10`,
+      [queries[q]],
+    ],
+    queries.length,
+    `vector: exact top 10 for ${queries.length} queries`,
+  );
+
+  const rows = [];
+  for (const ef of opts.efSearch) {
+    for (const clients of opts.clients) {
+      const pool = new pg.Pool({
+        connectionString: need("SUPABASE_DB_URL"),
+        max: clients,
+        options: `-c hnsw.ef_search=${ef}`,
+      });
+      const recalls: number[] = [];
+      const bar = progress(`vector: ef_search=${ef} clients=${clients}`, opts.seconds);
+      const ticker = setInterval(() => bar.tick(opts.seconds), 1000);
+      const r = await closedLoop(clients, opts.seconds, async (w, i) => {
+        const q = (w * 7919 + i) % queries.length;
+        const res = await pool.query(
+          `select id from bench.vectors order by embedding operator(extensions.<=>) $1::extensions.vector limit 10`,
+          [queries[q]],
+        );
+        recalls.push(recall(res.rows.map((x: { id: number }) => String(x.id)), truth[q]));
+      });
+      clearInterval(ticker);
+      bar.done();
+      await pool.end();
+      rows.push({
+        ef_search: ef,
+        clients,
+        recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
+          10000,
+        qps: Math.round(r.qps),
+        errors: r.errors,
+        ...summarize(r.latencies),
+      });
+    }
+  }
+  table(
+    `vector: global ANN, ${opts.size} x ${DIM} (HNSW m=16 ef_construction=64; build ${
+      build_s?.toFixed(1)
+    } s, ` +
+      `index ${(Number(sizes.index_bytes) / 2 ** 20).toFixed(0)} MiB)`,
+    rows,
+  );
+  return {
+    size: opts.size,
+    dimensions: DIM,
+    load_s,
+    build_s,
+    index_mib: Math.round(Number(sizes.index_bytes) / 2 ** 20),
+    table_mib: Math.round(Number(sizes.table_bytes) / 2 ** 20),
+    queries: queries.length,
+    rows,
+  };
+}
+
+// Per-user buckets: [rows per user, users]. The largest is above match_memories'
+// exact-scan limit (20,000), so it exercises the HNSW iterative-scan path.
+const BUCKETS: [number, number][] = [[10, 20], [100, 10], [1_000, 5], [5_000, 2], [21_000, 1]];
+
+const benchUser = (size: number, i: number) =>
+  `00000000-be00-4000-8000-${String(size).padStart(6, "0")}${String(i).padStart(6, "0")}`;
+
+async function perUserBench(db: pg.Pool, opts: VectorOptions) {
+  const total = BUCKETS.reduce((n, [size, users]) => n + size * users, 0);
+  const wanted = `buckets=${JSON.stringify(BUCKETS)};seed=2`;
+  const have = (await db.query(`select v from bench.meta where k = 'per_user'`)).rows[0]?.v;
+  if (have !== wanted) {
+    await db.query(`delete from auth.users where id::text like '00000000-be00-%'`);
+    const users = BUCKETS.flatMap(([size, n]) =>
+      Array.from({ length: n }, (_, i) => ({ id: benchUser(size, i), size }))
+    );
+    await db.query(
+      `insert into auth.users (id, email) select u, 'bench-' || u || '@bench.local' from unnest($1::uuid[]) u`,
+      [users.map((u) => u.id)],
+    );
+    const owners = users.flatMap((u) => Array.from({ length: u.size }, () => u.id));
+    const next = mixture(2);
+    const client = await db.connect();
+    try {
+      await copyRows(
+        client,
+        "copy public.memory_embeddings (user_id, content_text, content_type, embedding) from stdin",
+        total,
+        (i) => `${owners[i]}\tbench memory ${i}\tnote\t${literal(next())}\n`,
+        `per-user: COPY ${total} rows into memory_embeddings (HNSW kept up to date)`,
+      );
+    } finally {
+      client.release();
+    }
+    await db.query(
+      `insert into bench.meta values ('per_user', $1) on conflict (k) do update set v = $1`,
+      [wanted],
+    );
+  }
+  await db.query("analyze public.memory_embeddings");
+
+  const nextQuery = mixture(2, 1);
+  const queries = Array.from({ length: 40 }, () => literal(nextQuery()));
+  const rows = [];
+  for (const [size, users] of BUCKETS) {
+    const pairs = Array.from(
+      { length: queries.length },
+      (_, q) => ({ user: benchUser(size, q % users), q }),
+    );
+    const truth = await groundTruth(
+      db,
+      (k) => [
+        `select id from public.memory_embeddings where user_id = $1 and model = '${MODEL}'
+          order by (embedding operator(extensions.<=>) $2::extensions.vector) + 0, id limit 10`,
+        [pairs[k].user, queries[pairs[k].q]],
+      ],
+      pairs.length,
+      `per-user: exact top 10, ${size} rows per user`,
+    );
+    for (const clients of opts.clients) {
+      const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: clients });
+      const recalls: number[] = [];
+      const rpcMs: number[] = [];
+      const r = await closedLoop(clients, opts.seconds, async (w, i) => {
+        const k = (w * 31 + i) % pairs.length;
+        const c = await pool.connect();
+        try {
+          // What the function's RLS-scoped client does around the RPC.
+          await c.query("begin");
+          await c.query(`select set_config('request.jwt.claims', $1, true)`, [
+            JSON.stringify({ sub: pairs[k].user, role: "authenticated" }),
+          ]);
+          await c.query("set local role authenticated");
+          const t = performance.now();
+          const res = await c.query(
+            `select id from public.match_memories($1::extensions.vector, 10, 0, null, null, '${MODEL}')`,
+            [queries[pairs[k].q]],
+          );
+          rpcMs.push(performance.now() - t);
+          await c.query("commit");
+          recalls.push(recall(res.rows.map((x: { id: string }) => x.id), truth[k]));
+        } finally {
+          c.release();
+        }
+      });
+      await pool.end();
+      rows.push({
+        rows_per_user: size,
+        clients,
+        strategy: size <= 20_000 ? "exact" : "hnsw iterative",
+        recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
+          10000,
+        min_recall: Math.min(...recalls),
+        qps: Math.round(r.qps),
+        errors: r.errors,
+        ...summarize(rpcMs),
+      });
+    }
+  }
+  table(
+    `vector: per-user top 10 through match_memories (${total} rows, ${BUCKETS.length} buckets)`,
+    rows,
+  );
+  return { buckets: BUCKETS, rows };
+}
