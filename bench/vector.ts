@@ -359,7 +359,7 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions) {
           await c.query("set local role authenticated");
           const t = performance.now();
           const res = await c.query(
-            `select id from public.match_memories($1::extensions.vector, 10, 0, null, null, '${MODEL}')`,
+            `select id from public.match_memories($1::extensions.vector, 10, null, null, null, '${MODEL}')`,
             [queries[pairs[k].q]],
           );
           rpcMs.push(performance.now() - t);

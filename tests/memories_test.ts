@@ -111,7 +111,7 @@ Deno.test("memories: store a batch, find the one sharing words first", async () 
   ]);
   const sims = found.body.items.map((i: { similarity: number }) => i.similarity);
   assert.deepEqual(sims, [...sims].sort((a, b) => b - a), "ordered by similarity");
-  assert.ok(sims.every((s: number) => s >= -1e-6 && s <= 1 + 1e-6));
+  assert.ok(sims.every((s: number) => s >= -1 - 1e-6 && s <= 1 + 1e-6));
   assert.equal(found.body.items.length, 4, "default match_count 10 returns all four");
 
   // Through supabase-js, as an app does.

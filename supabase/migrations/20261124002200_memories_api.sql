@@ -72,7 +72,7 @@ comment on function public.insert_memories(text, text[], text[], jsonb[], extens
 create or replace function public.match_memories(
   p_query extensions.vector,
   p_match_count integer default 10,
-  p_min_similarity double precision default 0,
+  p_min_similarity double precision default null,
   p_content_type text default null,
   p_metadata jsonb default null,
   p_model text default 'text-embedding-3-small')
@@ -104,7 +104,7 @@ begin
   if p_match_count is null or p_match_count not between 1 and 100 then
     perform private.invalid('match_count', 'must be between 1 and 100');
   end if;
-  if p_min_similarity is null or p_min_similarity not between 0 and 1 then
+  if p_min_similarity is not null and p_min_similarity not between 0 and 1 then
     perform private.invalid('min_similarity', 'must be between 0 and 1');
   end if;
   if p_metadata is not null and jsonb_typeof(p_metadata) <> 'object' then
@@ -127,7 +127,7 @@ begin
                and (p_metadata is null or e.metadata @> p_metadata)
              order by (e.embedding operator(extensions.<=>) p_query) + 0, e.id
              limit p_match_count) r
-     where r.similarity >= p_min_similarity
+     where p_min_similarity is null or r.similarity >= p_min_similarity
      order by r.similarity desc, r.id;
   else
     return query
@@ -140,7 +140,7 @@ begin
                and (p_metadata is null or e.metadata @> p_metadata)
              order by e.embedding operator(extensions.<=>) p_query
              limit p_match_count) r
-     where r.similarity >= p_min_similarity
+     where p_min_similarity is null or r.similarity >= p_min_similarity
      order by r.similarity desc, r.id;
   end if;
 end

@@ -3,7 +3,7 @@
 
 import "pg"; // optional peer of @supabase/server: must be in the module graph on Deno
 import { Hono } from "hono";
-import { pipeline } from "@supabase/middleware";
+import { defineMiddleware, pipeline } from "@supabase/middleware";
 import { withSupabase } from "@supabase/server";
 import { type PostgresApi, withPostgresClient } from "@supabase/server/middleware/postgres";
 import { withPostgresAdminClient } from "@supabase/server/middleware/postgres-admin";
@@ -102,6 +102,35 @@ const pool = () => ({ max: envInt("DB_POOL_MAX", 4), checkoutTimeoutMs: 5000 });
 const userAuth = () =>
   withSupabase({ auth: "user", audience: "authenticated", issuer: issuer(), cors: "disabled" });
 
+/**
+ * User routes serve the `authenticated` role only. A genuine token naming another
+ * role (service_role, anon, a custom role) is a 403 here, before any query: the
+ * Postgres middleware would answer 500, and the admin client trusts `sub` alone.
+ */
+const withAuthenticatedRole = defineMiddleware<
+  "callerRole",
+  void,
+  { jwtClaims: { role?: unknown } | null },
+  "authenticated"
+>({
+  key: "callerRole",
+  run: () => (_req, ctx) => {
+    const role = ctx.jwtClaims?.role;
+    if (role !== "authenticated") {
+      return Promise.resolve(
+        new ApiError(
+          403,
+          "ROLE_NOT_ALLOWED",
+          `this endpoint serves signed-in users (role authenticated), not role ${
+            JSON.stringify(role ?? null)
+          }`,
+        ).toResponse(),
+      );
+    }
+    return Promise.resolve({ callerRole: "authenticated" as const });
+  },
+});
+
 function callerId(userId: string | undefined): string {
   if (!userId) throw new ApiError(401, "INVALID_JWT", "the token carries no user id (sub)");
   const info = currentRequest();
@@ -112,7 +141,7 @@ function callerId(userId: string | undefined): string {
 /** Signed-in users only; every query runs under their identity. */
 export function userHandler(app: Hono<UserEnv>): FetchHandler {
   const inner = pipeline(
-    [userAuth(), withPostgresClient({ pool: pool() })],
+    [userAuth(), withAuthenticatedRole(), withPostgresClient({ pool: pool() })],
     async (req, ctx) =>
       await app.fetch(req, { db: ctx.postgres, userId: callerId(ctx.userClaims?.id) }),
   );
@@ -122,7 +151,12 @@ export function userHandler(app: Hono<UserEnv>): FetchHandler {
 /** Signed-in users, with the admin client beside the RLS-scoped one. */
 export function privilegedUserHandler(app: Hono<PrivilegedUserEnv>): FetchHandler {
   const inner = pipeline(
-    [userAuth(), withPostgresClient({ pool: pool() }), withPostgresAdminClient({ pool: pool() })],
+    [
+      userAuth(),
+      withAuthenticatedRole(),
+      withPostgresClient({ pool: pool() }),
+      withPostgresAdminClient({ pool: pool() }),
+    ],
     async (req, ctx) =>
       await app.fetch(req, {
         db: ctx.postgres,

@@ -102,7 +102,9 @@ app.post("/search", async (c) => {
     select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content,
              'content_type', m.content_type, 'metadata', m.metadata, 'similarity', m.similarity,
              'created_at', m.created_at) order by m.ord), '[]'::jsonb) as items
-      from public.match_memories(${vector}::extensions.vector, ${q.match_count}, ${q.min_similarity},
+      from public.match_memories(${vector}::extensions.vector, ${q.match_count}, ${
+    q.min_similarity ?? null
+  }::float8,
              ${q.content_type ?? null}, ${q.metadata ? JSON.stringify(q.metadata) : null}::jsonb,
              ${MODEL}) with ordinality as m(id, content, content_type, metadata, similarity, created_at, ord)`;
   return c.json({ items: row.items });

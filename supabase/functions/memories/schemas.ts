@@ -40,7 +40,8 @@ export const memoryParams = z.object({ id: uuid });
 export const searchBody = z.strictObject({
   query: content,
   match_count: z.number().int().min(1).max(100).default(10),
-  min_similarity: z.number().min(0).max(1).default(0),
+  // Absent: no threshold (cosine similarity can be negative; 0 would drop those).
+  min_similarity: z.number().min(0).max(1).optional(),
   content_type: contentType.optional(),
   metadata: jsonObject.optional(),
 });
