@@ -3,8 +3,7 @@
 // wraps them, for the function-overhead ratio.
 
 import pg from "pg";
-import { ensureUser, signAccessToken } from "../scripts/token.ts";
-import { adminPool, closedLoop, need, summarize, table } from "./lib.ts";
+import { adminPool, benchUser, closedLoop, need, summarize, table } from "./lib.ts";
 
 export interface HttpOptions {
   seconds: number;
@@ -87,16 +86,10 @@ async function direct(t: Target, claims: string, opts: HttpOptions) {
 
 export async function httpBench(opts: HttpOptions) {
   const url = need("SUPABASE_FUNCTIONS_URL");
-  const dbUrl = need("SUPABASE_DB_URL");
   // Alice of the seed owns trip 1001 (3 collaborators, 8 child rows).
-  const alice = await ensureUser(dbUrl, "alice@example.com");
-  const token = await signAccessToken(alice, "alice@example.com", {
-    supabaseUrl: need("SUPABASE_URL"),
-    signingKey: JSON.parse(await Deno.readTextFile(need("SIGNING_KEY_PATH"))),
-    expiresIn: 3600,
-  });
+  const { id: alice, token, headers } = await benchUser("alice@example.com");
   const claims = JSON.stringify({ sub: alice, role: "authenticated", aud: "authenticated" });
-  await prepareMemories(url, token);
+  await prepareMemories(url, headers);
   const trip = {
     name: "Bench trip",
     destination: "Kyoto",
@@ -144,23 +137,13 @@ export async function httpBench(opts: HttpOptions) {
       sql_over_http: d ? Math.round(d.req_per_s / h.req_per_s * 100) / 100 : "-",
     });
   }
-  await cleanup(dbUrl, alice);
+  await cleanup(alice);
   table(`http: ${opts.connections} connections, ${opts.seconds} s per route (autocannon)`, rows);
   return { connections: opts.connections, seconds: opts.seconds, rows };
 }
 
-/** Alice gets the local OpenAI key and a few memories, so search has work to do. */
-async function prepareMemories(url: string, token: string) {
-  const headers = { Authorization: `Bearer ${token}`, "content-type": "application/json" };
-  await fetch(`${url}/api-keys`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      service_name: "openai",
-      key_name: "bench",
-      value: need("LOCAL_OPENAI_KEY"),
-    }),
-  }).then((r) => r.body?.cancel());
+/** Alice gets a few memories, so search has work to do. */
+async function prepareMemories(url: string, headers: Record<string, string>) {
   const memories = Array.from({ length: 200 }, (_, i) => ({
     content: `memory ${i}: ${["ramen", "sushi", "temples", "onsen", "hiking"][i % 5]} in ${
       ["Tokyo", "Kyoto", "Osaka", "Sapporo"][i % 4]
@@ -175,9 +158,8 @@ async function prepareMemories(url: string, token: string) {
 }
 
 /** The bench's own trips would slow GET /trips down run after run. */
-async function cleanup(dbUrl: string, alice: string) {
+async function cleanup(alice: string) {
   const db = adminPool(1);
   await db.query(`delete from public.trips where user_id = $1 and name = 'Bench trip'`, [alice]);
   await db.end();
-  void dbUrl;
 }

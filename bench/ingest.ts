@@ -1,30 +1,13 @@
 // Ingest: memories per second through POST /memories at several batch sizes
 // (embedding by the local server, dedupe check, insert with the HNSW index).
 
-import { ensureUser, signAccessToken } from "../scripts/token.ts";
-import { need, progress, summarize, table } from "./lib.ts";
+import { benchUser, need, progress, summarize, table } from "./lib.ts";
 
 export async function ingestBench(
   opts: { memories: number; batchSizes: number[]; connections: number },
 ) {
   const url = need("SUPABASE_FUNCTIONS_URL");
-  const email = `ingest-${Date.now()}@bench.local`;
-  const user = await ensureUser(need("SUPABASE_DB_URL"), email);
-  const token = await signAccessToken(user, email, {
-    supabaseUrl: need("SUPABASE_URL"),
-    signingKey: JSON.parse(await Deno.readTextFile(need("SIGNING_KEY_PATH"))),
-    expiresIn: 3600,
-  });
-  const headers = { Authorization: `Bearer ${token}`, "content-type": "application/json" };
-  await fetch(`${url}/api-keys`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      service_name: "openai",
-      key_name: "bench",
-      value: need("LOCAL_OPENAI_KEY"),
-    }),
-  }).then((r) => r.body?.cancel());
+  const { headers } = await benchUser(`ingest-${Date.now()}@bench.local`);
   const words = [
     "ramen",
     "museum",

@@ -2,6 +2,7 @@
 // tables on stdout, raw results as JSON under bench/results/ (git-ignored).
 
 import pg from "pg";
+import { ensureUser, signAccessToken } from "../scripts/token.ts";
 
 export const need = (name: string): string => {
   const v = Deno.env.get(name);
@@ -128,4 +129,36 @@ export async function closedLoop(
   }));
   const elapsed = (performance.now() - started) / 1000;
   return { qps: latencies.length / elapsed, latencies, errors };
+}
+
+export interface BenchUser {
+  id: string;
+  token: string;
+  /** Authorization and content type for calls to the functions. */
+  headers: Record<string, string>;
+}
+
+/**
+ * A user with an hour-long token whose stored OpenAI key is the one the local
+ * embeddings server accepts, so memories routes can embed.
+ */
+export async function benchUser(email: string): Promise<BenchUser> {
+  const id = await ensureUser(need("SUPABASE_DB_URL"), email);
+  const token = await signAccessToken(id, email, {
+    supabaseUrl: need("SUPABASE_URL"),
+    signingKey: JSON.parse(await Deno.readTextFile(need("SIGNING_KEY_PATH"))),
+    expiresIn: 3600,
+  });
+  const headers = { Authorization: `Bearer ${token}`, "content-type": "application/json" };
+  // A 409 on a later run (the key already exists) is fine.
+  await fetch(`${need("SUPABASE_FUNCTIONS_URL")}/api-keys`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      service_name: "openai",
+      key_name: "bench",
+      value: need("LOCAL_OPENAI_KEY"),
+    }),
+  }).then((r) => r.body?.cancel());
+  return { id, token, headers };
 }

@@ -7,7 +7,15 @@ import {
   encryptSecret,
   loadKeyring,
 } from "../supabase/functions/_shared/byok_crypto.ts";
-import { env, FUNCTIONS_URL, invoke, newUser, type TestUser, withAdminDb } from "./support.ts";
+import {
+  env,
+  invoke,
+  newUser,
+  type Reply,
+  request,
+  type TestUser,
+  withAdminDb,
+} from "./support.ts";
 
 // Every plaintext stored by this file, and every response body it received: the
 // last test checks that no plaintext shows up in a response, a log or a dump.
@@ -20,13 +28,6 @@ const secret = (label: string) => {
   return value;
 };
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  // deno-lint-ignore no-explicit-any -- tests assert on whatever came back
-  body: any;
-}
-
 async function api(
   user: TestUser | null,
   method: string,
@@ -34,17 +35,9 @@ async function api(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<Reply> {
-  const h = new Headers(headers);
-  if (user) h.set("Authorization", `Bearer ${user.token}`);
-  if (body !== undefined) h.set("content-type", "application/json");
-  const res = await fetch(`${FUNCTIONS_URL()}/api-keys${path}`, {
-    method,
-    headers: h,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  responses.push(text);
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  const reply = await request(user, method, `/api-keys${path}`, body, headers);
+  responses.push(reply.text);
+  return reply;
 }
 
 const operator = { apikey: env("SUPABASE_SECRET_KEY") };

@@ -6,32 +6,17 @@ import { embed } from "../scripts/embeddings-server.ts";
 import { loadKeyring } from "../supabase/functions/_shared/byok_crypto.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
 import { openAiKeyFor } from "../supabase/functions/memories/embeddings.ts";
-import { env, FUNCTIONS_URL, invoke, newUser, type TestUser, withAdminDb } from "./support.ts";
+import {
+  env,
+  invoke,
+  newUser,
+  type Reply,
+  request,
+  type TestUser,
+  withAdminDb,
+} from "./support.ts";
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  // deno-lint-ignore no-explicit-any -- tests assert on whatever came back
-  body: any;
-}
-
-async function api(
-  user: TestUser | null,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Reply> {
-  const headers = new Headers();
-  if (user) headers.set("Authorization", `Bearer ${user.token}`);
-  if (body !== undefined) headers.set("content-type", "application/json");
-  const res = await fetch(`${FUNCTIONS_URL()}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
+const api = request;
 
 const embedder = (path: string, init: RequestInit = {}) =>
   fetch(`${env("OPENAI_BASE_URL").replace(/\/v1$/, "")}${path}`, {

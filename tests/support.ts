@@ -125,3 +125,31 @@ export async function withAdminDb<T>(fn: (admin: PostgresApi) => Promise<T>): Pr
     await pool.end();
   }
 }
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  // deno-lint-ignore no-explicit-any -- tests assert on whatever came back
+  body: any;
+  text: string;
+}
+
+/** A raw request to `<functions url><path>` with a bearer token and optional headers. */
+export async function request(
+  user: { token: string } | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  const h = new Headers(headers);
+  if (user) h.set("Authorization", `Bearer ${user.token}`);
+  if (body !== undefined) h.set("content-type", "application/json");
+  const res = await fetch(`${FUNCTIONS_URL()}${path}`, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null, text };
+}
