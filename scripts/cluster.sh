@@ -31,7 +31,8 @@ cluster_init() {
     fi
     echo "timezone = 'UTC'"
     if [ "$PROFILE" = test ]; then
-      # Throwaway data: durability costs time and buys nothing.
+      # Throwaway data: durability costs time and buys nothing. (The reliability
+      # profile is thrown away too but keeps it: it checks writes survive a crash.)
       echo "fsync = off"
       echo "synchronous_commit = off"
       echo "full_page_writes = off"

@@ -1,7 +1,8 @@
 # Shared helpers of the Docker-less local stack. Sourced, never run.
-# A "profile" is one independent stack: `dev` (what `npm run dev` serves, data kept)
-# and `test` (what `npm test` builds from scratch and throws away), so tests never
-# touch a developer's data.
+# A "profile" is one independent stack: `dev` (what `npm run dev` serves, data kept),
+# `test` (what `npm test` builds from scratch and throws away), `bench` (npm run
+# bench, data kept) and `reliability` (npm run reliability, thrown away), so tests,
+# benchmarks and fault injection never touch a developer's data.
 
 set -euo pipefail
 
@@ -37,8 +38,16 @@ use_profile() {
       STATE="$ROOT/.local/bench"
       API_PORT=54361 DB_PORT=54362 EMBED_PORT=54370
       ;;
-    *) die "unknown profile '$PROFILE' (dev, test or bench)" ;;
+    reliability)
+      # Fault scripts restart its database and stall its embedder: never dev's.
+      STATE="$ROOT/.local/reliability"
+      API_PORT=54381 DB_PORT=54382 EMBED_PORT=54390
+      ;;
+    *) die "unknown profile '$PROFILE' (dev, test, bench or reliability)" ;;
   esac
+  # Throwaway profiles get a new cluster every run.
+  THROWAWAY=0
+  case "$PROFILE" in test | reliability) THROWAWAY=1 ;; esac
   PGDATA="$STATE/pg/data"
   PGRUN="$STATE/pg/run"
   PGLOG="$STATE/pg/postgres.log"

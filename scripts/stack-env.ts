@@ -108,7 +108,7 @@ const settings: Record<string, string> = {
   API_PORT: apiPort,
   EMBED_PORT: embedPort,
   // Provider calls give up after this; short in tests that inject latency.
-  UPSTREAM_TIMEOUT_MS: profile === "test" ? "1500" : "10000",
+  UPSTREAM_TIMEOUT_MS: profile === "test" || profile === "reliability" ? "1500" : "10000",
   // Where tests find the logs they scan for leaked secrets.
   STACK_STATE: state,
 };

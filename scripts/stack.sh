@@ -6,6 +6,7 @@
 #   bash scripts/stack.sh dev     the developer stack (data kept between runs)
 #   bash scripts/stack.sh test    a throwaway stack; its database is rebuilt each run
 #   bash scripts/stack.sh bench   the benchmarks' stack (npm run bench starts it)
+#   bash scripts/stack.sh reliability   the fault scripts' throwaway stack
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/cluster.sh"
 
@@ -35,7 +36,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [ "$PROFILE" = test ]; then
+if [ "$THROWAWAY" = 1 ]; then
   # Throwaway: a new cluster every run (a stale one from a killed run goes first).
   cluster_stop
   rm -rf "$STATE/pg"
@@ -44,7 +45,7 @@ cluster_init
 pg_running || started_pg=1
 cluster_start
 
-if [ "$PROFILE" = test ]; then
+if [ "$THROWAWAY" = 1 ]; then
   database_build
 elif database_is_new; then
   database_build

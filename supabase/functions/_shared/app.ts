@@ -97,7 +97,32 @@ function issuer(): string | undefined {
 
 // Equal options share one pool per process, RLS-scoped and admin clients alike. A
 // long-lived local server can afford more than the edge default of 4 (DB_POOL_MAX).
-const pool = () => ({ max: envInt("DB_POOL_MAX", 4), checkoutTimeoutMs: 5000 });
+// A request waits at most DB_CHECKOUT_TIMEOUT_MS for a connection, then gets a 503.
+const pool = () => ({
+  max: envInt("DB_POOL_MAX", 4),
+  checkoutTimeoutMs: envInt("DB_CHECKOUT_TIMEOUT_MS", 5000),
+});
+
+/**
+ * SUPABASE_DB_URL with a statement timeout for every session of the pool
+ * (DB_STATEMENT_TIMEOUT_MS, default 8 s like the hosted `authenticated` role). The
+ * role's own setting does not apply: the middleware switches roles with SET ROLE,
+ * which keeps the session's timeout (none), so a query stuck behind a lock would
+ * hold its connection, and the pool, forever. A URL that sets `options` is kept.
+ */
+function databaseUrl(): string | undefined {
+  const raw = Deno.env.get("SUPABASE_DB_URL");
+  if (!raw) return undefined;
+  const url = new URL(raw);
+  if (!url.searchParams.has("options")) {
+    const ms = envInt("DB_STATEMENT_TIMEOUT_MS", 8000);
+    url.searchParams.set("options", `-c statement_timeout=${ms}`);
+  }
+  return url.toString();
+}
+
+/** The options of every Postgres middleware: equal, so they share one pool. */
+const database = () => ({ pool: pool(), connectionString: databaseUrl() });
 
 const userAuth = () =>
   withSupabase({ auth: "user", audience: "authenticated", issuer: issuer(), cors: "disabled" });
@@ -141,7 +166,7 @@ function callerId(userId: string | undefined): string {
 /** Signed-in users only; every query runs under their identity. */
 export function userHandler(app: Hono<UserEnv>): FetchHandler {
   const inner = pipeline(
-    [userAuth(), withAuthenticatedRole(), withPostgresClient({ pool: pool() })],
+    [userAuth(), withAuthenticatedRole(), withPostgresClient(database())],
     async (req, ctx) =>
       await app.fetch(req, { db: ctx.postgres, userId: callerId(ctx.userClaims?.id) }),
   );
@@ -154,8 +179,8 @@ export function privilegedUserHandler(app: Hono<PrivilegedUserEnv>): FetchHandle
     [
       userAuth(),
       withAuthenticatedRole(),
-      withPostgresClient({ pool: pool() }),
-      withPostgresAdminClient({ pool: pool() }),
+      withPostgresClient(database()),
+      withPostgresAdminClient(database()),
     ],
     async (req, ctx) =>
       await app.fetch(req, {
@@ -170,7 +195,7 @@ export function privilegedUserHandler(app: Hono<PrivilegedUserEnv>): FetchHandle
 /** Operator routes: the project's secret API key in the `apikey` header, no user. */
 export function secretHandler(app: Hono<SecretEnv>): FetchHandler {
   const inner = pipeline(
-    [withSupabase({ auth: "secret", cors: "disabled" }), withPostgresAdminClient({ pool: pool() })],
+    [withSupabase({ auth: "secret", cors: "disabled" }), withPostgresAdminClient(database())],
     async (req, ctx) => await app.fetch(req, { admin: ctx.postgresAdmin }),
   );
   return (req) => inner(req);
