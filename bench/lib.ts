@@ -94,8 +94,12 @@ export async function machine(db: pg.Pool) {
   };
 }
 
-export async function writeResult(part: string, result: unknown): Promise<string> {
-  const dir = new URL("./results/", import.meta.url);
+/** Writes `result` as JSON to `<dir>/<part>-<timestamp>.json` (default bench/results/). */
+export async function writeResult(
+  part: string,
+  result: unknown,
+  dir = new URL("./results/", import.meta.url),
+): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const path = new URL(`${part}-${stamp}.json`, dir);

@@ -29,6 +29,20 @@ Deno.test("errors: an unavailable database is 503 with Retry-After", () => {
     Object.assign(new Error("busy"), { status: 503, code: "POSTGRES_POOL_BUSY" }),
   );
   assert.equal(pool.status, 503);
+  // While new connections are paused after a failure, Retry-After is the pause.
+  const paused = toApiError(
+    Object.assign(new Error("paused"), {
+      status: 503,
+      code: "POSTGRES_CONNECT_PAUSED",
+      details: { retryAfterMs: 3400 },
+    }),
+  );
+  assert.equal(paused.toResponse().headers.get("retry-after"), "4");
+  // node-postgres' own errors for a connection lost mid-query carry no code.
+  for (const message of ["Connection terminated unexpectedly", "Connection terminated"]) {
+    assert.equal(toApiError(new Error(message)).status, 503, message);
+  }
+  assert.equal(toApiError(new Error("Connection terminated by a typo")).status, 500);
 });
 
 Deno.test("errors: our own RPC messages pass through; unknown errors leak nothing", async () => {

@@ -36,10 +36,10 @@ export const notFound = (what = "resource") => new ApiError(404, "NOT_FOUND", `$
 /** Seconds a client should wait before retrying when the database is unavailable. */
 export const RETRY_AFTER_SECONDS = 2;
 
-const unavailable = (message: string) =>
+const unavailable = (message: string, retryAfter = RETRY_AFTER_SECONDS) =>
   new ApiError(503, "SERVICE_UNAVAILABLE", message, {
     hint: "Retry after the delay in the Retry-After header.",
-    headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+    headers: { "Retry-After": String(retryAfter) },
   });
 
 interface PgLikeError {
@@ -61,6 +61,15 @@ const CONNECTION_ERRNOS = new Set([
   "EHOSTUNREACH",
 ]);
 
+// node-postgres reports a connection lost mid-query (a crashed or restarted server)
+// with these plain messages and no code.
+const LOST_CONNECTION = new RegExp(
+  "^(Connection terminated( unexpectedly| due to connection timeout)?" +
+    "|Client has encountered a connection error and is not queryable" +
+    "|Client was closed and is not queryable|timeout expired" +
+    "|timeout exceeded when trying to connect)$",
+);
+
 /**
  * Maps a Postgres error (SQLSTATE) to an ApiError. Messages raised by our own SQL
  * (22023, P0001, P0002) are meant for the caller and pass through; anything else
@@ -69,6 +78,9 @@ const CONNECTION_ERRNOS = new Set([
 export function fromPostgresError(e: PgLikeError): ApiError | null {
   const code = e.code ?? "";
   if (CONNECTION_ERRNOS.has(code)) return unavailable("the database is unreachable");
+  if (!code && LOST_CONNECTION.test(e.message ?? "")) {
+    return unavailable("the connection to the database was lost");
+  }
   if (!/^[0-9A-Z]{5}$/.test(code)) return null;
   const cls = code.slice(0, 2);
   switch (code) {
@@ -134,10 +146,20 @@ export function fromPostgresError(e: PgLikeError): ApiError | null {
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e && typeof e === "object") {
-    const err = e as { status?: unknown; code?: unknown; name?: unknown; message?: unknown };
+    const err = e as { status?: unknown; code?: unknown; details?: { retryAfterMs?: unknown } };
     // @supabase/server pool errors (POSTGRES_POOL_BUSY, POSTGRES_CONNECT_PAUSED): 503.
+    // After a failed connect the pool pauses new ones (backoff up to 30 s) and says
+    // for how long: Retry-After tells the caller the same.
     if (err.status === 503 && typeof err.code === "string") {
-      return unavailable("the database is busy or unavailable");
+      const pausedMs = err.details?.retryAfterMs;
+      if (typeof pausedMs === "number" && pausedMs > 0) {
+        return unavailable("the database is unreachable", Math.ceil(pausedMs / 1000));
+      }
+      return unavailable(
+        err.code === "POSTGRES_POOL_BUSY"
+          ? "every database connection is busy"
+          : "the database is busy or unavailable",
+      );
     }
     const mapped = fromPostgresError(e as PgLikeError);
     if (mapped) return mapped;

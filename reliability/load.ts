@@ -1,0 +1,99 @@
+// Closed-loop load that keeps every request's outcome on a timeline: the fault
+// scripts need to know which requests failed when, how fast, with which answer,
+// and which writes were acknowledged. (Throughput runs use autocannon instead.)
+
+export interface Sent {
+  method: string;
+  path: string;
+  body?: unknown;
+  /** What identifies this request's write, to look it up in the database later. */
+  tag?: string;
+}
+
+export interface Outcome extends Sent {
+  /** Start, milliseconds since the load began. */
+  at: number;
+  ms: number;
+  /** 0 when no HTTP answer came at all. */
+  status: number;
+  code?: string;
+  retryAfter: string | null;
+  cors: boolean;
+  // deno-lint-ignore no-explicit-any -- the JSON answer, as sent
+  body?: any;
+}
+
+/** One request with a bearer token, timed, its JSON answer parsed. */
+export async function send(url: string, token: string, s: Sent, started: number): Promise<Outcome> {
+  const at = performance.now() - started;
+  const t = performance.now();
+  try {
+    const res = await fetch(`${url}${s.path}`, {
+      method: s.method,
+      headers: { Authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: s.body === undefined ? undefined : JSON.stringify(s.body),
+    });
+    const text = await res.text();
+    let parsed: { code?: string } | null = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: the judge reports it
+    }
+    return {
+      ...s,
+      at,
+      ms: performance.now() - t,
+      status: res.status,
+      code: parsed?.code,
+      retryAfter: res.headers.get("retry-after"),
+      cors: res.headers.get("access-control-allow-origin") === "*",
+      body: parsed,
+    };
+  } catch {
+    return { ...s, at, ms: performance.now() - t, status: 0, retryAfter: null, cors: false };
+  }
+}
+
+/**
+ * Runs `workers` loops, each sending `next(worker, i)` until `stop()` resolves;
+ * returns every outcome in order of start.
+ */
+export async function timeline(
+  url: string,
+  token: string,
+  workers: number,
+  next: (worker: number, i: number) => Sent,
+  stop: Promise<unknown>,
+): Promise<Outcome[]> {
+  const started = performance.now();
+  const out: Outcome[] = [];
+  let running = true;
+  stop.finally(() => running = false);
+  await Promise.all(Array.from({ length: workers }, async (_, w) => {
+    for (let i = 0; running; i++) out.push(await send(url, token, next(w, i), started));
+  }));
+  return out.sort((a, b) => a.at - b.at);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Status counts, e.g. { "201": 812, "503": 40 }. */
+export function statuses(outcomes: Outcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
+  return counts;
+}
+
+/** Runs one of the repository's scripts (db-ctl.sh ...) and fails loudly if it fails. */
+export async function script(name: string, ...args: string[]) {
+  const root = new URL("../", import.meta.url).pathname;
+  const out = await new Deno.Command("bash", {
+    args: [`${root}scripts/${name}`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`${name} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
