@@ -8,6 +8,8 @@ export interface Sent {
   body?: unknown;
   /** What identifies this request's write, to look it up in the database later. */
   tag?: string;
+  /** Another user's token for this request. */
+  token?: string;
 }
 
 export interface Outcome extends Sent {
@@ -30,7 +32,7 @@ export async function send(url: string, token: string, s: Sent, started: number)
   try {
     const res = await fetch(`${url}${s.path}`, {
       method: s.method,
-      headers: { Authorization: `Bearer ${token}`, "content-type": "application/json" },
+      headers: { Authorization: `Bearer ${s.token ?? token}`, "content-type": "application/json" },
       body: s.body === undefined ? undefined : JSON.stringify(s.body),
     });
     const text = await res.text();
@@ -53,6 +55,36 @@ export async function send(url: string, token: string, s: Sent, started: number)
   } catch {
     return { ...s, at, ms: performance.now() - t, status: 0, retryAfter: null, cors: false };
   }
+}
+
+/**
+ * Sends `rate` requests per second for `seconds` from `workers` loops, each on its
+ * own fixed schedule (a late worker sends at once, it never bursts to catch up);
+ * with `rate` 0 the loops run flat out. Returns the outcomes without bodies.
+ */
+export async function paced(
+  url: string,
+  workers: number,
+  rate: number,
+  seconds: number,
+  next: (worker: number, i: number) => Sent,
+): Promise<Outcome[]> {
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  const interval = rate > 0 ? (workers * 1000) / rate : 0;
+  const out: Outcome[] = [];
+  await Promise.all(Array.from({ length: workers }, async (_, w) => {
+    for (let i = 0;; i++) {
+      const due = started + (i + w / workers) * interval;
+      if (due >= end || performance.now() >= end) break;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const o = await send(url, "", next(w, i), started);
+      delete o.body;
+      out.push(o);
+    }
+  }));
+  return out;
 }
 
 /**
