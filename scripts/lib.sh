@@ -80,3 +80,16 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pg_running() {
   [ -f "$PGDATA/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1
 }
+
+# stack_in_background: starts this profile's stack for the rest of the calling
+# script and waits for `ready`; the script's exit stops it, keeping its own status.
+stack_in_background() {
+  bash "$ROOT/scripts/stack.sh" "$PROFILE" >"$STATE/stack.log" 2>&1 &
+  STACK_PID=$!
+  trap 'status=$?; kill "$STACK_PID" 2>/dev/null || true; wait "$STACK_PID" 2>/dev/null || true; exit "$status"' EXIT
+  log "starting the $PROFILE stack (log: ${STATE#"$ROOT"/}/stack.log)"
+  until grep -qx ready "$STATE/stack.log" 2>/dev/null; do
+    kill -0 "$STACK_PID" 2>/dev/null || { cat "$STATE/stack.log" >&2; die "the $PROFILE stack did not start"; }
+    sleep 0.5
+  done
+}
