@@ -19,6 +19,7 @@ const { values, positionals } = parseArgs({
     clients: { type: "string", default: "1,4" },
     "ef-search": { type: "string", default: "10,20,40,80,160,320" },
     "no-per-user": { type: "boolean", default: false },
+    "no-global": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -33,7 +34,8 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   --clients 1,4     concurrent clients for the vector runs
   --ef-search ...   hnsw.ef_search values (default 10,20,40,80,160,320)
   --connections N   HTTP connections for http and concurrent requests for ingest (default 32)
-  --no-per-user     skip the per-user vector workload`);
+  --no-per-user     skip the per-user vector workload
+  --no-global       skip the global ANN workload`);
   Deno.exit(part === "all" || PARTS.includes(part) ? 0 : 2);
 }
 const num = (s: string) => Number(s);
@@ -56,6 +58,7 @@ for (const p of part === "all" ? PARTS : [part]) {
       clients: list(values.clients!),
       efSearch: list(values["ef-search"]!),
       perUser: !values["no-per-user"],
+      global: !values["no-global"],
     })
     : p === "http"
     ? await httpBench({ seconds, connections: num(values.connections!) })

@@ -154,12 +154,16 @@ export interface VectorOptions {
   clients: number[];
   efSearch: number[];
   perUser: boolean;
+  global: boolean;
 }
+
+/** Rows per user up to which match_memories scans exactly (its exact_max_rows). */
+const EXACT_MAX_ROWS = 10_000;
 
 export async function vectorBench(opts: VectorOptions) {
   const db = adminPool(4);
   try {
-    const global = await globalAnn(db, opts);
+    const global = opts.global ? await globalAnn(db, opts) : null;
     const perUser = opts.perUser ? await perUserBench(db, opts) : null;
     return { global, per_user: perUser };
   } finally {
@@ -373,7 +377,7 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions) {
       rows.push({
         rows_per_user: size,
         clients,
-        strategy: size <= 20_000 ? "exact" : "hnsw iterative",
+        strategy: size <= EXACT_MAX_ROWS ? "exact" : "hnsw iterative",
         recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
           10000,
         min_recall: Math.min(...recalls),
