@@ -163,6 +163,9 @@ const EXACT_MAX_ROWS = 10_000;
 export async function vectorBench(opts: VectorOptions) {
   const db = adminPool(4);
   try {
+    // What was loaded and built, so a later run can skip it.
+    await db.query(`create schema if not exists bench`);
+    await db.query(`create table if not exists bench.meta (k text primary key, v text)`);
     const global = opts.global ? await globalAnn(db, opts) : null;
     const perUser = opts.perUser ? await perUserBench(db, opts) : null;
     return { global, per_user: perUser };
@@ -172,8 +175,6 @@ export async function vectorBench(opts: VectorOptions) {
 }
 
 async function globalAnn(db: pg.Pool, opts: VectorOptions) {
-  await db.query(`create schema if not exists bench`);
-  await db.query(`create table if not exists bench.meta (k text primary key, v text)`);
   const wanted = `size=${opts.size};seed=1`;
   const have = (await db.query(`select v from bench.meta where k = 'vectors'`)).rows[0]?.v;
   let load_s: number | null = null;
