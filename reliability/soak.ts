@@ -12,6 +12,8 @@ import { type BenchUser, benchUser, need, summarize } from "../bench/lib.ts";
 import { type Outcome, paced, type Sent, statuses } from "./load.ts";
 
 const USERS = 16;
+/** Makes this run's memory texts new (a repeated text is deduplicated, not embedded). */
+const RUN = Date.now().toString(36);
 const WORKERS = 32;
 const url = () => need("SUPABASE_FUNCTIONS_URL");
 
@@ -63,7 +65,7 @@ const MIX: ((trip: string, n: number) => Omit<Sent, "token">)[] = [
   (_, n) => ({
     method: "POST",
     path: "/memories",
-    body: { content: `soak note ${n} ${Math.random()}` },
+    body: { content: `soak note ${RUN} ${n}` },
   }),
   () => ({ method: "GET", path: "/api-keys" }),
   () => ({ method: "GET", path: "/health" }),
