@@ -5,7 +5,7 @@
 
 import pg from "pg";
 import { benchUser, need, summarize } from "../bench/lib.ts";
-import { type Outcome, type Sent, sleep, statuses, timeline } from "./load.ts";
+import { type Outcome, type Sent, sleep, stackServerPid, statuses, timeline } from "./load.ts";
 
 interface Scenario {
   name: string;
@@ -65,17 +65,6 @@ async function embedderControl(method: "POST" | "DELETE", body?: unknown) {
   await res.body?.cancel();
 }
 
-/** The pid of this stack's embeddings server (its command line names its env file). */
-async function embedderPid(): Promise<number> {
-  const out = await new Deno.Command("pgrep", {
-    args: ["-f", `${need("STACK_STATE")}/stack.env .*embeddings-server.ts`],
-    stdout: "piped",
-  }).output();
-  const pids = new TextDecoder().decode(out.stdout).trim().split("\n").filter(Boolean);
-  if (pids.length !== 1) throw new Error(`expected one embeddings server, found ${pids.length}`);
-  return Number(pids[0]);
-}
-
 export async function embedderFaults(seconds = 4) {
   const url = need("SUPABASE_FUNCTIONS_URL");
   const user = await benchUser(`embedder-${Date.now()}@reliability.local`);
@@ -85,7 +74,7 @@ export async function embedderFaults(seconds = 4) {
   const violations: string[] = [];
   try {
     for (const [n, s] of SCENARIOS.entries()) {
-      const pid = s.fault === "sigstop" ? await embedderPid() : 0;
+      const pid = s.fault === "sigstop" ? await stackServerPid("embeddings-server.ts") : 0;
       if (s.fault === "sigstop") Deno.kill(pid, "SIGSTOP");
       else if (s.fault) await embedderControl("POST", { ...s.fault, count: 1_000_000 });
       else await embedderControl("DELETE");

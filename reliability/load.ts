@@ -117,6 +117,20 @@ export function statuses(outcomes: Outcome[]): Record<string, number> {
   return counts;
 }
 
+/** The pid of one of this stack's servers (its command line names the stack's env file). */
+export async function stackServerPid(
+  script: "functions-server.ts" | "embeddings-server.ts",
+): Promise<number> {
+  const state = Deno.env.get("STACK_STATE");
+  const out = await new Deno.Command("pgrep", {
+    args: ["-f", `${state}/stack.env .*${script}`],
+    stdout: "piped",
+  }).output();
+  const pids = new TextDecoder().decode(out.stdout).trim().split("\n").filter(Boolean);
+  if (pids.length !== 1) throw new Error(`expected one ${script}, found ${pids.length}`);
+  return Number(pids[0]);
+}
+
 /** Runs one of the repository's scripts (db-ctl.sh ...) and fails loudly if it fails. */
 export async function script(name: string, ...args: string[]) {
   const root = new URL("../", import.meta.url).pathname;

@@ -9,7 +9,7 @@
 // third short of the asked rate. Our loops measure each request from send to body.
 
 import { type BenchUser, benchUser, need, summarize } from "../bench/lib.ts";
-import { type Outcome, paced, type Sent, statuses } from "./load.ts";
+import { type Outcome, paced, type Sent, stackServerPid, statuses } from "./load.ts";
 
 const USERS = 16;
 /** Makes this run's memory texts new (a repeated text is deduplicated, not embedded). */
@@ -96,11 +96,7 @@ function figures(outcomes: Outcome[], seconds: number) {
 
 /** Resident set size, MiB, of this stack's functions server. */
 async function functionsRssMiB(): Promise<number> {
-  const out = await new Deno.Command("pgrep", {
-    args: ["-f", `${need("STACK_STATE")}/stack.env .*functions-server.ts`],
-    stdout: "piped",
-  }).output();
-  const pid = new TextDecoder().decode(out.stdout).trim().split("\n")[0];
+  const pid = await stackServerPid("functions-server.ts");
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
   return Math.round(Number(status.match(/VmRSS:\s*(\d+)/)?.[1] ?? 0) / 1024);
 }
