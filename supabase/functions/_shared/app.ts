@@ -1,10 +1,12 @@
-// A function = a Hono app under /<name>, behind @supabase/server's JWT check and an
-// RLS-scoped Postgres client, wrapped by serveFunction (CORS, ids, logs, errors).
+// A function = a Hono app under /<name>, behind @supabase/server's JWT check (see
+// auth.ts) and an RLS-scoped Postgres client, wrapped by serveFunction (CORS, ids,
+// logs, errors).
 
 import "pg"; // optional peer of @supabase/server: must be in the module graph on Deno
 import { Hono } from "hono";
 import { defineMiddleware, pipeline } from "@supabase/middleware";
 import { withSupabase } from "@supabase/server";
+import { withUserClaims } from "./auth.ts";
 import { type PostgresApi, withPostgresClient } from "@supabase/server/middleware/postgres";
 import { withPostgresAdminClient } from "@supabase/server/middleware/postgres-admin";
 import { ApiError, toApiError } from "./errors.ts";
@@ -124,8 +126,7 @@ function databaseUrl(): string | undefined {
 /** The options of every Postgres middleware: equal, so they share one pool. */
 const database = () => ({ pool: pool(), connectionString: databaseUrl() });
 
-const userAuth = () =>
-  withSupabase({ auth: "user", audience: "authenticated", issuer: issuer(), cors: "disabled" });
+const userAuth = () => withUserClaims({ audience: "authenticated", issuer: issuer() });
 
 /**
  * User routes serve the `authenticated` role only. A genuine token naming another
@@ -168,7 +169,7 @@ export function userHandler(app: Hono<UserEnv>): FetchHandler {
   const inner = pipeline(
     [userAuth(), withAuthenticatedRole(), withPostgresClient(database())],
     async (req, ctx) =>
-      await app.fetch(req, { db: ctx.postgres, userId: callerId(ctx.userClaims?.id) }),
+      await app.fetch(req, { db: ctx.postgres, userId: callerId(ctx.jwtClaims?.sub) }),
   );
   return (req) => inner(req);
 }
@@ -186,7 +187,7 @@ export function privilegedUserHandler(app: Hono<PrivilegedUserEnv>): FetchHandle
       await app.fetch(req, {
         db: ctx.postgres,
         admin: ctx.postgresAdmin,
-        userId: callerId(ctx.userClaims?.id),
+        userId: callerId(ctx.jwtClaims?.sub),
       }),
   );
   return (req) => inner(req);
