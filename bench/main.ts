@@ -6,13 +6,16 @@ import { cryptoBench } from "./crypto.ts";
 import { httpBench } from "./http.ts";
 import { ingestBench } from "./ingest.ts";
 import { adminPool, machine, writeResult } from "./lib.ts";
-import { vectorBench } from "./vector.ts";
+import { DATA_SHAPES, type DataShape, vectorBench } from "./vector.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
   options: {
     size: { type: "string", default: "100000" },
+    data: { type: "string", default: "lowrank" },
+    m: { type: "string", default: "16" },
+    "ef-construction": { type: "string", default: "64" },
     queries: { type: "string", default: "100" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "32" },
@@ -29,6 +32,11 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   console.log(`usage: npm run bench -- [${PARTS.join("|")}|all] [options]
   --size N          vectors in the global ANN data set (default 100000; 224000 to compare
                     with Supabase's published 2-core figure)
+  --data SHAPE      clusters of the global set: lowrank (default; spread along 48
+                    directions each, like text embeddings) or isotropic (spread along
+                    all 1,536 axes: members nearly equidistant, the hardest case)
+  --m N             HNSW m of the global set (default 16)
+  --ef-construction N  HNSW ef_construction of the global set (default 64)
   --queries N       distinct queries for recall (default 100)
   --seconds S       duration of each measured run (default 10)
   --clients 1,4     concurrent clients for the vector runs
@@ -39,6 +47,11 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   Deno.exit(part === "all" || PARTS.includes(part) ? 0 : 2);
 }
 const num = (s: string) => Number(s);
+function dataShape(s: string): DataShape {
+  if ((DATA_SHAPES as string[]).includes(s)) return s as DataShape;
+  console.error(`--data must be one of ${DATA_SHAPES.join(", ")}`);
+  Deno.exit(2);
+}
 const list = (s: string) => s.split(",").map(Number);
 
 const db = adminPool(1);
@@ -53,6 +66,9 @@ for (const p of part === "all" ? PARTS : [part]) {
   const result = p === "vector"
     ? await vectorBench({
       size: num(values.size!),
+      data: dataShape(values.data!),
+      m: num(values.m!),
+      efConstruction: num(values["ef-construction"]!),
       queries: num(values.queries!),
       seconds,
       clients: list(values.clients!),

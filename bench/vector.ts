@@ -32,21 +32,52 @@ function normalize(v: Float32Array): Float32Array {
   return v;
 }
 
-/** A Gaussian mixture on the unit sphere: `clusters` centres, spread `sigma` per axis. */
-export function mixture(seed: number, stream = 0, clusters = 100, sigma = 1.2 / Math.sqrt(DIM)) {
+/**
+ * The shape of each cluster of the synthetic data:
+ * - `isotropic`: spread equally along all 1,536 axes (1.2/sqrt(d) per axis), so a
+ *   cluster's members are nearly equidistant (cosine ~0.4 to each other): the hardest
+ *   case for a graph index, and unlike text embeddings.
+ * - `lowrank`: spread along 48 directions of its own plus a small isotropic residual
+ *   (variance 1.0 + 0.09), the shape of text embeddings, whose variance sits in few
+ *   directions: members ~0.48 apart on average, near neighbours much closer.
+ */
+export type DataShape = "isotropic" | "lowrank";
+export const DATA_SHAPES: DataShape[] = ["isotropic", "lowrank"];
+const RANK = 48;
+
+/** A Gaussian mixture on the unit sphere: `clusters` centres, each spread by `shape`. */
+export function mixture(seed: number, stream = 0, shape: DataShape = "isotropic", clusters = 100) {
   const centre = rng(seed);
   const centres = Array.from({ length: clusters }, () => {
     const c = new Float32Array(DIM);
     for (let i = 0; i < DIM; i++) c[i] = centre.gauss();
     return normalize(c);
   });
+  // Each cluster's own directions (random Gaussian vectors are nearly orthogonal in 1,536-d).
+  const bases = shape === "lowrank"
+    ? centres.map(() => {
+      const b = new Float32Array(RANK * DIM);
+      for (let i = 0; i < b.length; i++) b[i] = centre.gauss() / Math.sqrt(DIM * RANK);
+      return b;
+    })
+    : [];
+  const residual = (shape === "lowrank" ? 0.3 : 1.2) / Math.sqrt(DIM);
   // Points of another stream come from the same clusters but are new draws (queries).
   const { uniform, gauss } = rng(seed * 7919 + stream + 1);
   return () => {
     // Skewed cluster sizes (u^2): some topics are much more common than others.
-    const c = centres[Math.floor(clusters * uniform() ** 2)];
+    const k = Math.floor(clusters * uniform() ** 2);
+    const c = centres[k];
     const v = new Float32Array(DIM);
-    for (let i = 0; i < DIM; i++) v[i] = c[i] + sigma * gauss();
+    for (let i = 0; i < DIM; i++) v[i] = c[i] + residual * gauss();
+    if (shape === "lowrank") {
+      const b = bases[k];
+      for (let j = 0; j < RANK; j++) {
+        const z = gauss();
+        const row = j * DIM;
+        for (let i = 0; i < DIM; i++) v[i] += z * b[row + i];
+      }
+    }
     return normalize(v);
   };
 }
@@ -149,6 +180,10 @@ const recall = (got: string[], want: string[]) => {
 
 export interface VectorOptions {
   size: number;
+  data: DataShape;
+  /** HNSW build parameters of the global set. */
+  m: number;
+  efConstruction: number;
   queries: number;
   seconds: number;
   clients: number[];
@@ -175,7 +210,7 @@ export async function vectorBench(opts: VectorOptions) {
 }
 
 async function globalAnn(db: pg.Pool, opts: VectorOptions) {
-  const wanted = `size=${opts.size};seed=1`;
+  const wanted = `size=${opts.size};seed=1;data=${opts.data}`;
   const have = (await db.query(`select v from bench.meta where k = 'vectors'`)).rows[0]?.v;
   let load_s: number | null = null;
   if (have !== wanted) {
@@ -183,7 +218,7 @@ async function globalAnn(db: pg.Pool, opts: VectorOptions) {
     await db.query(
       `create unlogged table bench.vectors (id integer primary key, embedding extensions.vector(${DIM}))`,
     );
-    const next = mixture(1);
+    const next = mixture(1, 0, opts.data);
     const client = await db.connect();
     const started = performance.now();
     try {
@@ -192,7 +227,7 @@ async function globalAnn(db: pg.Pool, opts: VectorOptions) {
         "copy bench.vectors (id, embedding) from stdin",
         opts.size,
         (i) => `${i + 1}\t${literal(next())}\n`,
-        `vector: COPY ${opts.size} rows`,
+        `vector: COPY ${opts.size} rows (${opts.data})`,
       );
     } finally {
       client.release();
@@ -202,28 +237,32 @@ async function globalAnn(db: pg.Pool, opts: VectorOptions) {
       `insert into bench.meta values ('vectors', $1) on conflict (k) do update set v = $1`,
       [wanted],
     );
-    await db.query(`delete from bench.meta where k = 'index'`);
+    await db.query(`delete from bench.meta where k like 'index%'`);
   }
   await db.query("analyze bench.vectors");
-  let build_s: number | null = null;
-  if (!(await db.query(`select 1 from bench.meta where k = 'index'`)).rows[0]) {
+  const params = `m = ${opts.m}, ef_construction = ${opts.efConstruction}`;
+  const indexKey = `index:${params}`;
+  let build_s: number;
+  const built = (await db.query(`select v from bench.meta where k = $1`, [indexKey])).rows[0];
+  if (!built) {
     await db.query(`drop index if exists bench.vectors_hnsw`);
+    await db.query(`delete from bench.meta where k like 'index%'`);
     build_s = await buildIndex(
       db,
       `create index vectors_hnsw on bench.vectors using hnsw (embedding extensions.vector_cosine_ops)
-         with (m = 16, ef_construction = 64)`,
-      "vector: HNSW build",
+         with (${params})`,
+      `vector: HNSW build (${params})`,
     );
-    await db.query(`insert into bench.meta values ('index', $1)`, [String(build_s)]);
+    await db.query(`insert into bench.meta values ($1, $2)`, [indexKey, String(build_s)]);
   } else {
-    build_s = Number((await db.query(`select v from bench.meta where k = 'index'`)).rows[0].v);
+    build_s = Number(built.v);
   }
   const { rows: [sizes] } = await db.query(
     `select pg_relation_size('bench.vectors_hnsw') as index_bytes,
             pg_total_relation_size('bench.vectors') as table_bytes`,
   );
 
-  const nextQuery = mixture(1, 1); // the data's clusters, new points
+  const nextQuery = mixture(1, 1, opts.data); // the data's clusters, new points
   const queries = Array.from({ length: opts.queries }, () => literal(nextQuery()));
   const truth = await groundTruth(
     db,
@@ -271,14 +310,17 @@ async function globalAnn(db: pg.Pool, opts: VectorOptions) {
     }
   }
   table(
-    `vector: global ANN, ${opts.size} x ${DIM} (HNSW m=16 ef_construction=64; build ${
-      build_s?.toFixed(1)
+    `vector: global ANN, ${opts.size} x ${DIM}, ${opts.data} (HNSW ${params}; build ${
+      build_s.toFixed(1)
     } s, ` +
       `index ${(Number(sizes.index_bytes) / 2 ** 20).toFixed(0)} MiB)`,
     rows,
   );
   return {
     size: opts.size,
+    data: opts.data,
+    m: opts.m,
+    ef_construction: opts.efConstruction,
     dimensions: DIM,
     load_s,
     build_s,
