@@ -1,5 +1,12 @@
 # The project-local PostgreSQL cluster of a profile. Sourced after lib.sh.
 
+# pg_cron runs jobs in background workers: by default it opens a TCP connection to
+# localhost, which the cluster's password authentication refuses ("connection failed").
+cron_settings() {
+  echo "cron.use_background_workers = on"
+  echo "max_worker_processes = 32"
+}
+
 cluster_init() {
   [ -f "$PGDATA/PG_VERSION" ] && return 0
   log "creating cluster in ${PGDATA#"$ROOT"/} (port $DB_PORT)"
@@ -19,6 +26,7 @@ cluster_init() {
     echo "unix_socket_directories = '$PGRUN'"
     echo "shared_preload_libraries = 'pg_stat_statements,pg_cron'"
     echo "cron.database_name = '$DB_NAME'"
+    cron_settings
     echo "pg_stat_statements.track = all"
     echo "max_connections = 200"
     if [ "$PROFILE" = bench ]; then
@@ -42,6 +50,9 @@ cluster_init() {
 
 cluster_start() {
   pg_running && return 0
+  # Clusters created before pg_cron got its settings gain them here.
+  grep -q "^cron.use_background_workers" "$PGDATA/postgresql.conf" ||
+    cron_settings >>"$PGDATA/postgresql.conf"
   mkdir -p "$PGRUN"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGRUN" "$STATE/pg"
   log "starting PostgreSQL 15 on 127.0.0.1:$DB_PORT"
@@ -60,14 +71,20 @@ database_is_new() {
   [ "$(psql_admin -tAc "select to_regclass('supabase_migrations.schema_migrations') is null")" = t ]
 }
 
+# migrations_up: applies the migrations the database has not seen yet (all of them on
+# a new one), with the Supabase CLI, as `supabase migration up` does.
+migrations_up() {
+  (cd "$ROOT" && "$SUPABASE" migration up --remote="$DB_URL" --include-all --yes >/dev/null 2>"$STATE/migrate.log") ||
+    { cat "$STATE/migrate.log" >&2; die "migrations failed"; }
+}
+
 # database_build: platform bootstrap, then every migration with the Supabase CLI,
 # then the seed: the order `supabase db reset` uses on a Docker stack.
 database_build() {
   log "applying platform bootstrap"
   psql_admin -f "$ROOT/scripts/platform/bootstrap.sql" >/dev/null
   log "applying migrations with the Supabase CLI"
-  (cd "$ROOT" && "$SUPABASE" migration up --remote="$DB_URL" --include-all --yes >/dev/null 2>"$STATE/migrate.log") ||
-    { cat "$STATE/migrate.log" >&2; die "migrations failed"; }
+  migrations_up
   if [ "${SKIP_SEED:-0}" != 1 ] && [ -s "$ROOT/supabase/seed.sql" ]; then
     log "applying supabase/seed.sql"
     psql_admin -f "$ROOT/supabase/seed.sql" >/dev/null

@@ -50,7 +50,8 @@ if [ "$THROWAWAY" = 1 ]; then
 elif database_is_new; then
   database_build
 else
-  log "database exists; keeping its data (npm run db:reset rebuilds it)"
+  log "database exists; keeping its data, applying new migrations (npm run db:reset rebuilds it)"
+  migrations_up
 fi
 
 export PROFILE STATE KEYS API_PORT DB_URL EMBED_PORT SUPABASE_BIN="$SUPABASE"
