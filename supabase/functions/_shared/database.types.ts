@@ -155,14 +155,14 @@ isOneToOne: false
                   ]
                 },"memory_embeddings": {
                   Row: {
-                    "content_hash": string,"content_text": string,"content_type": string,"created_at": string,"embedding": string,"id": string,"memory_id": string | null,"metadata": NonNullable<Json>,"model": string,"updated_at": string,"user_id": string
+                    "content_hash": string,"content_text": string,"content_type": string,"created_at": string,"embedding": string,"id": string,"in_ann_index": boolean,"memory_id": string | null,"metadata": NonNullable<Json>,"model": string,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "content_hash": string,"content_text": string,"content_type": string,"created_at"?: string,"embedding": string,"id"?: string,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
+                    "content_hash": string,"content_text": string,"content_type": string,"created_at"?: string,"embedding": string,"id"?: string,"in_ann_index"?: boolean,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "content_hash"?: string,"content_text"?: string,"content_type"?: string,"created_at"?: string,"embedding"?: string,"id"?: string,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
+                    "content_hash"?: string,"content_text"?: string,"content_type"?: string,"created_at"?: string,"embedding"?: string,"id"?: string,"in_ann_index"?: boolean,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     {
