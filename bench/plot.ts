@@ -1,5 +1,7 @@
 // Recall@10 against QPS, one line per client count, as a self-contained SVG:
-// deno run -A bench/plot.ts bench/results/vector-<stamp>.json docs/benchmarks-vector.svg
+// deno run -A bench/plot.ts <vector json>... docs/benchmarks-vector.svg
+// Several result files of the same data set and index (e.g. a second run at more
+// ef_search values) are drawn as one set of points.
 
 interface Row {
   ef_search: number;
@@ -77,18 +79,28 @@ export function recallQpsSvg(rows: Row[], title: string): string {
 }
 
 if (import.meta.main) {
-  const [input, output] = Deno.args;
-  if (!input || !output) {
-    console.error("usage: deno run -A bench/plot.ts <vector results json> <output.svg>");
+  const inputs = Deno.args.slice(0, -1);
+  const output = Deno.args.at(-1);
+  if (inputs.length === 0 || !output?.endsWith(".svg")) {
+    console.error("usage: deno run -A bench/plot.ts <vector results json>... <output.svg>");
     Deno.exit(2);
   }
-  const data = JSON.parse(await Deno.readTextFile(input));
-  const g = data.result.global;
+  const runs = await Promise.all(inputs.map(async (f) => JSON.parse(await Deno.readTextFile(f))));
+  const g = runs[0].result.global;
+  const index = (r: typeof g) => `${r.size} ${r.data} ${r.m} ${r.ef_construction}`;
+  const other = runs.find((r) => index(r.result.global) !== index(g));
+  if (other) {
+    console.error("every input must be a run over the same data set and index");
+    Deno.exit(2);
+  }
+  const params = g.m ? `, ${g.data}, m ${g.m}, ef_construction ${g.ef_construction}` : "";
   await Deno.writeTextFile(
     output,
     recallQpsSvg(
-      g.rows,
-      `HNSW recall@10 vs QPS, ${g.size} x ${g.dimensions} (${data.machine.cores} cores)`,
+      runs.flatMap((r) => r.result.global.rows),
+      `HNSW recall@10 vs QPS, ${g.size} x ${g.dimensions}${params} (${
+        runs[0].machine.cores
+      } cores)`,
     ),
   );
   console.log(`wrote ${output}`);
