@@ -9,7 +9,9 @@
 -- whose existing rows it then flags in batches (pg_cron, every minute). New rows of a
 -- registered pair are flagged on insert. Until every row of a pair is flagged,
 -- match_memories keeps scanning that user exactly: slower for a few minutes, never
--- incomplete.
+-- incomplete. The graph path now plans with the caller's values (EXECUTE) and walks
+-- with ef_search 400: at 21,000 rows recall@10 1.000 in 6 ms (ef 200 and 300: 0.998).
+-- Only large users are in the graph, so it stays small and cheap to walk.
 
 create or replace function private.memory_exact_max_rows()
 returns integer
@@ -81,7 +83,7 @@ comment on index public.idx_memory_embeddings_user_model is
   'Counts a user''s rows per model, and finds the ones not yet in the HNSW index, without '
   'visiting the heap.';
 
-create or replace function private.sync_memory_ann_index(p_max_rows integer default 20000)
+create or replace function private.sync_memory_ann_index(p_max_rows integer default 5000)
 returns jsonb
 language plpgsql
 security definer
@@ -103,8 +105,8 @@ begin
   on conflict do nothing;
   get diagnostics registered = row_count;
 
-  -- At most p_max_rows graph inserts per call (~1.4 ms each on 2 cores); rows a
-  -- concurrent run holds are left to it.
+  -- At most p_max_rows graph inserts per call (~3.5 ms each on 2 cores, so ~20 s
+  -- and as long a lock on those rows); rows a concurrent run holds are left to it.
   with todo as (
     select e.id
       from private.memory_ann_users a
@@ -153,7 +155,7 @@ stable
 security invoker
 set search_path = ''
 set hnsw.iterative_scan = 'strict_order'
-set hnsw.ef_search = 200
+set hnsw.ef_search = 400
 as $$
 declare
   exact_max_rows constant integer := private.memory_exact_max_rows();
@@ -202,18 +204,22 @@ begin
      where p_min_similarity is null or r.similarity >= p_min_similarity
      order by r.similarity desc, r.id;
   else
-    return query
+    -- EXECUTE plans with this caller's values every time. A cached generic plan
+    -- does not know the caller is large and serves the ORDER BY from the user index
+    -- plus a sort of every row (42 ms at 21,000 rows) instead of the graph (6 ms).
+    return query execute $q$
     select r.id, r.content_text, r.content_type, r.metadata, r.similarity, r.created_at
       from (select e.id, e.content_text, e.content_type, e.metadata, e.created_at,
-                   1 - (e.embedding operator(extensions.<=>) p_query) as similarity
+                   1 - (e.embedding operator(extensions.<=>) $1) as similarity
               from public.memory_embeddings e
-             where e.in_ann_index and e.user_id = uid and e.model = p_model
-               and (p_content_type is null or e.content_type = p_content_type)
-               and (p_metadata is null or e.metadata @> p_metadata)
-             order by e.embedding operator(extensions.<=>) p_query
-             limit p_match_count) r
-     where p_min_similarity is null or r.similarity >= p_min_similarity
-     order by r.similarity desc, r.id;
+             where e.in_ann_index and e.user_id = $2 and e.model = $3
+               and ($4::text is null or e.content_type = $4)
+               and ($5::jsonb is null or e.metadata @> $5)
+             order by e.embedding operator(extensions.<=>) $1
+             limit $6) r
+     where $7::double precision is null or r.similarity >= $7
+     order by r.similarity desc, r.id
+    $q$ using p_query, uid, p_model, p_content_type, p_metadata, p_match_count, p_min_similarity;
   end if;
 end
 $$;
