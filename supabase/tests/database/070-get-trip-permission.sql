@@ -18,7 +18,8 @@ insert into ids values ('other', (public.create_trip(
 select public.add_trip_collaborator((select v from ids where k = 'trip'), 'gt_viewer@test.local', 'view');
 insert into public.flights (trip_id, origin, destination, airline, flight_number, departure_time,
                             arrival_time, flight_class, price, currency, booking_status)
-select i.v, 'BER', 'LIS', 'TAP', 'TP' || i.k, '2027-05-01 08:00+00', '2027-05-01 11:30+00',
+select i.v, 'BER', 'LIS', 'TAP', case i.k when 'trip' then 'TP101' else 'TP202' end,
+       '2027-05-01 08:00+00', '2027-05-01 11:30+00',
        'economy', 150, 'EUR', 'booked'
   from ids i;
 insert into public.trip_notes (trip_id, user_id, content)
