@@ -36,7 +36,7 @@ select is(
 select is(
   (select array_agg(c ->> 'email' order by c ->> 'email') from jsonb_array_elements(
      public.get_trip((select v from ids where k = 'trip')) -> 'collaborators') c),
-  (select array_agg(u.email order by u.email) from public.trip_collaborators tc
+  (select array_agg(u.email::text order by u.email::text) from public.trip_collaborators tc
      join public.users u on u.id = tc.user_id),
   'and exactly the collaborator profiles RLS lets them read');
 select is((public.get_trip((select v from ids where k = 'trip')) -> 'counts' ->> 'notes')::int,
