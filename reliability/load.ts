@@ -122,8 +122,11 @@ export async function stackServerPid(
   script: "functions-server.ts" | "embeddings-server.ts",
 ): Promise<number> {
   const state = Deno.env.get("STACK_STATE");
+  // "[f]unctions-server.ts" matches the server but not another pgrep looking for it
+  // (two samples can overlap, and each pgrep's own command line holds the pattern).
+  const name = `[${script[0]}]${script.slice(1)}`;
   const out = await new Deno.Command("pgrep", {
-    args: ["-f", `${state}/stack.env .*${script}`],
+    args: ["-f", `${state}/stack.env .*${name}`],
     stdout: "piped",
   }).output();
   const pids = new TextDecoder().decode(out.stdout).trim().split("\n").filter(Boolean);
