@@ -6,9 +6,9 @@ import "pg"; // optional peer of @supabase/server: must be in the module graph o
 import { Hono } from "hono";
 import { defineMiddleware, pipeline } from "@supabase/middleware";
 import { withSupabase } from "@supabase/server";
-import { withUserClaims } from "./auth.ts";
 import { type PostgresApi, withPostgresClient } from "@supabase/server/middleware/postgres";
 import { withPostgresAdminClient } from "@supabase/server/middleware/postgres-admin";
+import { withUserClaims } from "./auth.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { currentRequest, type FetchHandler, serveFunction } from "./serve.ts";
 
