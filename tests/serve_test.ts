@@ -1,8 +1,9 @@
 // The shared outer layer, driven directly: an unexpected error is a 500 that still
 // carries CORS and a request id and says nothing about its cause.
 import assert from "node:assert/strict";
-import { createApp } from "../supabase/functions/_shared/app.ts";
+import { defineFunction } from "../supabase/functions/_shared/function.ts";
 import { serveFunction } from "../supabase/functions/_shared/serve.ts";
+import { env } from "./support.ts";
 
 function quietly<T>(fn: () => Promise<T>): Promise<T> {
   const original = console.error;
@@ -28,16 +29,35 @@ Deno.test("serve: a thrown error is a 500 with CORS, a request id and no leak", 
   assert.equal(JSON.parse(text).code, "INTERNAL_ERROR");
 });
 
-Deno.test("serve: an error inside a Hono route is a 500 through the same path", async () => {
-  const app = createApp<{ Bindings: Record<string, never> }>("fn");
-  app.get("/", () => {
+Deno.test("serve: an error inside a route of a built function is a 500 through the same path", async () => {
+  // A real function from the builder (operator routes: the secret key, no user).
+  const fn = defineFunction("fn");
+  fn.routes("secret").get("/", () => {
     throw new TypeError("cannot read properties of undefined (reading 'rows')");
   });
-  const handler = serveFunction("fn", (req) => Promise.resolve(app.fetch(req, {})));
-  const res = await quietly(() => handler(new Request("http://x/fn")));
+  const req = new Request("http://x/fn", { headers: { apikey: env("SUPABASE_SECRET_KEY") } });
+  const res = await quietly(() => fn.fetch(req));
   assert.equal(res.status, 500);
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
   assert.doesNotMatch(await res.text(), /rows|undefined/);
+});
+
+Deno.test("serve: route groups of one function keep their own auth", async () => {
+  const fn = defineFunction("fn2");
+  fn.routes("user").get("/", (c) => c.json({ user: c.var.userId }));
+  fn.routes("secret", "/admin").get("/", () => new Response("operator"));
+  const secret = { apikey: env("SUPABASE_SECRET_KEY") };
+  // The operator group answers the secret key; the user group refuses it.
+  const ops = await quietly(() => fn.fetch(new Request("http://x/fn2/admin", { headers: secret })));
+  assert.equal(ops.status, 200);
+  assert.equal(await ops.text(), "operator");
+  const users = await quietly(() => fn.fetch(new Request("http://x/fn2", { headers: secret })));
+  assert.equal(users.status, 401);
+  await users.body?.cancel();
+  // A path that only starts like the operator prefix is the user group's.
+  const near = await quietly(() => fn.fetch(new Request("http://x/fn2/administer")));
+  assert.equal(near.status, 401);
+  await near.body?.cancel();
 });
 
 Deno.test("serve: a pool error from @supabase/server is 503 with Retry-After", async () => {

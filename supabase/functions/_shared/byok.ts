@@ -4,10 +4,11 @@
 
 import type { PostgresApi } from "@supabase/server/middleware/postgres";
 import { type Binding, DecryptError, decryptSecret, type Keyring } from "./byok_crypto.ts";
+import { Constants } from "./database.types.ts";
 import { ApiError } from "./errors.ts";
 
-/** Providers a key can be stored for (the table's check constraint lists the same). */
-export const SERVICES = ["openai", "anthropic", "google_maps", "openweathermap", "duffel"] as const;
+/** Providers a key can be stored for: the database enum public.api_service. */
+export const SERVICES = Constants.public.Enums.api_service;
 export type Service = (typeof SERVICES)[number];
 
 /** A decrypted key, for this request only: never log, store or return `value`. */

@@ -7,14 +7,14 @@ export type Database = {
           Tables: {
             "accommodations": {
                   Row: {
-                    "accommodation_type": string,"address": string | null,"amenities": (string)[],"booking_reference": string | null,"booking_status": string,"check_in_date": string,"check_out_date": string,"created_at": string,"currency": string,"id": number,"metadata": NonNullable<Json>,"name": string,"price_per_night": number | null,"rating": number | null,"total_price": number,"trip_id": number,"updated_at": string
+                    "accommodation_type": Database["public"]['Enums']["accommodation_type"],"address": string | null,"amenities": (string)[],"booking_reference": string | null,"booking_status": Database["public"]['Enums']["booking_status"],"check_in_date": string,"check_out_date": string,"created_at": string,"currency": string,"id": number,"metadata": NonNullable<Json>,"name": string,"price_per_night": number | null,"rating": number | null,"total_price": number,"trip_id": number,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "accommodation_type"?: string,"address"?: string | null,"amenities"?: (string)[],"booking_reference"?: string | null,"booking_status"?: string,"check_in_date": string,"check_out_date": string,"created_at"?: string,"currency"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"name": string,"price_per_night"?: number | null,"rating"?: number | null,"total_price": number,"trip_id": number,"updated_at"?: string
+                    "accommodation_type"?: Database["public"]['Enums']["accommodation_type"],"address"?: string | null,"amenities"?: (string)[],"booking_reference"?: string | null,"booking_status"?: Database["public"]['Enums']["booking_status"],"check_in_date": string,"check_out_date": string,"created_at"?: string,"currency"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"name": string,"price_per_night"?: number | null,"rating"?: number | null,"total_price": number,"trip_id": number,"updated_at"?: string
                   }
                   Update: {
-                    "accommodation_type"?: string,"address"?: string | null,"amenities"?: (string)[],"booking_reference"?: string | null,"booking_status"?: string,"check_in_date"?: string,"check_out_date"?: string,"created_at"?: string,"currency"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"name"?: string,"price_per_night"?: number | null,"rating"?: number | null,"total_price"?: number,"trip_id"?: number,"updated_at"?: string
+                    "accommodation_type"?: Database["public"]['Enums']["accommodation_type"],"address"?: string | null,"amenities"?: (string)[],"booking_reference"?: string | null,"booking_status"?: Database["public"]['Enums']["booking_status"],"check_in_date"?: string,"check_out_date"?: string,"created_at"?: string,"currency"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"name"?: string,"price_per_night"?: number | null,"rating"?: number | null,"total_price"?: number,"trip_id"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -27,28 +27,28 @@ isOneToOne: false
                   ]
                 },"api_keys": {
                   Row: {
-                    "created_at": string,"encrypted_value": string,"encryption_key_id": string | null,"expires_at": string | null,"id": number,"is_active": boolean,"key_name": string,"last_used_at": string | null,"last_validated_at": string | null,"service_name": string,"updated_at": string,"usage_count": number,"user_id": string,"value_mask": string
+                    "created_at": string,"encrypted_value": string,"encryption_key_id": string | null,"expires_at": string | null,"id": number,"is_active": boolean,"key_name": string,"last_used_at": string | null,"last_validated_at": string | null,"service_name": Database["public"]['Enums']["api_service"],"updated_at": string,"usage_count": number,"user_id": string,"value_mask": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"encrypted_value": string,"encryption_key_id"?: never,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name": string,"last_used_at"?: string | null,"last_validated_at"?: string | null,"service_name": string,"updated_at"?: string,"usage_count"?: number,"user_id"?: string,"value_mask"?: string
+                    "created_at"?: string,"encrypted_value": string,"encryption_key_id"?: never,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name": string,"last_used_at"?: string | null,"last_validated_at"?: string | null,"service_name": Database["public"]['Enums']["api_service"],"updated_at"?: string,"usage_count"?: number,"user_id"?: string,"value_mask"?: string
                   }
                   Update: {
-                    "created_at"?: string,"encrypted_value"?: string,"encryption_key_id"?: never,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name"?: string,"last_used_at"?: string | null,"last_validated_at"?: string | null,"service_name"?: string,"updated_at"?: string,"usage_count"?: number,"user_id"?: string,"value_mask"?: string
+                    "created_at"?: string,"encrypted_value"?: string,"encryption_key_id"?: never,"expires_at"?: string | null,"id"?: never,"is_active"?: boolean,"key_name"?: string,"last_used_at"?: string | null,"last_validated_at"?: string | null,"service_name"?: Database["public"]['Enums']["api_service"],"updated_at"?: string,"usage_count"?: number,"user_id"?: string,"value_mask"?: string
                   }
                   Relationships: [
                     
                   ]
                 },"chat_messages": {
                   Row: {
-                    "content": string,"created_at": string,"id": number,"metadata": NonNullable<Json>,"role": string,"session_id": string
+                    "content": string,"created_at": string,"id": number,"metadata": NonNullable<Json>,"role": Database["public"]['Enums']["chat_role"],"session_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "content": string,"created_at"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"role": string,"session_id": string
+                    "content": string,"created_at"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"role": Database["public"]['Enums']["chat_role"],"session_id": string
                   }
                   Update: {
-                    "content"?: string,"created_at"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"role"?: string,"session_id"?: string
+                    "content"?: string,"created_at"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"role"?: Database["public"]['Enums']["chat_role"],"session_id"?: string
                   }
                   Relationships: [
                     {
@@ -81,14 +81,14 @@ isOneToOne: false
                   ]
                 },"file_attachments": {
                   Row: {
-                    "created_at": string,"file_name": string,"file_size": number,"id": number,"mime_type": string,"storage_path": string,"trip_id": number,"updated_at": string,"upload_status": string,"user_id": string
+                    "created_at": string,"file_name": string,"file_size": number,"id": number,"mime_type": string,"storage_path": string,"trip_id": number,"updated_at": string,"upload_status": Database["public"]['Enums']["upload_status"],"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"file_name": string,"file_size": number,"id"?: never,"mime_type": string,"storage_path": string,"trip_id": number,"updated_at"?: string,"upload_status"?: string,"user_id"?: string
+                    "created_at"?: string,"file_name": string,"file_size": number,"id"?: never,"mime_type": string,"storage_path": string,"trip_id": number,"updated_at"?: string,"upload_status"?: Database["public"]['Enums']["upload_status"],"user_id"?: string
                   }
                   Update: {
-                    "created_at"?: string,"file_name"?: string,"file_size"?: number,"id"?: never,"mime_type"?: string,"storage_path"?: string,"trip_id"?: number,"updated_at"?: string,"upload_status"?: string,"user_id"?: string
+                    "created_at"?: string,"file_name"?: string,"file_size"?: number,"id"?: never,"mime_type"?: string,"storage_path"?: string,"trip_id"?: number,"updated_at"?: string,"upload_status"?: Database["public"]['Enums']["upload_status"],"user_id"?: string
                   }
                   Relationships: [
                     {
@@ -101,14 +101,14 @@ isOneToOne: false
                   ]
                 },"flights": {
                   Row: {
-                    "airline": string | null,"arrival_time": string,"booking_reference": string | null,"booking_status": string,"created_at": string,"currency": string,"departure_time": string,"destination": string,"flight_class": string,"flight_number": string | null,"id": number,"metadata": NonNullable<Json>,"origin": string,"price": number,"trip_id": number,"updated_at": string
+                    "airline": string | null,"arrival_time": string,"booking_reference": string | null,"booking_status": Database["public"]['Enums']["booking_status"],"created_at": string,"currency": string,"departure_time": string,"destination": string,"flight_class": Database["public"]['Enums']["flight_class"],"flight_number": string | null,"id": number,"metadata": NonNullable<Json>,"origin": string,"price": number,"trip_id": number,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "airline"?: string | null,"arrival_time": string,"booking_reference"?: string | null,"booking_status"?: string,"created_at"?: string,"currency"?: string,"departure_time": string,"destination": string,"flight_class"?: string,"flight_number"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"origin": string,"price": number,"trip_id": number,"updated_at"?: string
+                    "airline"?: string | null,"arrival_time": string,"booking_reference"?: string | null,"booking_status"?: Database["public"]['Enums']["booking_status"],"created_at"?: string,"currency"?: string,"departure_time": string,"destination": string,"flight_class"?: Database["public"]['Enums']["flight_class"],"flight_number"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"origin": string,"price": number,"trip_id": number,"updated_at"?: string
                   }
                   Update: {
-                    "airline"?: string | null,"arrival_time"?: string,"booking_reference"?: string | null,"booking_status"?: string,"created_at"?: string,"currency"?: string,"departure_time"?: string,"destination"?: string,"flight_class"?: string,"flight_number"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"origin"?: string,"price"?: number,"trip_id"?: number,"updated_at"?: string
+                    "airline"?: string | null,"arrival_time"?: string,"booking_reference"?: string | null,"booking_status"?: Database["public"]['Enums']["booking_status"],"created_at"?: string,"currency"?: string,"departure_time"?: string,"destination"?: string,"flight_class"?: Database["public"]['Enums']["flight_class"],"flight_number"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"origin"?: string,"price"?: number,"trip_id"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -121,14 +121,14 @@ isOneToOne: false
                   ]
                 },"itinerary_items": {
                   Row: {
-                    "booking_status": string,"created_at": string,"currency": string,"description": string | null,"end_time": string | null,"id": number,"item_date": string,"item_type": string,"location": string | null,"price": number,"sort_order": number,"start_time": string | null,"title": string,"trip_id": number,"updated_at": string
+                    "booking_status": Database["public"]['Enums']["itinerary_status"],"created_at": string,"currency": string,"description": string | null,"end_time": string | null,"id": number,"item_date": string,"item_type": Database["public"]['Enums']["itinerary_item_type"],"location": string | null,"price": number,"sort_order": number,"start_time": string | null,"title": string,"trip_id": number,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "booking_status"?: string,"created_at"?: string,"currency"?: string,"description"?: string | null,"end_time"?: string | null,"id"?: never,"item_date": string,"item_type"?: string,"location"?: string | null,"price"?: number,"sort_order"?: number,"start_time"?: string | null,"title": string,"trip_id": number,"updated_at"?: string
+                    "booking_status"?: Database["public"]['Enums']["itinerary_status"],"created_at"?: string,"currency"?: string,"description"?: string | null,"end_time"?: string | null,"id"?: never,"item_date": string,"item_type"?: Database["public"]['Enums']["itinerary_item_type"],"location"?: string | null,"price"?: number,"sort_order"?: number,"start_time"?: string | null,"title": string,"trip_id": number,"updated_at"?: string
                   }
                   Update: {
-                    "booking_status"?: string,"created_at"?: string,"currency"?: string,"description"?: string | null,"end_time"?: string | null,"id"?: never,"item_date"?: string,"item_type"?: string,"location"?: string | null,"price"?: number,"sort_order"?: number,"start_time"?: string | null,"title"?: string,"trip_id"?: number,"updated_at"?: string
+                    "booking_status"?: Database["public"]['Enums']["itinerary_status"],"created_at"?: string,"currency"?: string,"description"?: string | null,"end_time"?: string | null,"id"?: never,"item_date"?: string,"item_type"?: Database["public"]['Enums']["itinerary_item_type"],"location"?: string | null,"price"?: number,"sort_order"?: number,"start_time"?: string | null,"title"?: string,"trip_id"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -155,14 +155,14 @@ isOneToOne: false
                   ]
                 },"memory_embeddings": {
                   Row: {
-                    "content_hash": string,"content_text": string,"content_type": string,"created_at": string,"embedding": string,"id": string,"in_ann_index": boolean,"memory_id": string | null,"metadata": NonNullable<Json>,"model": string,"updated_at": string,"user_id": string
+                    "content_hash": string,"content_text": string,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at": string,"embedding": string,"id": string,"in_ann_index": boolean,"memory_id": string | null,"metadata": NonNullable<Json>,"model": string,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "content_hash": string,"content_text": string,"content_type": string,"created_at"?: string,"embedding": string,"id"?: string,"in_ann_index"?: boolean,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
+                    "content_hash": string,"content_text": string,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"embedding": string,"id"?: string,"in_ann_index"?: boolean,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "content_hash"?: string,"content_text"?: string,"content_type"?: string,"created_at"?: string,"embedding"?: string,"id"?: string,"in_ann_index"?: boolean,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
+                    "content_hash"?: string,"content_text"?: string,"content_type"?: Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"embedding"?: string,"id"?: string,"in_ann_index"?: boolean,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     {
@@ -175,28 +175,28 @@ isOneToOne: false
                   ]
                 },"price_history": {
                   Row: {
-                    "created_at": string,"currency": string,"entity_ref": string,"entity_type": string,"id": number,"metadata": NonNullable<Json>,"price": number,"timestamp": string,"updated_at": string
+                    "created_at": string,"currency": string,"entity_ref": string,"entity_type": Database["public"]['Enums']["offer_type"],"id": number,"metadata": NonNullable<Json>,"price": number,"timestamp": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"currency"?: string,"entity_ref": string,"entity_type": string,"id"?: never,"metadata"?: NonNullable<Json>,"price": number,"timestamp"?: string,"updated_at"?: string
+                    "created_at"?: string,"currency"?: string,"entity_ref": string,"entity_type": Database["public"]['Enums']["offer_type"],"id"?: never,"metadata"?: NonNullable<Json>,"price": number,"timestamp"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "created_at"?: string,"currency"?: string,"entity_ref"?: string,"entity_type"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"price"?: number,"timestamp"?: string,"updated_at"?: string
+                    "created_at"?: string,"currency"?: string,"entity_ref"?: string,"entity_type"?: Database["public"]['Enums']["offer_type"],"id"?: never,"metadata"?: NonNullable<Json>,"price"?: number,"timestamp"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     
                   ]
                 },"saved_options": {
                   Row: {
-                    "created_at": string,"currency": string | null,"id": number,"notes": string | null,"option_data": NonNullable<Json>,"option_type": string,"price": number | null,"trip_id": number,"updated_at": string,"user_id": string
+                    "created_at": string,"currency": string | null,"id": number,"notes": string | null,"option_data": NonNullable<Json>,"option_type": Database["public"]['Enums']["offer_type"],"price": number | null,"trip_id": number,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"currency"?: string | null,"id"?: never,"notes"?: string | null,"option_data": NonNullable<Json>,"option_type": string,"price"?: number | null,"trip_id": number,"updated_at"?: string,"user_id"?: string
+                    "created_at"?: string,"currency"?: string | null,"id"?: never,"notes"?: string | null,"option_data": NonNullable<Json>,"option_type": Database["public"]['Enums']["offer_type"],"price"?: number | null,"trip_id": number,"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "created_at"?: string,"currency"?: string | null,"id"?: never,"notes"?: string | null,"option_data"?: NonNullable<Json>,"option_type"?: string,"price"?: number | null,"trip_id"?: number,"updated_at"?: string,"user_id"?: string
+                    "created_at"?: string,"currency"?: string | null,"id"?: never,"notes"?: string | null,"option_data"?: NonNullable<Json>,"option_type"?: Database["public"]['Enums']["offer_type"],"price"?: number | null,"trip_id"?: number,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     {
@@ -209,28 +209,28 @@ isOneToOne: false
                   ]
                 },"search_history": {
                   Row: {
-                    "created_at": string,"id": number,"results_count": number,"search_params": NonNullable<Json>,"search_type": string,"user_id": string
+                    "created_at": string,"id": number,"results_count": number,"search_params": NonNullable<Json>,"search_type": Database["public"]['Enums']["search_type"],"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"id"?: never,"results_count"?: number,"search_params": NonNullable<Json>,"search_type": string,"user_id"?: string
+                    "created_at"?: string,"id"?: never,"results_count"?: number,"search_params": NonNullable<Json>,"search_type": Database["public"]['Enums']["search_type"],"user_id"?: string
                   }
                   Update: {
-                    "created_at"?: string,"id"?: never,"results_count"?: number,"search_params"?: NonNullable<Json>,"search_type"?: string,"user_id"?: string
+                    "created_at"?: string,"id"?: never,"results_count"?: number,"search_params"?: NonNullable<Json>,"search_type"?: Database["public"]['Enums']["search_type"],"user_id"?: string
                   }
                   Relationships: [
                     
                   ]
                 },"transportation": {
                   Row: {
-                    "arrival_time": string | null,"booking_reference": string | null,"booking_status": string,"created_at": string,"currency": string,"departure_time": string,"destination": string,"id": number,"notes": string | null,"origin": string,"price": number,"provider": string | null,"transport_type": string,"trip_id": number,"updated_at": string
+                    "arrival_time": string | null,"booking_reference": string | null,"booking_status": Database["public"]['Enums']["booking_status"],"created_at": string,"currency": string,"departure_time": string,"destination": string,"id": number,"notes": string | null,"origin": string,"price": number,"provider": string | null,"transport_type": Database["public"]['Enums']["transport_type"],"trip_id": number,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "arrival_time"?: string | null,"booking_reference"?: string | null,"booking_status"?: string,"created_at"?: string,"currency"?: string,"departure_time": string,"destination": string,"id"?: never,"notes"?: string | null,"origin": string,"price"?: number,"provider"?: string | null,"transport_type": string,"trip_id": number,"updated_at"?: string
+                    "arrival_time"?: string | null,"booking_reference"?: string | null,"booking_status"?: Database["public"]['Enums']["booking_status"],"created_at"?: string,"currency"?: string,"departure_time": string,"destination": string,"id"?: never,"notes"?: string | null,"origin": string,"price"?: number,"provider"?: string | null,"transport_type": Database["public"]['Enums']["transport_type"],"trip_id": number,"updated_at"?: string
                   }
                   Update: {
-                    "arrival_time"?: string | null,"booking_reference"?: string | null,"booking_status"?: string,"created_at"?: string,"currency"?: string,"departure_time"?: string,"destination"?: string,"id"?: never,"notes"?: string | null,"origin"?: string,"price"?: number,"provider"?: string | null,"transport_type"?: string,"trip_id"?: number,"updated_at"?: string
+                    "arrival_time"?: string | null,"booking_reference"?: string | null,"booking_status"?: Database["public"]['Enums']["booking_status"],"created_at"?: string,"currency"?: string,"departure_time"?: string,"destination"?: string,"id"?: never,"notes"?: string | null,"origin"?: string,"price"?: number,"provider"?: string | null,"transport_type"?: Database["public"]['Enums']["transport_type"],"trip_id"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -243,14 +243,14 @@ isOneToOne: false
                   ]
                 },"trip_collaborators": {
                   Row: {
-                    "added_by": string | null,"created_at": string,"id": number,"permission_level": string,"trip_id": number,"updated_at": string,"user_id": string
+                    "added_by": string | null,"created_at": string,"id": number,"permission_level": Database["public"]['Enums']["trip_permission_level"],"trip_id": number,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "added_by"?: string | null,"created_at"?: string,"id"?: never,"permission_level"?: string,"trip_id": number,"updated_at"?: string,"user_id": string
+                    "added_by"?: string | null,"created_at"?: string,"id"?: never,"permission_level"?: Database["public"]['Enums']["trip_permission_level"],"trip_id": number,"updated_at"?: string,"user_id": string
                   }
                   Update: {
-                    "added_by"?: string | null,"created_at"?: string,"id"?: never,"permission_level"?: string,"trip_id"?: number,"updated_at"?: string,"user_id"?: string
+                    "added_by"?: string | null,"created_at"?: string,"id"?: never,"permission_level"?: Database["public"]['Enums']["trip_permission_level"],"trip_id"?: number,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     {
@@ -303,14 +303,14 @@ isOneToOne: false
                   ]
                 },"trips": {
                   Row: {
-                    "budget": number,"created_at": string,"currency": string,"description": string | null,"destination": string,"end_date": string,"flexibility": Json | null,"id": number,"name": string,"start_date": string,"status": string,"travelers": number,"trip_type": string,"updated_at": string,"user_id": string
+                    "budget": number,"created_at": string,"currency": string,"description": string | null,"destination": string,"end_date": string,"flexibility": Json | null,"id": number,"name": string,"start_date": string,"status": Database["public"]['Enums']["trip_status"],"travelers": number,"trip_type": Database["public"]['Enums']["trip_type"],"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "budget": number,"created_at"?: string,"currency"?: string,"description"?: string | null,"destination": string,"end_date": string,"flexibility"?: Json | null,"id"?: never,"name": string,"start_date": string,"status"?: string,"travelers"?: number,"trip_type"?: string,"updated_at"?: string,"user_id"?: string
+                    "budget": number,"created_at"?: string,"currency"?: string,"description"?: string | null,"destination": string,"end_date": string,"flexibility"?: Json | null,"id"?: never,"name": string,"start_date": string,"status"?: Database["public"]['Enums']["trip_status"],"travelers"?: number,"trip_type"?: Database["public"]['Enums']["trip_type"],"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "budget"?: number,"created_at"?: string,"currency"?: string,"description"?: string | null,"destination"?: string,"end_date"?: string,"flexibility"?: Json | null,"id"?: never,"name"?: string,"start_date"?: string,"status"?: string,"travelers"?: number,"trip_type"?: string,"updated_at"?: string,"user_id"?: string
+                    "budget"?: number,"created_at"?: string,"currency"?: string,"description"?: string | null,"destination"?: string,"end_date"?: string,"flexibility"?: Json | null,"id"?: never,"name"?: string,"start_date"?: string,"status"?: Database["public"]['Enums']["trip_status"],"travelers"?: number,"trip_type"?: Database["public"]['Enums']["trip_type"],"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -423,7 +423,7 @@ isOneToOne: false
                            }
           }
           Enums: {
-            [_ in never]: never
+            "accommodation_type": "hotel"|"apartment"|"hostel"|"resort"|"villa"|"guesthouse"|"other","api_service": "openai"|"anthropic"|"google_maps"|"openweathermap"|"duffel","booking_status": "viewed"|"saved"|"booked"|"canceled","chat_role": "user"|"assistant"|"system"|"tool","flight_class": "economy"|"premium_economy"|"business"|"first","itinerary_item_type": "activity"|"meal"|"transport"|"accommodation"|"event"|"free_time"|"other","itinerary_status": "planned"|"booked"|"canceled","memory_content_type": "preference"|"fact"|"trip_context"|"conversation"|"note"|"other","offer_type": "flight"|"accommodation"|"transportation"|"activity","search_type": "flight"|"accommodation"|"activity"|"destination"|"transportation","transport_type": "car_rental"|"train"|"bus"|"ferry"|"taxi"|"transfer"|"other","trip_permission_level": "view"|"edit"|"admin","trip_status": "planning"|"booked"|"completed"|"canceled","trip_type": "leisure"|"business"|"family"|"solo"|"other","upload_status": "uploading"|"completed"|"failed"
           }
           CompositeTypes: {
             [_ in never]: never
@@ -539,7 +539,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
           Enums: {
-            
+            "accommodation_type": ["hotel", "apartment", "hostel", "resort", "villa", "guesthouse", "other"],"api_service": ["openai", "anthropic", "google_maps", "openweathermap", "duffel"],"booking_status": ["viewed", "saved", "booked", "canceled"],"chat_role": ["user", "assistant", "system", "tool"],"flight_class": ["economy", "premium_economy", "business", "first"],"itinerary_item_type": ["activity", "meal", "transport", "accommodation", "event", "free_time", "other"],"itinerary_status": ["planned", "booked", "canceled"],"memory_content_type": ["preference", "fact", "trip_context", "conversation", "note", "other"],"offer_type": ["flight", "accommodation", "transportation", "activity"],"search_type": ["flight", "accommodation", "activity", "destination", "transportation"],"transport_type": ["car_rental", "train", "bus", "ferry", "taxi", "transfer", "other"],"trip_permission_level": ["view", "edit", "admin"],"trip_status": ["planning", "booked", "completed", "canceled"],"trip_type": ["leisure", "business", "family", "solo", "other"],"upload_status": ["uploading", "completed", "failed"]
           }
         }
 } as const

@@ -1,7 +1,7 @@
 // GET /functions/v1/health: proves the whole request path works for the caller:
 // JWT verified, database reachable, claims and role applied, pgvector installed.
 
-import { createApp, serveUserApp, type UserEnv } from "../_shared/app.ts";
+import { defineFunction } from "../_shared/function.ts";
 
 interface HealthRow {
   user_id: string | null;
@@ -9,16 +9,17 @@ interface HealthRow {
   pgvector: string | null;
 }
 
-const app = createApp<UserEnv>("health");
+const fn = defineFunction("health");
+const app = fn.routes("user");
 
 app.get("/", async (c) => {
   // Read under the caller's identity: auth.uid() and current_user come from the
   // transaction @supabase/server opened for this request.
-  const [row]: HealthRow[] = await c.env.db.query`
+  const [row]: HealthRow[] = await c.var.db.query`
     select auth.uid()::text as user_id,
            current_user::text as role,
            (select extversion from pg_catalog.pg_extension where extname = 'vector') as pgvector`;
   return c.json({ user_id: row.user_id, role: row.role, db: "ok", pgvector: row.pgvector });
 });
 
-export default { fetch: serveUserApp("health", app) };
+export default fn;

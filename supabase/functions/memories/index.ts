@@ -3,15 +3,9 @@
 // stored is not embedded again) and searched by cosine similarity under RLS.
 
 import { z } from "zod";
-import {
-  allowOnly,
-  createApp,
-  type PrivilegedUserEnv,
-  privilegedUserHandler,
-} from "../_shared/app.ts";
+import { allowOnly, defineFunction } from "../_shared/function.ts";
 import { loadKeyring } from "../_shared/byok_crypto.ts";
 import { notFound } from "../_shared/errors.ts";
-import { serveFunction } from "../_shared/serve.ts";
 import { parseBody, parseParams, parseQuery, validate } from "../_shared/validation.ts";
 import { embed, MODEL, openAiKeyFor } from "./embeddings.ts";
 import { listQuery, memory, memoryBatch, memoryParams, searchBody } from "./schemas.ts";
@@ -29,13 +23,14 @@ async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const app = createApp<PrivilegedUserEnv>("memories");
+const fn = defineFunction("memories", { maxBodyBytes: MAX_BODY_BYTES });
+const app = fn.routes("user+admin");
 
 app.post("/", async (c) => {
   const raw = await parseBody(c, z.unknown());
   const batch = typeof raw === "object" && raw !== null && "memories" in raw;
   const items: Memory[] = batch ? validate(memoryBatch, raw).memories : [validate(memory, raw)];
-  const { db, admin, userId } = c.env;
+  const { db, admin, userId } = c.var;
 
   // The database's content_hash is the same SHA-256 of the UTF-8 text.
   const hashes = await Promise.all(items.map((m) => sha256Hex(m.content)));
@@ -83,7 +78,7 @@ app.post("/", async (c) => {
 
 app.get("/", async (c) => {
   const q = parseQuery(c, listQuery);
-  const [row]: { r: unknown }[] = await c.env.db.query`
+  const [row]: { r: unknown }[] = await c.var.db.query`
     select public.list_memories(${q.content_type ?? null}, ${
     q.metadata ? JSON.stringify(q.metadata) : null
   }::jsonb,
@@ -94,7 +89,7 @@ allowOnly(app, "/", ["GET", "POST"]);
 
 app.post("/search", async (c) => {
   const q = await parseBody(c, searchBody);
-  const { db, admin, userId } = c.env;
+  const { db, admin, userId } = c.var;
   const key = await openAiKeyFor(admin, keyring, userId);
   const [vector] = await embed(key, [q.query]);
   // Built in SQL, in the function's order, so dates look like every other list's.
@@ -113,7 +108,7 @@ allowOnly(app, "/search", ["POST"]);
 
 app.get("/:id", async (c) => {
   const { id } = parseParams(c, memoryParams);
-  const [row]: { r: unknown }[] = await c.env.db.query`
+  const [row]: { r: unknown }[] = await c.var.db.query`
     select jsonb_build_object('id', id, 'content', content_text, 'content_type', content_type,
              'metadata', metadata, 'model', model, 'created_at', created_at) as r
       from public.memory_embeddings where id = ${id}::uuid`;
@@ -123,13 +118,11 @@ app.get("/:id", async (c) => {
 
 app.delete("/:id", async (c) => {
   const { id } = parseParams(c, memoryParams);
-  const rows = await c.env.db.query`
+  const rows = await c.var.db.query`
     delete from public.memory_embeddings where id = ${id}::uuid returning id`;
   if (rows.length === 0) throw notFound("memory");
   return c.body(null, 204);
 });
 allowOnly(app, "/:id", ["GET", "DELETE"]);
 
-export default {
-  fetch: serveFunction("memories", privilegedUserHandler(app), { maxBodyBytes: MAX_BODY_BYTES }),
-};
+export default fn;

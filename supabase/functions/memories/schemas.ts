@@ -1,16 +1,11 @@
 // Request schemas of the memories function.
 
 import { z } from "zod";
+import { Constants } from "../_shared/database.types.ts";
 import { jsonObject, uuid } from "../_shared/validation.ts";
 
-export const CONTENT_TYPES = [
-  "preference",
-  "fact",
-  "trip_context",
-  "conversation",
-  "note",
-  "other",
-] as const;
+/** From the database enum public.memory_content_type (npm run gen:types). */
+export const CONTENT_TYPES = Constants.public.Enums.memory_content_type;
 
 /** Memories per POST, and characters of content per POST (~150k tokens upstream). */
 export const MAX_BATCH = 256;

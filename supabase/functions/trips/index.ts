@@ -1,7 +1,7 @@
 // /functions/v1/trips: trip CRUD, sharing, and a trip's flights, accommodations and
 // itinerary items. Each request is one RPC; RLS decides what the caller may do.
 
-import { allowOnly, createApp, serveUserApp, type UserEnv } from "../_shared/app.ts";
+import { allowOnly, defineFunction } from "../_shared/function.ts";
 import { parseBody, parseParams, parseQuery } from "../_shared/validation.ts";
 import {
   childListQuery,
@@ -17,11 +17,12 @@ import {
 } from "./schemas.ts";
 
 type Row = { r: unknown };
-const app = createApp<UserEnv>("trips");
+const fn = defineFunction("trips");
+const app = fn.routes("user");
 
 app.get("/", async (c) => {
   const q = parseQuery(c, tripListQuery);
-  const [row]: Row[] = await c.env.db.query`
+  const [row]: Row[] = await c.var.db.query`
     select public.list_trips(${q.status ?? null}, ${q.trip_type ?? null}, ${q.destination ?? null},
       ${q.start_from ?? null}::date, ${q.start_to ?? null}::date, ${q.sort}, ${q.limit},
       ${q.cursor ?? null}) as r`;
@@ -30,7 +31,7 @@ app.get("/", async (c) => {
 
 app.post("/", async (c) => {
   const body = await parseBody(c, tripCreate);
-  const [row]: Row[] = await c.env.db.query`
+  const [row]: Row[] = await c.var.db.query`
     select public.create_trip(${JSON.stringify(body)}::jsonb) as r`;
   return c.json(row.r, 201);
 });
@@ -38,28 +39,28 @@ allowOnly(app, "/", ["GET", "POST"]);
 
 app.get("/:id", async (c) => {
   const { id } = parseParams(c, tripParams);
-  const [row]: Row[] = await c.env.db.query`select public.get_trip(${id}::bigint) as r`;
+  const [row]: Row[] = await c.var.db.query`select public.get_trip(${id}::bigint) as r`;
   return c.json(row.r);
 });
 
 app.patch("/:id", async (c) => {
   const { id } = parseParams(c, tripParams);
   const body = await parseBody(c, tripPatch);
-  const [row]: Row[] = await c.env.db.query`
+  const [row]: Row[] = await c.var.db.query`
     select public.update_trip(${id}::bigint, ${JSON.stringify(body)}::jsonb) as r`;
   return c.json(row.r);
 });
 
 app.delete("/:id", async (c) => {
   const { id } = parseParams(c, tripParams);
-  await c.env.db.query`select public.delete_trip(${id}::bigint)`;
+  await c.var.db.query`select public.delete_trip(${id}::bigint)`;
   return c.body(null, 204);
 });
 allowOnly(app, "/:id", ["GET", "PATCH", "DELETE"]);
 
 app.get("/:id/collaborators", async (c) => {
   const { id } = parseParams(c, tripParams);
-  const [row]: Row[] = await c.env.db.query`
+  const [row]: Row[] = await c.var.db.query`
     select public.list_trip_collaborators(${id}::bigint) as r`;
   return c.json(row.r);
 });
@@ -67,7 +68,7 @@ app.get("/:id/collaborators", async (c) => {
 app.post("/:id/collaborators", async (c) => {
   const { id } = parseParams(c, tripParams);
   const body = await parseBody(c, collaboratorCreate);
-  const [row]: Row[] = await c.env.db.query`
+  const [row]: Row[] = await c.var.db.query`
     select public.add_trip_collaborator(${id}::bigint, ${body.email}, ${body.permission_level}) as r`;
   return c.json(row.r, 201);
 });
@@ -76,14 +77,14 @@ allowOnly(app, "/:id/collaborators", ["GET", "POST"]);
 app.patch("/:id/collaborators/:userId", async (c) => {
   const { id, userId } = parseParams(c, collaboratorParams);
   const body = await parseBody(c, collaboratorPatch);
-  const [row]: Row[] = await c.env.db.query`
+  const [row]: Row[] = await c.var.db.query`
     select public.update_trip_collaborator(${id}::bigint, ${userId}::uuid, ${body.permission_level}) as r`;
   return c.json(row.r);
 });
 
 app.delete("/:id/collaborators/:userId", async (c) => {
   const { id, userId } = parseParams(c, collaboratorParams);
-  await c.env.db.query`select public.remove_trip_collaborator(${id}::bigint, ${userId}::uuid)`;
+  await c.var.db.query`select public.remove_trip_collaborator(${id}::bigint, ${userId}::uuid)`;
   return c.body(null, 204);
 });
 allowOnly(app, "/:id/collaborators/:userId", ["PATCH", "DELETE"]);
@@ -92,7 +93,7 @@ for (const [segment, child] of Object.entries(CHILDREN)) {
   app.get(`/:id/${segment}`, async (c) => {
     const { id } = parseParams(c, tripParams);
     const q = parseQuery(c, childListQuery);
-    const [row]: Row[] = await c.env.db.query`
+    const [row]: Row[] = await c.var.db.query`
       select public.list_trip_children(${id}::bigint, ${child.kind}, ${q.limit},
         ${q.cursor ?? null}::bigint) as r`;
     return c.json(row.r);
@@ -101,7 +102,7 @@ for (const [segment, child] of Object.entries(CHILDREN)) {
   app.post(`/:id/${segment}`, async (c) => {
     const { id } = parseParams(c, tripParams);
     const body = await parseBody(c, child.create);
-    const [row]: Row[] = await c.env.db.query`
+    const [row]: Row[] = await c.var.db.query`
       select public.create_trip_child(${id}::bigint, ${child.kind}, ${
       JSON.stringify(body)
     }::jsonb) as r`;
@@ -112,7 +113,7 @@ for (const [segment, child] of Object.entries(CHILDREN)) {
   app.patch(`/:id/${segment}/:childId`, async (c) => {
     const { id, childId } = parseParams(c, childParams);
     const body = await parseBody(c, child.patch);
-    const [row]: Row[] = await c.env.db.query`
+    const [row]: Row[] = await c.var.db.query`
       select public.update_trip_child(${id}::bigint, ${child.kind}, ${childId}::bigint,
         ${JSON.stringify(body)}::jsonb) as r`;
     return c.json(row.r);
@@ -120,11 +121,11 @@ for (const [segment, child] of Object.entries(CHILDREN)) {
 
   app.delete(`/:id/${segment}/:childId`, async (c) => {
     const { id, childId } = parseParams(c, childParams);
-    await c.env.db.query`
+    await c.var.db.query`
       select public.delete_trip_child(${id}::bigint, ${child.kind}, ${childId}::bigint)`;
     return c.body(null, 204);
   });
   allowOnly(app, `/:id/${segment}/:childId`, ["PATCH", "DELETE"]);
 }
 
-export default { fetch: serveUserApp("trips", app) };
+export default fn;

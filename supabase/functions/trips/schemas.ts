@@ -3,6 +3,7 @@
 // constraints and the RPCs' own validation stay as the last line.
 
 import { z } from "zod";
+import { Constants } from "../_shared/database.types.ts";
 import {
   cents,
   currency,
@@ -19,9 +20,8 @@ const optionalText = (max: number) => z.string().max(max).nullable().optional();
 const nonEmpty = (o: object) => Object.keys(o).length > 0;
 const NO_FIELDS = { message: "the body names no field to change" };
 
-export const TRIP_STATUS = ["planning", "booked", "completed", "canceled"] as const;
-export const TRIP_TYPE = ["leisure", "business", "family", "solo", "other"] as const;
-const BOOKING_STATUS = ["viewed", "saved", "booked", "canceled"] as const;
+// Every enumeration comes from the database's enum types (npm run gen:types).
+const E = Constants.public.Enums;
 
 export const tripParams = z.object({ id });
 export const collaboratorParams = z.object({ id, userId: uuid });
@@ -35,8 +35,8 @@ const tripFields = {
   budget: z.number().positive().max(1e12).refine(cents, "must have at most 2 decimals"),
   currency: currency.optional(),
   travelers: z.number().int().min(1).max(100).optional(),
-  status: z.enum(TRIP_STATUS).optional(),
-  trip_type: z.enum(TRIP_TYPE).optional(),
+  status: z.enum(E.trip_status).optional(),
+  trip_type: z.enum(E.trip_type).optional(),
   flexibility: jsonObject.nullable().optional(),
   description: optionalText(5000),
 };
@@ -52,8 +52,8 @@ export const tripPatch = z.strictObject(tripFields).partial().refine(nonEmpty, N
 );
 
 export const tripListQuery = z.strictObject({
-  status: z.enum(TRIP_STATUS).optional(),
-  trip_type: z.enum(TRIP_TYPE).optional(),
+  status: z.enum(E.trip_status).optional(),
+  trip_type: z.enum(E.trip_type).optional(),
   destination: z.string().min(1).max(200).optional(),
   start_from: isoDate.optional(),
   start_to: isoDate.optional(),
@@ -69,11 +69,11 @@ export const childListQuery = z.strictObject({
 
 export const collaboratorCreate = z.strictObject({
   email: z.email("must be an email address").max(320),
-  permission_level: z.enum(["view", "edit", "admin"]).default("view"),
+  permission_level: z.enum(E.trip_permission_level).default("view"),
 });
 
 export const collaboratorPatch = z.strictObject({
-  permission_level: z.enum(["view", "edit", "admin"]),
+  permission_level: z.enum(E.trip_permission_level),
 });
 
 const flightFields = {
@@ -84,10 +84,10 @@ const flightFields = {
     .nullable().optional(),
   departure_time: isoDateTime,
   arrival_time: isoDateTime,
-  flight_class: z.enum(["economy", "premium_economy", "business", "first"]).optional(),
+  flight_class: z.enum(E.flight_class).optional(),
   price: money,
   currency: currency.optional(),
-  booking_status: z.enum(BOOKING_STATUS).optional(),
+  booking_status: z.enum(E.booking_status).optional(),
   booking_reference: optionalText(100),
   metadata: jsonObject.optional(),
 };
@@ -105,16 +105,7 @@ const differentAirports = {
 
 const accommodationFields = {
   name: text(200),
-  accommodation_type: z.enum([
-    "hotel",
-    "apartment",
-    "hostel",
-    "resort",
-    "villa",
-    "guesthouse",
-    "other",
-  ])
-    .optional(),
+  accommodation_type: z.enum(E.accommodation_type).optional(),
   address: optionalText(500),
   check_in_date: isoDate,
   check_out_date: isoDate,
@@ -124,7 +115,7 @@ const accommodationFields = {
   rating: z.number().min(0).max(5).refine((n) => Number.isInteger(n * 10), "one decimal at most")
     .nullable().optional(),
   amenities: z.array(z.string().min(1).max(100)).max(100).optional(),
-  booking_status: z.enum(BOOKING_STATUS).optional(),
+  booking_status: z.enum(E.booking_status).optional(),
   booking_reference: optionalText(100),
   metadata: jsonObject.optional(),
 };
@@ -138,23 +129,14 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, "must be 
 const itineraryFields = {
   title: text(200),
   description: optionalText(5000),
-  item_type: z.enum([
-    "activity",
-    "meal",
-    "transport",
-    "accommodation",
-    "event",
-    "free_time",
-    "other",
-  ])
-    .optional(),
+  item_type: z.enum(E.itinerary_item_type).optional(),
   item_date: isoDate,
   start_time: clock.nullable().optional(),
   end_time: clock.nullable().optional(),
   location: optionalText(500),
   price: money.optional(),
   currency: currency.optional(),
-  booking_status: z.enum(["planned", "booked", "canceled"]).optional(),
+  booking_status: z.enum(E.itinerary_status).optional(),
   sort_order: z.number().int().min(0).max(10000).optional(),
 };
 const endsAfterStart = {

@@ -23,7 +23,7 @@ with t as (
 insert into fx select 'trip', id::text from t;
 
 insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
-select (select val::bigint from fx where key = 'trip'), tests.get_user_id(u), tests.get_user_id('rls_owner'), lvl
+select (select val::bigint from fx where key = 'trip'), tests.get_user_id(u), tests.get_user_id('rls_owner'), lvl::public.trip_permission_level
   from (values ('rls_viewer', 'view'), ('rls_editor', 'edit'), ('rls_admin', 'admin')) v(u, lvl);
 
 -- One child row per trip child table, ids recorded in fx.

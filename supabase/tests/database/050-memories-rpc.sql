@@ -34,7 +34,7 @@ select throws_ok($$ select * from public.insert_memories('m', array[]::text[], a
 select throws_ok($$ select * from public.insert_memories('m', array['x', 'y'], array['fact'], array['{}']::jsonb[], array[pg_temp.axis(4)]) $$,
   '22023', 'memories contents, types, metadata and embeddings must be parallel arrays', 'ragged arrays');
 select throws_ok($$ select * from public.insert_memories('m', array['x'], array['dream'], array['{}']::jsonb[], array[pg_temp.axis(4)]) $$,
-  '23514', null, 'unknown content type');
+  '22023', 'content_type must be one of preference, fact, trip_context, conversation, note, other', 'unknown content type');
 
 select is(
   (select array_agg(content order by similarity desc, content) from public.match_memories(pg_temp.axis(2), 10, 0, null, null, 'm')),

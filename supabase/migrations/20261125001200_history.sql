@@ -2,8 +2,7 @@
 
 create table public.price_history (
   id bigint generated always as identity primary key,
-  entity_type text not null
-    check (entity_type in ('flight', 'accommodation', 'transportation', 'activity')),
+  entity_type public.offer_type not null,
   entity_ref text not null check (char_length(entity_ref) between 1 and 200),
   price numeric(12, 2) not null check (price >= 0),
   currency char(3) not null default 'USD' check (currency ~ '^[A-Z]{3}$'),
@@ -34,8 +33,7 @@ grant all on public.price_history to service_role;
 create table public.search_history (
   id bigint generated always as identity primary key,
   user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
-  search_type text not null
-    check (search_type in ('flight', 'accommodation', 'activity', 'destination', 'transportation')),
+  search_type public.search_type not null,
   search_params jsonb not null check (jsonb_typeof(search_params) = 'object'),
   results_count integer not null default 0 check (results_count >= 0),
   created_at timestamptz not null default now()

@@ -19,8 +19,6 @@ comment on column public.users.email is 'Copy of the auth email (case-insensitiv
 comment on column public.users.name is 'Display name, from the sign-up metadata or set by the user.';
 comment on column public.users.preferences_json is 'Travel preferences and settings (JSON object).';
 
-create index idx_users_email on public.users (email);
-
 create trigger users_set_updated_at
   before update on public.users
   for each row execute function private.set_updated_at();

@@ -1,16 +1,12 @@
--- The trip permission helpers, same answers, in PL/pgSQL instead of SQL.
+-- Who may do what with a trip, answered in one place. Policies of the trip and of
+-- every child table call these helpers. They are security definer so that a policy
+-- on trips can consult trip_collaborators (and the reverse) without the two tables'
+-- policies calling each other: the guide's version recursed forever.
 --
--- Why: RLS calls these once per row. A non-inlinable SQL function (security
--- definer, SET search_path) is planned again in every statement that calls it, and
--- can_view_trip -> trip_permission planned twice: ~0.2 ms per call, so one
--- GET /trips/:id (9 sub-queries, ~15 rows) spent most of its time planning. A
--- PL/pgSQL function keeps its prepared plans for the life of the connection, and the
--- functions' pool keeps connections: get_trip over SQL went from ~985 to ~2,600
--- calls/s on 2 cores (bench/, docs/benchmarks.md).
---
--- shares_trip_with also stops calling can_view_trip for each trip of the other
--- user: "we are on a common trip" is now one query over the two users' memberships.
-
+-- PL/pgSQL, not SQL: RLS calls them once per row, and a non-inlinable SQL function
+-- (security definer, SET search_path) is planned again in every statement that
+-- calls it (~0.2 ms a call). A PL/pgSQL function keeps its prepared plans for the
+-- life of the connection, and the functions' pool keeps connections.
 create or replace function private.trip_permission(p_trip_id bigint)
 returns text
 language plpgsql
@@ -24,7 +20,7 @@ begin
   return (
     select case
       when t.user_id = uid then 'owner'
-      else (select c.permission_level
+      else (select c.permission_level::text
               from public.trip_collaborators c
              where c.trip_id = t.id and c.user_id = uid)
     end
@@ -136,3 +132,10 @@ end
 $$;
 comment on function private.shares_trip_with(uuid) is
   'The caller and that user are on a common trip, so they may see each other''s profile.';
+
+revoke all on all functions in schema private from public;
+grant execute on function
+  private.trip_permission(bigint), private.can_view_trip(bigint), private.can_edit_trip(bigint),
+  private.can_admin_trip(bigint), private.is_trip_owner(bigint), private.trip_owner_id(bigint),
+  private.shares_trip_with(uuid)
+  to authenticated, service_role;

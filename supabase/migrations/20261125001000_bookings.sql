@@ -9,12 +9,10 @@ create table public.flights (
   flight_number text check (flight_number ~ '^[A-Z0-9]{2,3}[0-9]{1,4}[A-Z]?$'),
   departure_time timestamptz not null,
   arrival_time timestamptz not null,
-  flight_class text not null default 'economy'
-    check (flight_class in ('economy', 'premium_economy', 'business', 'first')),
+  flight_class public.flight_class not null default 'economy',
   price numeric(12, 2) not null check (price >= 0),
   currency char(3) not null default 'USD' check (currency ~ '^[A-Z]{3}$'),
-  booking_status text not null default 'viewed'
-    check (booking_status in ('viewed', 'saved', 'booked', 'canceled')),
+  booking_status public.booking_status not null default 'viewed',
   booking_reference text check (char_length(booking_reference) <= 100),
   metadata jsonb not null default '{}'::jsonb check (jsonb_typeof(metadata) = 'object'),
   created_at timestamptz not null default now(),
@@ -37,8 +35,7 @@ create table public.accommodations (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
   name text not null check (char_length(btrim(name)) between 1 and 200),
-  accommodation_type text not null default 'hotel'
-    check (accommodation_type in ('hotel', 'apartment', 'hostel', 'resort', 'villa', 'guesthouse', 'other')),
+  accommodation_type public.accommodation_type not null default 'hotel',
   address text check (char_length(address) <= 500),
   check_in_date date not null,
   check_out_date date not null,
@@ -47,8 +44,7 @@ create table public.accommodations (
   currency char(3) not null default 'USD' check (currency ~ '^[A-Z]{3}$'),
   rating numeric(2, 1) check (rating between 0 and 5),
   amenities text[] not null default '{}' check (cardinality(amenities) <= 100),
-  booking_status text not null default 'viewed'
-    check (booking_status in ('viewed', 'saved', 'booked', 'canceled')),
+  booking_status public.booking_status not null default 'viewed',
   booking_reference text check (char_length(booking_reference) <= 100),
   metadata jsonb not null default '{}'::jsonb check (jsonb_typeof(metadata) = 'object'),
   created_at timestamptz not null default now(),
@@ -66,8 +62,7 @@ select private.apply_trip_child_policies('public.accommodations');
 create table public.transportation (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
-  transport_type text not null
-    check (transport_type in ('car_rental', 'train', 'bus', 'ferry', 'taxi', 'transfer', 'other')),
+  transport_type public.transport_type not null,
   provider text check (char_length(provider) <= 100),
   origin text not null check (char_length(btrim(origin)) between 1 and 200),
   destination text not null check (char_length(btrim(destination)) between 1 and 200),
@@ -75,8 +70,7 @@ create table public.transportation (
   arrival_time timestamptz,
   price numeric(12, 2) not null default 0 check (price >= 0),
   currency char(3) not null default 'USD' check (currency ~ '^[A-Z]{3}$'),
-  booking_status text not null default 'viewed'
-    check (booking_status in ('viewed', 'saved', 'booked', 'canceled')),
+  booking_status public.booking_status not null default 'viewed',
   booking_reference text check (char_length(booking_reference) <= 100),
   notes text check (char_length(notes) <= 2000),
   created_at timestamptz not null default now(),

@@ -33,7 +33,7 @@ grant all on public.chat_sessions to service_role;
 create table public.chat_messages (
   id bigint generated always as identity primary key,
   session_id uuid not null references public.chat_sessions (id) on delete cascade,
-  role text not null check (role in ('user', 'assistant', 'system', 'tool')),
+  role public.chat_role not null,
   content text not null check (char_length(content) between 1 and 32000),
   metadata jsonb not null default '{}'::jsonb check (jsonb_typeof(metadata) = 'object'),
   created_at timestamptz not null default now()

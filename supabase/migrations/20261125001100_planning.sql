@@ -6,16 +6,14 @@ create table public.itinerary_items (
   trip_id bigint not null references public.trips (id) on delete cascade,
   title text not null check (char_length(btrim(title)) between 1 and 200),
   description text check (char_length(description) <= 5000),
-  item_type text not null default 'activity'
-    check (item_type in ('activity', 'meal', 'transport', 'accommodation', 'event', 'free_time', 'other')),
+  item_type public.itinerary_item_type not null default 'activity',
   item_date date not null,
   start_time time,
   end_time time,
   location text check (char_length(location) <= 500),
   price numeric(12, 2) not null default 0 check (price >= 0),
   currency char(3) not null default 'USD' check (currency ~ '^[A-Z]{3}$'),
-  booking_status text not null default 'planned'
-    check (booking_status in ('planned', 'booked', 'canceled')),
+  booking_status public.itinerary_status not null default 'planned',
   sort_order integer not null default 0 check (sort_order between 0 and 10000),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
@@ -48,8 +46,7 @@ create table public.saved_options (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
   user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
-  option_type text not null
-    check (option_type in ('flight', 'accommodation', 'transportation', 'activity')),
+  option_type public.offer_type not null,
   option_data jsonb not null check (jsonb_typeof(option_data) = 'object'),
   price numeric(12, 2) check (price >= 0),
   currency char(3) check (currency ~ '^[A-Z]{3}$'),
@@ -88,8 +85,7 @@ create table public.file_attachments (
   mime_type text not null check (mime_type ~ '^[a-z]+/[A-Za-z0-9.+-]+$'),
   file_size bigint not null check (file_size between 1 and 52428800),
   storage_path text not null check (char_length(storage_path) between 1 and 1024),
-  upload_status text not null default 'uploading'
-    check (upload_status in ('uploading', 'completed', 'failed')),
+  upload_status public.upload_status not null default 'uploading',
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint file_attachments_storage_path_key unique (storage_path)

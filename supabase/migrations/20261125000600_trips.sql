@@ -10,17 +10,15 @@ create table public.trips (
   budget numeric(14, 2) not null,
   currency char(3) not null default 'USD' check (currency ~ '^[A-Z]{3}$'),
   travelers integer not null default 1,
-  status text not null default 'planning',
-  trip_type text not null default 'leisure',
+  status public.trip_status not null default 'planning',
+  trip_type public.trip_type not null default 'leisure',
   flexibility jsonb check (flexibility is null or jsonb_typeof(flexibility) = 'object'),
   description text check (char_length(description) <= 5000),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint trips_date_check check (end_date >= start_date),
   constraint trips_travelers_check check (travelers between 1 and 100),
-  constraint trips_budget_check check (budget > 0),
-  constraint trips_status_check check (status in ('planning', 'booked', 'completed', 'canceled')),
-  constraint trips_type_check check (trip_type in ('leisure', 'business', 'family', 'solo', 'other'))
+  constraint trips_budget_check check (budget > 0)
 );
 comment on table public.trips is 'Core trip information and planning details.';
 comment on column public.trips.user_id is 'Owner: the only user who may delete the trip or grant admin.';
@@ -29,15 +27,13 @@ comment on column public.trips.currency is 'ISO 4217 code of budget.';
 comment on column public.trips.flexibility is
   'Flexibility preferences (date ranges, budget flexibility) as a JSON object.';
 
-create index idx_trips_user_id on public.trips (user_id);
-create index idx_trips_status on public.trips (status);
-create index idx_trips_start_date on public.trips (start_date);
+-- Every query of trips names the owner first; these serve the list's filters and
+-- sorts (status/start date) and its keyset pagination (created_at, id).
 create index idx_trips_user_status_date on public.trips (user_id, status, start_date);
+create index idx_trips_user_created on public.trips (user_id, created_at desc, id desc);
 -- Partial index of the guide's "planning workflow": constant predicate, so valid.
 create index idx_trips_planning_workflow on public.trips (user_id, status)
   where status in ('planning', 'booked');
--- Keyset pagination of the trips list by created_at.
-create index idx_trips_user_created on public.trips (user_id, created_at desc, id desc);
 
 create trigger trips_set_updated_at
   before update on public.trips
@@ -55,12 +51,10 @@ create table public.trip_collaborators (
   trip_id bigint not null references public.trips (id) on delete cascade,
   user_id uuid not null references auth.users (id) on delete cascade,
   added_by uuid default auth.uid() references auth.users (id) on delete set null,
-  permission_level text not null default 'view',
+  permission_level public.trip_permission_level not null default 'view',
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  constraint trip_collaborators_trip_user_key unique (trip_id, user_id),
-  constraint trip_collaborators_permission_check
-    check (permission_level in ('view', 'edit', 'admin'))
+  constraint trip_collaborators_trip_user_key unique (trip_id, user_id)
 );
 comment on table public.trip_collaborators is
   'Users a trip is shared with, and what they may do: view, edit (also write), admin (also share).';

@@ -44,12 +44,14 @@ stable
 set search_path = ''
 as $$
 begin
-  if p_level is null or p_level not in ('view', 'edit', 'admin') then
-    perform private.invalid('permission_level', 'must be one of view, edit, admin');
+  if p_level is null or not p_level = any (pg_catalog.enum_range(null::public.trip_permission_level)::text[]) then
+    perform private.invalid('permission_level', 'must be one of '
+      || array_to_string(pg_catalog.enum_range(null::public.trip_permission_level)::text[], ', '));
   end if;
 end
 $$;
-comment on function private.check_permission_level(text) is 'Raises 22023 unless view, edit or admin.';
+comment on function private.check_permission_level(text) is
+  'Raises 22023 unless a value of public.trip_permission_level.';
 revoke all on function private.check_permission_level(text) from public;
 grant execute on function private.check_permission_level(text) to authenticated, service_role;
 
@@ -105,7 +107,7 @@ begin
     perform private.invalid('email', 'belongs to someone who already has access as owner or yourself');
   end if;
   insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
-  values (p_trip_id, target, (select auth.uid()), p_permission_level)
+  values (p_trip_id, target, (select auth.uid()), p_permission_level::public.trip_permission_level)
   returning * into c;
   return private.collaborator_json(c);
 end
@@ -145,7 +147,7 @@ begin
       raise exception using errcode = '42501', message = 'only the owner can change an admin';
     end if;
   end if;
-  update public.trip_collaborators x set permission_level = p_permission_level
+  update public.trip_collaborators x set permission_level = p_permission_level::public.trip_permission_level
    where x.trip_id = p_trip_id and x.user_id = p_user_id
   returning * into c;
   return private.collaborator_json(c);

@@ -1,0 +1,257 @@
+// The one way to build a function: `defineFunction(name)` gives route groups, each
+// a Hono app with an auth mode, and serves them behind the shared outer layer
+// (serve.ts: CORS, request ids, body cap, logs, error envelope).
+//
+//   const fn = defineFunction("trips");
+//   const app = fn.routes("user");                  // /trips/...
+//   app.get("/", (c) => c.var.db.query`...`);
+//   export default fn;
+//
+// Auth modes, and what a handler finds in `c.var`:
+//   user        signed-in users (JWT, role `authenticated`): `db` runs every query
+//               in one transaction as `authenticated` with the caller's claims, so
+//               RLS decides; `userId` is the token's `sub`.
+//   user+admin  the same plus `admin`, a client that bypasses RLS, for the few
+//               reads `authenticated` may not do (BYOK ciphertext): its queries
+//               must name `userId` explicitly.
+//   secret      operators: the project's secret API key in `apikey`, no user;
+//               only `admin`.
+
+import "pg"; // optional peer of @supabase/server: must be in the module graph on Deno
+import { Hono } from "hono";
+import { defineMiddleware, pipeline } from "@supabase/middleware";
+import { withSupabase } from "@supabase/server";
+import { type PostgresApi, withPostgresClient } from "@supabase/server/middleware/postgres";
+import { withPostgresAdminClient } from "@supabase/server/middleware/postgres-admin";
+import { withUserClaims } from "./auth.ts";
+import { ApiError, toApiError } from "./errors.ts";
+import { currentRequest, type FetchHandler, serveFunction } from "./serve.ts";
+
+export type AuthMode = "user" | "user+admin" | "secret";
+
+/** What a `user` route's handler finds in `c.var`. */
+export interface UserVars {
+  /** Queries run as `authenticated` with the caller's claims: RLS decides. */
+  db: PostgresApi;
+  userId: string;
+}
+
+/** `user+admin`: `admin` bypasses RLS, so its queries name the caller's id. */
+export interface PrivilegedUserVars extends UserVars {
+  admin: PostgresApi;
+}
+
+/** `secret`: operator routes, no user. */
+export interface SecretVars {
+  admin: PostgresApi;
+}
+
+type VarsOf<A extends AuthMode> = A extends "secret" ? SecretVars
+  : A extends "user+admin" ? PrivilegedUserVars
+  : UserVars;
+
+export type RouteEnv<A extends AuthMode> = { Variables: VarsOf<A> };
+
+/** Answers 405 (with Allow) for methods a path does not serve; register after its routes. */
+export function allowOnly<E extends object>(app: Hono<E>, path: string, methods: string[]) {
+  const allow = [...methods, "OPTIONS"].join(", ");
+  app.all(path, (c) =>
+    new ApiError(
+      405,
+      "METHOD_NOT_ALLOWED",
+      `${c.req.method} is not allowed here; use ${methods.join(" or ")}`,
+      { headers: { Allow: allow } },
+    ).toResponse());
+}
+
+function envInt(name: string, fallback: number): number {
+  const v = Number(Deno.env.get(name));
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+}
+
+/**
+ * Tokens must be for `authenticated` users of this project: audience
+ * `authenticated`, issuer `<SUPABASE_URL>/auth/v1` (what Supabase Auth issues).
+ * AUTH_ISSUER overrides it where the function sees a different URL than the
+ * issuer (`supabase functions serve`, where SUPABASE_URL is http://kong:8000).
+ */
+function issuer(): string | undefined {
+  const explicit = Deno.env.get("AUTH_ISSUER");
+  if (explicit) return explicit;
+  const url = Deno.env.get("SUPABASE_URL");
+  return url ? `${url.replace(/\/+$/, "")}/auth/v1` : undefined;
+}
+
+// Equal options share one pool per process, RLS-scoped and admin clients alike. A
+// long-lived local server can afford more than the edge default of 4 (DB_POOL_MAX).
+// A request waits at most DB_CHECKOUT_TIMEOUT_MS for a connection, then gets a 503.
+const pool = () => ({
+  max: envInt("DB_POOL_MAX", 4),
+  checkoutTimeoutMs: envInt("DB_CHECKOUT_TIMEOUT_MS", 5000),
+});
+
+/**
+ * SUPABASE_DB_URL with a statement timeout for every session of the pool
+ * (DB_STATEMENT_TIMEOUT_MS, default 8 s like the hosted `authenticated` role). The
+ * role's own setting does not apply: the middleware switches roles with SET ROLE,
+ * which keeps the session's timeout (none), so a query stuck behind a lock would
+ * hold its connection, and the pool, forever. A URL that sets `options` is kept.
+ */
+function databaseUrl(): string | undefined {
+  const raw = Deno.env.get("SUPABASE_DB_URL");
+  if (!raw) return undefined;
+  const url = new URL(raw);
+  if (!url.searchParams.has("options")) {
+    const ms = envInt("DB_STATEMENT_TIMEOUT_MS", 8000);
+    url.searchParams.set("options", `-c statement_timeout=${ms}`);
+  }
+  return url.toString();
+}
+
+/** The options of every Postgres middleware: equal, so they share one pool. */
+const database = () => ({ pool: pool(), connectionString: databaseUrl() });
+
+/**
+ * User routes serve the `authenticated` role only. A genuine token naming another
+ * role (service_role, anon, a custom role) is a 403 here, before any query: the
+ * Postgres middleware would answer 500, and the admin client trusts `sub` alone.
+ */
+const withAuthenticatedRole = defineMiddleware<
+  "callerRole",
+  void,
+  { jwtClaims: { role?: unknown } | null },
+  "authenticated"
+>({
+  key: "callerRole",
+  run: () => (_req, ctx) => {
+    const role = ctx.jwtClaims?.role;
+    if (role !== "authenticated") {
+      return Promise.resolve(
+        new ApiError(
+          403,
+          "ROLE_NOT_ALLOWED",
+          `this endpoint serves signed-in users (role authenticated), not role ${
+            JSON.stringify(role ?? null)
+          }`,
+        ).toResponse(),
+      );
+    }
+    return Promise.resolve({ callerRole: "authenticated" as const });
+  },
+});
+
+function callerId(userId: unknown): string {
+  if (typeof userId !== "string" || userId === "") {
+    throw new ApiError(401, "INVALID_JWT", "the token carries no user id (sub)");
+  }
+  const info = currentRequest();
+  if (info) info.userId = userId;
+  return userId;
+}
+
+type Context = {
+  jwtClaims?: { sub?: unknown } | null;
+  postgres?: PostgresApi;
+  postgresAdmin?: PostgresApi;
+};
+
+/** The @supabase/server pipeline of an auth mode, and what it puts in `c.var`. */
+function authPipeline(auth: AuthMode) {
+  const userAuth = withUserClaims({ audience: "authenticated", issuer: issuer() });
+  switch (auth) {
+    case "user":
+      return {
+        middleware: [userAuth, withAuthenticatedRole(), withPostgresClient(database())],
+        vars: (ctx: Context) => ({ db: ctx.postgres!, userId: callerId(ctx.jwtClaims?.sub) }),
+      };
+    case "user+admin":
+      return {
+        middleware: [
+          userAuth,
+          withAuthenticatedRole(),
+          withPostgresClient(database()),
+          withPostgresAdminClient(database()),
+        ],
+        vars: (ctx: Context) => ({
+          db: ctx.postgres!,
+          admin: ctx.postgresAdmin!,
+          userId: callerId(ctx.jwtClaims?.sub),
+        }),
+      };
+    case "secret":
+      return {
+        middleware: [
+          withSupabase({ auth: "secret", cors: "disabled" }),
+          withPostgresAdminClient(database()),
+        ],
+        vars: (ctx: Context) => ({ admin: ctx.postgresAdmin! }),
+      };
+  }
+}
+
+interface RouteGroup {
+  prefix: string;
+  app: Hono<RouteEnv<AuthMode>>;
+}
+
+/** A function under construction: add route groups, then export it as the default. */
+export interface FunctionDefinition {
+  readonly name: string;
+  /**
+   * A Hono app for the routes under `/<name><path>` with one auth mode. Groups with
+   * a longer path take their requests first (e.g. "/admin" before "").
+   */
+  routes<A extends AuthMode>(auth: A, path?: string): Hono<RouteEnv<A>>;
+  /** The handler `supabase functions serve`, the platform and our server call. */
+  fetch: FetchHandler;
+}
+
+export interface FunctionOptions {
+  /** Largest request body accepted, in bytes (default serve.ts's MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
+}
+
+export function defineFunction(name: string, opts: FunctionOptions = {}): FunctionDefinition {
+  const groups: RouteGroup[] = [];
+
+  const routes = <A extends AuthMode>(auth: A, path = ""): Hono<RouteEnv<A>> => {
+    const prefix = `/${name}${path}`;
+    // strict: false so that /trips and /trips/ are the same route.
+    const app = new Hono<RouteEnv<A>>({ strict: false }).basePath(prefix);
+    app.notFound((c) =>
+      new ApiError(404, "ROUTE_NOT_FOUND", `no route ${c.req.method} ${c.req.path}`).toResponse()
+    );
+    app.onError((e) => {
+      const err = toApiError(e);
+      if (err.status === 500) throw e; // serveFunction logs it and answers 500
+      return err.toResponse();
+    });
+    const { middleware, vars } = authPipeline(auth);
+    // Authentication and the database transaction wrap the rest of the request. A
+    // handler's error is re-thrown inside the pipeline so the transaction rolls back.
+    app.use(async (c, next) => {
+      const run = pipeline(middleware as never[], async (_req: Request, ctx: Context) => {
+        for (const [k, v] of Object.entries(vars(ctx))) c.set(k as never, v as never);
+        await next();
+        if (c.error) throw c.error;
+        return c.res;
+      });
+      c.res = await run(c.req.raw);
+      const info = currentRequest();
+      if (info) info.route = `${c.req.method} ${c.req.routePath}`;
+    });
+    groups.push({ prefix, app: app as unknown as Hono<RouteEnv<AuthMode>> });
+    groups.sort((a, b) => b.prefix.length - a.prefix.length);
+    return app;
+  };
+
+  const dispatch: FetchHandler = async (req) => {
+    const path = new URL(req.url).pathname;
+    const group = groups.find((g) => path === g.prefix || path.startsWith(`${g.prefix}/`)) ??
+      groups[groups.length - 1];
+    if (!group) throw new ApiError(404, "ROUTE_NOT_FOUND", `no route ${req.method} ${path}`);
+    return await group.app.fetch(req);
+  };
+
+  return { name, routes, fetch: serveFunction(name, dispatch, opts) };
+}
