@@ -10,10 +10,14 @@ cron_settings() {
 cluster_init() {
   [ -f "$PGDATA/PG_VERSION" ] && return 0
   log "creating cluster in ${PGDATA#"$ROOT"/} (port $DB_PORT)"
+  case "$PG_HOME" in
+    "$ROOT"/*) ;;
+    *) log "(outside the clone: the postgres OS user cannot reach $ROOT)" ;;
+  esac
   mkdir -p "$PGDATA" "$PGRUN"
-  [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$STATE/pg"
+  [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$PG_HOME"
   chmod 700 "$PGDATA"
-  local pwfile="$STATE/pg/.pw"
+  local pwfile="$PG_HOME/.pw"
   printf '%s\n' "$DB_PASSWORD" >"$pwfile"
   [ "$(id -u)" = 0 ] && chown postgres "$pwfile"
   as_postgres "$PG_BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" \
@@ -54,7 +58,7 @@ cluster_start() {
   grep -q "^cron.use_background_workers" "$PGDATA/postgresql.conf" ||
     cron_settings >>"$PGDATA/postgresql.conf"
   mkdir -p "$PGRUN"
-  [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGRUN" "$STATE/pg"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGRUN" "$PG_HOME"
   log "starting PostgreSQL 15 on 127.0.0.1:$DB_PORT"
   as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -o "-p $DB_PORT" start >/dev/null ||
     die "PostgreSQL did not start; see ${PGLOG#"$ROOT"/}"

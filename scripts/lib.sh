@@ -15,6 +15,26 @@ export DENO_NO_UPDATE_CHECK=1 SUPABASE_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 # The local clusters have no TLS; say so instead of letting clients try and warn.
 export PGSSLMODE=disable
 
+# What a stack writes to its stack.env, and what its servers read. A shell that
+# exported one stack's settings (`set -a; . .local/stack.env; set +a`, as the README
+# shows) must not steer another: `npm test` would otherwise have run against the dev
+# database. Every script starts without them; each stack writes its own.
+STACK_VARIABLES=(
+  SUPABASE_URL SUPABASE_FUNCTIONS_URL SUPABASE_DB_URL SUPABASE_JWKS SUPABASE_PUBLISHABLE_KEYS
+  SUPABASE_SECRET_KEYS SUPABASE_PUBLISHABLE_KEY SUPABASE_SECRET_KEY SIGNING_KEY_PATH
+  OPENAI_BASE_URL LOCAL_OPENAI_KEY DB_POOL_MAX API_PORT EMBED_PORT UPSTREAM_TIMEOUT_MS
+  STACK_STATE PROFILE STATE KEYS DB_URL DB_PORT
+  PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE PGOPTIONS PGSERVICE
+)
+# Tuning knobs the functions also read: the developer stack honours them from the
+# shell (e.g. JWT_CACHE_SECONDS=0 npm run dev); throwaway stacks (tests, fault
+# scripts) never do, so their results do not depend on the caller's shell.
+FUNCTION_KNOBS=(
+  AUTH_ISSUER OPENAI_API_KEY OPENAI_EMBEDDING_MODEL DB_CHECKOUT_TIMEOUT_MS
+  DB_STATEMENT_TIMEOUT_MS JWT_CACHE_SECONDS JWT_CACHE_MAX_ENTRIES BYOK_KEYS BYOK_ACTIVE_KID
+)
+unset "${STACK_VARIABLES[@]}"
+
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
 
@@ -48,9 +68,11 @@ use_profile() {
   # Throwaway profiles get a new cluster every run.
   THROWAWAY=0
   case "$PROFILE" in test | reliability) THROWAWAY=1 ;; esac
-  PGDATA="$STATE/pg/data"
-  PGRUN="$STATE/pg/run"
-  PGLOG="$STATE/pg/postgres.log"
+  [ "$THROWAWAY" = 1 ] && unset "${FUNCTION_KNOBS[@]}"
+  PG_HOME="$(cluster_home)"
+  PGDATA="$PG_HOME/data"
+  PGRUN="$PG_HOME/run"
+  PGLOG="$PG_HOME/postgres.log"
   STACK_ENV="$STATE/stack.env"
   LOCK="$STATE/stack.pid"
   DB_NAME=postgres
@@ -59,6 +81,20 @@ use_profile() {
   # Keys shared by both profiles live in .local/ so a token minted for dev also
   # documents the format the tests use.
   KEYS="$ROOT/.local/keys"
+}
+
+# cluster_home: where this profile's PostgreSQL cluster lives. PostgreSQL runs as
+# the `postgres` OS user when we are root, and that user must be able to reach the
+# folder: a clone under /root or under `mktemp -d` (mode 700) is out of its reach,
+# so such a clone keeps its clusters in /var/tmp instead, one folder per clone path.
+cluster_home() {
+  if [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+    echo "$STATE/pg"
+  else
+    local id
+    id="$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
+    echo "/var/tmp/tripsage-pg/$id/$PROFILE"
+  fi
 }
 
 # as_postgres CMD...: PostgreSQL refuses to run as root.

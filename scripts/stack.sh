@@ -39,7 +39,7 @@ trap 'exit 143' TERM
 if [ "$THROWAWAY" = 1 ]; then
   # Throwaway: a new cluster every run (a stale one from a killed run goes first).
   cluster_stop
-  rm -rf "$STATE/pg"
+  rm -rf "$PG_HOME"
 fi
 cluster_init
 pg_running || started_pg=1
