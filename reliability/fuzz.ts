@@ -5,7 +5,12 @@
 // `npm run reliability -- fuzz` runs the long one.
 
 import fc from "fast-check";
-import { FUNCTIONS_URL, newUser, request, type TestUser } from "../tests/support.ts";
+import type {
+  AuthMode,
+  FunctionDefinition,
+  RouteInfo,
+} from "../supabase/functions/_shared/function.ts";
+import { env, FUNCTIONS_URL, newUser, request, type TestUser } from "../tests/support.ts";
 
 /** Real ids of one user's data, so cases reach the deep paths with real rows. */
 export interface Fixture {
@@ -17,6 +22,8 @@ export interface Fixture {
   childIds: Record<string, string>;
   memoryId: string;
   keyId: string;
+  /** The project's secret key, for the operator routes. */
+  secretKey: string;
 }
 
 async function created(user: TestUser, path: string, body: unknown): Promise<string> {
@@ -35,6 +42,7 @@ export async function fixture(): Promise<Fixture> {
     childIds: {},
     keyId: await created(owner, "/api-keys", TEMPLATES.key),
     memoryId: "",
+    secretKey: env("SUPABASE_SECRET_KEY"),
   };
   f.memoryId = await created(owner, "/memories", TEMPLATES.memory);
   await newTrip(f);
@@ -125,22 +133,33 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
   // The local embedder's key, so the owner's memories routes reach the embedder.
   key: { service_name: "openai", key_name: "fuzz key", value: Deno.env.get("LOCAL_OPENAI_KEY") },
   keyPatch: { key_name: "renamed", is_active: true },
+  rotate: { batch_size: 50, max_rows: 100, after_id: 0 },
   empty: {},
 };
 
 interface Route {
   method: string;
-  /** Path with :id, :child, :user, :memory, :key placeholders. */
+  /** Hono's path, with the function's own placeholders (:id, :childId, :userId). */
   path: string;
+  auth: AuthMode;
   body?: keyof typeof TEMPLATES;
   query?: string[];
 }
 
-const ROUTES: Route[] = [
-  { method: "GET", path: "/health" },
-  {
-    method: "GET",
-    path: "/trips",
+/** How to fuzz a route: its body template(s) and query parameters. */
+interface RouteSpec {
+  bodies?: (keyof typeof TEMPLATES)[];
+  query?: string[];
+}
+
+/**
+ * What the fuzz knows about each route, keyed "METHOD path". The routes themselves
+ * come from the functions (their `routeList()`), so a new route without an entry
+ * here fails the run instead of escaping it.
+ */
+const SPECS: Record<string, RouteSpec> = {
+  "GET /health": {},
+  "GET /trips": {
     query: [
       "status",
       "trip_type",
@@ -152,33 +171,60 @@ const ROUTES: Route[] = [
       "cursor",
     ],
   },
-  { method: "POST", path: "/trips", body: "trip" },
-  { method: "GET", path: "/trips/:id" },
-  { method: "PATCH", path: "/trips/:id", body: "trip" },
-  { method: "DELETE", path: "/trips/:id" },
-  { method: "GET", path: "/trips/:id/collaborators" },
-  { method: "POST", path: "/trips/:id/collaborators", body: "collaborator" },
-  { method: "PATCH", path: "/trips/:id/collaborators/:user", body: "permission" },
-  { method: "DELETE", path: "/trips/:id/collaborators/:user" },
-  ...CHILD_SEGMENTS.flatMap((s): Route[] => [
-    { method: "GET", path: `/trips/:id/${s}`, query: ["limit", "cursor"] },
-    { method: "POST", path: `/trips/:id/${s}`, body: s },
-    { method: "PATCH", path: `/trips/:id/${s}/:child`, body: s },
-    { method: "DELETE", path: `/trips/:id/${s}/:child` },
-  ]),
-  { method: "POST", path: "/memories", body: "memory" },
-  { method: "POST", path: "/memories", body: "memories" },
-  { method: "GET", path: "/memories", query: ["content_type", "metadata", "limit", "cursor"] },
-  { method: "POST", path: "/memories/search", body: "search" },
-  { method: "GET", path: "/memories/:memory" },
-  { method: "DELETE", path: "/memories/:memory" },
-  { method: "GET", path: "/api-keys", query: ["service_name"] },
-  { method: "POST", path: "/api-keys", body: "key" },
-  { method: "GET", path: "/api-keys/:key" },
-  { method: "PATCH", path: "/api-keys/:key", body: "keyPatch" },
-  { method: "DELETE", path: "/api-keys/:key" },
-  { method: "POST", path: "/api-keys/:key/validate", body: "empty" },
-];
+  "POST /trips": { bodies: ["trip"] },
+  "GET /trips/:id": {},
+  "PATCH /trips/:id": { bodies: ["trip"] },
+  "DELETE /trips/:id": {},
+  "GET /trips/:id/collaborators": {},
+  "POST /trips/:id/collaborators": { bodies: ["collaborator"] },
+  "PATCH /trips/:id/collaborators/:userId": { bodies: ["permission"] },
+  "DELETE /trips/:id/collaborators/:userId": {},
+  ...Object.fromEntries(CHILD_SEGMENTS.flatMap((s) => [
+    [`GET /trips/:id/${s}`, { query: ["limit", "cursor"] }],
+    [`POST /trips/:id/${s}`, { bodies: [s] }],
+    [`PATCH /trips/:id/${s}/:childId`, { bodies: [s] }],
+    [`DELETE /trips/:id/${s}/:childId`, {}],
+  ])),
+  "POST /memories": { bodies: ["memory", "memories"] },
+  "GET /memories": { query: ["content_type", "metadata", "limit", "cursor"] },
+  "POST /memories/search": { bodies: ["search"] },
+  "GET /memories/:id": {},
+  "DELETE /memories/:id": {},
+  "GET /api-keys": { query: ["service_name"] },
+  "POST /api-keys": { bodies: ["key"] },
+  "GET /api-keys/:id": {},
+  "PATCH /api-keys/:id": { bodies: ["keyPatch"] },
+  "DELETE /api-keys/:id": {},
+  "POST /api-keys/:id/validate": { bodies: ["empty"] },
+  "GET /api-keys/admin/keyring": {},
+  "POST /api-keys/admin/rotate": { bodies: ["rotate"] },
+};
+
+/** Every route of every function in supabase/functions/, as the functions define them. */
+async function functionRoutes(): Promise<RouteInfo[]> {
+  const dir = new URL("../supabase/functions/", import.meta.url);
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isDirectory && !e.name.startsWith("_") && !e.name.startsWith(".")) names.push(e.name);
+  }
+  const routes: RouteInfo[] = [];
+  for (const name of names.sort()) {
+    const fn = (await import(new URL(`${name}/index.ts`, dir).href)).default as FunctionDefinition;
+    routes.push(...fn.routeList());
+  }
+  return routes;
+}
+
+const ROUTES: Route[] = (await functionRoutes()).flatMap((r) => {
+  const spec = SPECS[`${r.method} ${r.path}`];
+  if (!spec) {
+    throw new Error(
+      `reliability/fuzz.ts has no spec for ${r.method} ${r.path}: add it to SPECS (body templates, query names)`,
+    );
+  }
+  const base = { method: r.method, path: r.path, auth: r.auth, query: spec.query };
+  return spec.bodies ? spec.bodies.map((body) => ({ ...base, body })) : [base];
+});
 
 // Hostile values -------------------------------------------------------------
 
@@ -363,14 +409,14 @@ export function buildRequest(c: Case, f: Fixture): {
   body?: string;
   contentType?: string;
   token: string;
+  apikey?: string;
 } {
   const route = ROUTES[c.route];
+  const fn = route.path.split("/")[1];
   const real: Record<string, string> = {
-    id: f.tripId,
-    user: f.friend.id,
-    memory: f.memoryId,
-    key: f.keyId,
-    child: f.childIds[route.path.split("/")[3]] ?? "1",
+    id: fn === "memories" ? f.memoryId : fn === "api-keys" ? f.keyId : f.tripId,
+    userId: f.friend.id,
+    childId: f.childIds[route.path.split("/")[3]] ?? "1",
   };
   let n = 0;
   let path = route.path.replace(
@@ -390,8 +436,10 @@ export function buildRequest(c: Case, f: Fixture): {
     path += `?${qs}`;
   }
   const token = c.caller === "owner" ? f.owner.token : f.stranger.token;
+  // Operator routes: the owner case carries the secret key, the stranger a user's token.
+  const apikey = route.auth === "secret" && c.caller === "owner" ? f.secretKey : undefined;
   if (route.method === "GET" || route.method === "DELETE") {
-    return { method: route.method, path, token };
+    return { method: route.method, path, token, apikey };
   }
   const template = TEMPLATES[route.body ?? "empty"];
   const fields = Object.keys(template);
@@ -426,7 +474,7 @@ export function buildRequest(c: Case, f: Fixture): {
       contentType = c.body.type;
       break;
   }
-  return { method: route.method, path, body, contentType, token };
+  return { method: route.method, path, body, contentType, token, apikey };
 }
 
 export interface Outcome {
@@ -436,7 +484,9 @@ export interface Outcome {
 
 /** Sends one request and judges the answer against the invariant. */
 async function judge(req: ReturnType<typeof buildRequest>): Promise<Outcome> {
-  const headers = new Headers({ Authorization: `Bearer ${req.token}` });
+  const headers = new Headers(
+    req.apikey ? { apikey: req.apikey } : { Authorization: `Bearer ${req.token}` },
+  );
   if (req.contentType !== undefined) headers.set("content-type", req.contentType);
   let res: Response;
   try {

@@ -86,12 +86,13 @@ migrations_up() {
 # then the seed: the order `supabase db reset` uses on a Docker stack.
 database_build() {
   log "applying platform bootstrap"
-  psql_admin -f "$ROOT/scripts/platform/bootstrap.sql" >/dev/null
+  # Files go in on standard input: the postgres OS user may not be able to read the clone.
+  psql_admin <"$ROOT/scripts/platform/bootstrap.sql" >/dev/null
   log "applying migrations with the Supabase CLI"
   migrations_up
   if [ "${SKIP_SEED:-0}" != 1 ] && [ -s "$ROOT/supabase/seed.sql" ]; then
     log "applying supabase/seed.sql"
-    psql_admin -f "$ROOT/supabase/seed.sql" >/dev/null
+    psql_admin <"$ROOT/supabase/seed.sql" >/dev/null
   fi
 }
 

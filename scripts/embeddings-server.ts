@@ -2,9 +2,11 @@
 // and GET /v1/models on loopback, so the real `openai` SDK code path runs in dev
 // and tests. Production points the same code at OpenAI instead.
 //
-// The embedding is lexical and deterministic: hashed word and word-pair features,
-// signed, L2-normalised, 1536 dimensions. Texts that share words are close in
-// cosine distance, which is what search tests need; it knows no synonyms.
+// The embedding is lexical and deterministic: hashed features of words, crude
+// stems, stem pairs and character trigrams, signed, L2-normalised, 1536
+// dimensions. Texts that share words, stems or close spellings are close in cosine
+// distance ("seat preference" and "Prefers aisle seats" ~0.3, unrelated texts ~0);
+// it knows no synonyms.
 //
 // Tests steer it through /__faults (inject latency, a 429 or a 5xx into the next
 // requests to /v1/*) and read /__stats (how many upstream calls were made), both
@@ -31,13 +33,38 @@ function addFeature(v: Float32Array, feature: string, weight: number) {
   v[h % DIMENSIONS] += (h & 0x80000000 ? -1 : 1) * weight;
 }
 
+const SUFFIXES = ["ences", "ence", "ings", "ing", "ers", "er", "ed", "es", "s"];
+
+/**
+ * A crude English stem: enough that "seats"/"seat" and "prefers"/"preference"
+ * share a feature. Real models know far more; this only has to be deterministic.
+ */
+export function stem(word: string): string {
+  // Twice, so that "preference" (-> prefer -> pref) meets "prefers" (-> pref).
+  for (let round = 0; round < 2; round++) {
+    const suffix = SUFFIXES.find((x) => word.length - x.length >= 3 && word.endsWith(x));
+    if (!suffix) break;
+    word = word.slice(0, -suffix.length);
+  }
+  return word;
+}
+
 /** The embedding of one text. */
 export function embed(text: string): Float32Array {
   const v = new Float32Array(DIMENSIONS);
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   for (let i = 0; i < words.length; i++) {
-    addFeature(v, `w:${words[i]}`, 1);
-    if (i > 0) addFeature(v, `p:${words[i - 1]} ${words[i]}`, 0.5);
+    const w = words[i];
+    addFeature(v, `w:${w}`, 1);
+    addFeature(v, `s:${stem(w)}`, 0.7);
+    if (i > 0) addFeature(v, `p:${stem(words[i - 1])} ${stem(w)}`, 0.5);
+    // Character trigrams of the padded word relate close spellings and shared
+    // stems ("seat" and "seats" share 3 of 4); each word's trigrams weigh 0.6 in all.
+    const padded = `^${w}$`;
+    const grams = Math.max(1, padded.length - 2);
+    for (let j = 0; j + 3 <= padded.length; j++) {
+      addFeature(v, `g:${padded.slice(j, j + 3)}`, 0.6 / Math.sqrt(grams));
+    }
   }
   let norm = 0;
   for (const x of v) norm += x * x;

@@ -97,10 +97,11 @@ cluster_home() {
   fi
 }
 
-# as_postgres CMD...: PostgreSQL refuses to run as root.
+# as_postgres CMD...: PostgreSQL refuses to run as root. From /, which the postgres
+# user can always enter (every path we pass is absolute).
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi

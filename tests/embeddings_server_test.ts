@@ -22,6 +22,15 @@ Deno.test("embeddings: texts sharing words are closer than unrelated texts", () 
   assert.ok(cosine(q, near) > cosine(q, far) + 0.3);
 });
 
+Deno.test("embeddings: shared stems and close spellings relate texts with no word in common", () => {
+  // "seat"/"seats" and "preference"/"prefers" are different words: scored 0 before.
+  const sim = cosine(embed("seat preference"), embed("Prefers aisle seats"));
+  assert.ok(sim > 0.2, `similarity ${sim}`);
+  assert.ok(cosine(embed("flights"), embed("flight")) > 0.35);
+  // Still no relation where nothing is shared.
+  assert.ok(Math.abs(cosine(embed("hotel in Paris"), embed("ski chalet booking"))) < 0.1);
+});
+
 Deno.test("embeddings: the HTTP API speaks OpenAI's format and refuses other keys", async () => {
   const handler = createHandler("sk-right");
   const ok = await handler(

@@ -1,6 +1,7 @@
 // Unit tests of the SQLSTATE -> HTTP mapping every function shares.
 import assert from "node:assert/strict";
 import { ApiError, fromPostgresError, toApiError } from "../supabase/functions/_shared/errors.ts";
+import { fromUpstreamStatus, retryAfterSeconds } from "../supabase/functions/_shared/upstream.ts";
 
 const status = (code: string) => fromPostgresError({ code, message: "m" })?.status;
 
@@ -65,4 +66,19 @@ Deno.test("errors: ApiError bodies have the envelope shape", () => {
     hint: "h",
     details: { field: "f" },
   });
+});
+
+Deno.test("errors: Retry-After of a provider's 429 is read, and absent means the default", () => {
+  const now = Date.parse("2026-11-25T10:00:00Z");
+  assert.equal(retryAfterSeconds("7", 20, now), 7);
+  assert.equal(retryAfterSeconds("0.2", 20, now), 1);
+  assert.equal(retryAfterSeconds("99999", 20, now), 3600);
+  assert.equal(retryAfterSeconds("Wed, 25 Nov 2026 10:01:00 GMT", 20, now), 60);
+  // Absent, empty or unreadable: the fallback, never "retry at once".
+  for (const h of [null, undefined, "", "  ", "soon", "-5"]) {
+    assert.equal(retryAfterSeconds(h, 20, now), 20, `header ${JSON.stringify(h)}`);
+  }
+  const e = fromUpstreamStatus("OpenAI", 429, null);
+  assert.equal(e.status, 429);
+  assert.equal(e.toResponse().headers.get("retry-after"), "20");
 });

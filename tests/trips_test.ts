@@ -398,6 +398,8 @@ Deno.test("trips: validation failures are 400/422 and name the field", async () 
     [{ ...trip, budget: 0 }, "budget"],
     [{ ...trip, budget: "100" }, "budget"],
     [{ ...trip, budget: 1.234 }, "budget"],
+    // One cent past numeric(14,2): refused here, naming the field, not by the column.
+    [{ ...trip, budget: 1e12 }, "budget"],
     [{ ...trip, travelers: 0 }, "travelers"],
     [{ ...trip, travelers: 1.5 }, "travelers"],
     [{ ...trip, travelers: 101 }, "travelers"],
@@ -433,6 +435,8 @@ Deno.test("trips: validation failures are 400/422 and name the field", async () 
     ["flights", { ...flight, arrival_time: "2027-04-01T10:00:00Z" }, "arrival_time"],
     ["flights", { ...flight, destination: "SFO" }, "destination"],
     ["flights", { ...flight, price: -1 }, "price"],
+    ["flights", { ...flight, price: 1e10 }, "price"],
+    ["accommodations", { ...stay, total_price: 1e10 }, "total_price"],
     ["flights", { ...flight, departure_time: "tomorrow" }, "departure_time"],
     ["accommodations", { ...stay, check_out_date: "2027-04-02" }, "check_out_date"],
     ["accommodations", { ...stay, rating: 5.5 }, "rating"],
@@ -445,6 +449,15 @@ Deno.test("trips: validation failures are 400/422 and name the field", async () 
     assert.equal(r.status, 400, `${segment}.${field}: ${JSON.stringify(r.body)}`);
     assert.ok(r.body.details.fields.some((f: { field: string }) => f.field === field));
   }
+  // The largest amounts the columns hold are accepted.
+  const richest = await invoke(owner, "trips", "POST", { ...trip, budget: 999999999999.99 });
+  assert.equal(richest.status, 201, JSON.stringify(richest.body));
+  assert.equal(richest.body.budget, 999999999999.99);
+  const dearest = await invoke(owner, `trips/${id}/flights`, "POST", {
+    ...flight,
+    price: 9999999999.99,
+  });
+  assert.equal(dearest.status, 201, JSON.stringify(dearest.body));
   // A flight patch that crosses the stored times is refused by the database: 422.
   const f = await invoke(owner, `trips/${id}/flights`, "POST", flight);
   const crossed = await invoke(owner, `trips/${id}/flights/${f.body.id}`, "PATCH", {

@@ -44,7 +44,7 @@ begin
   t.start_date := private.date_field(p, 'start_date', req);
   t.end_date := private.date_field(p, 'end_date', req);
   -- Check precision before assigning: the numeric(14,2) column would round silently.
-  budget := private.number_field(p, 'budget', req, 0, 1e12, true);
+  budget := private.number_field(p, 'budget', req, 0, 999999999999.99, true); -- numeric(14,2)
   if budget is not null and budget <> round(budget, 2) then
     perform private.invalid('budget', 'must have at most 2 decimals');
   end if;

@@ -191,6 +191,7 @@ function authPipeline(auth: AuthMode) {
 
 interface RouteGroup {
   prefix: string;
+  auth: AuthMode;
   app: Hono<RouteEnv<AuthMode>>;
 }
 
@@ -204,6 +205,15 @@ export interface FunctionDefinition {
   routes<A extends AuthMode>(auth: A, path?: string): Hono<RouteEnv<A>>;
   /** The handler `supabase functions serve`, the platform and our server call. */
   fetch: FetchHandler;
+  /** Every route registered so far (not the 405 catch-alls), for tests and tooling. */
+  routeList(): RouteInfo[];
+}
+
+export interface RouteInfo {
+  method: string;
+  /** Hono's path with the function's name, e.g. /trips/:id/flights/:childId. */
+  path: string;
+  auth: AuthMode;
 }
 
 export interface FunctionOptions {
@@ -240,7 +250,7 @@ export function defineFunction(name: string, opts: FunctionOptions = {}): Functi
       const info = currentRequest();
       if (info) info.route = `${c.req.method} ${c.req.routePath}`;
     });
-    groups.push({ prefix, app: app as unknown as Hono<RouteEnv<AuthMode>> });
+    groups.push({ prefix, auth, app: app as unknown as Hono<RouteEnv<AuthMode>> });
     groups.sort((a, b) => b.prefix.length - a.prefix.length);
     return app;
   };
@@ -253,5 +263,12 @@ export function defineFunction(name: string, opts: FunctionOptions = {}): Functi
     return await group.app.fetch(req);
   };
 
-  return { name, routes, fetch: serveFunction(name, dispatch, opts) };
+  const routeList = () =>
+    groups.flatMap((g) =>
+      g.app.routes
+        .filter((r) => r.method !== "ALL") // middleware and allowOnly's 405s
+        .map((r) => ({ method: r.method, path: r.path, auth: g.auth }))
+    );
+
+  return { name, routes, fetch: serveFunction(name, dispatch, opts), routeList };
 }

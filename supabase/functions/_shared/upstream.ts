@@ -10,10 +10,24 @@ export function upstreamTimeoutMs(): number {
   return Number.isInteger(v) && v > 0 ? v : 10_000;
 }
 
-/** Seconds from a Retry-After header (delta-seconds only), clamped to 1..3600. */
-export function retryAfterSeconds(header: string | null | undefined, fallback = 20): number {
-  const n = Number(header);
-  return Number.isFinite(n) && n >= 0 ? Math.min(3600, Math.max(1, Math.ceil(n))) : fallback;
+/**
+ * Seconds from a Retry-After header (delta-seconds or an HTTP date), clamped to
+ * 1..3600; `fallback` when the header is absent, empty or unreadable (a missing
+ * header must not read as "retry at once": Number(null) is 0).
+ */
+export function retryAfterSeconds(
+  header: string | null | undefined,
+  fallback = 20,
+  now = Date.now(),
+): number {
+  const text = header?.trim() ?? "";
+  let seconds = NaN;
+  if (/^\d+(\.\d+)?$/.test(text)) seconds = Number(text);
+  // An HTTP date names its weekday and month in letters ("Wed, 25 Nov 2026 ...").
+  else if (/[a-z]/i.test(text) && Number.isFinite(Date.parse(text))) {
+    seconds = (Date.parse(text) - now) / 1000;
+  }
+  return Number.isFinite(seconds) ? Math.min(3600, Math.max(1, Math.ceil(seconds))) : fallback;
 }
 
 export const keyRejected = (provider: string, status: number) =>

@@ -95,7 +95,13 @@ export const currency = z.string().regex(
 );
 /** At most two decimals, judged on the JSON text of the number (no float rounding). */
 export const cents = (n: number) => /^-?\d+(\.\d{1,2})?$/.test(String(n));
-export const money = z.number().min(0).max(1e10).refine(cents, "must have at most 2 decimals");
+/** Largest amount a numeric(precision, 2) column holds: numeric(12,2) -> 9999999999.99. */
+export const maxAmount = (precision: number) => Number(`${"9".repeat(precision - 2)}.99`);
+/** A price: numeric(12,2) in the database. */
+export const money = z.number().min(0).max(maxAmount(12)).refine(
+  cents,
+  "must have at most 2 decimals",
+);
 /** A JSON object, bounded so that nesting cannot be used to exhaust the server. */
 export const jsonObject = z.record(z.string(), z.unknown()).refine(
   (o) => JSON.stringify(o).length <= 16_384,

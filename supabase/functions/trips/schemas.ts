@@ -11,6 +11,7 @@ import {
   isoDate,
   isoDateTime,
   jsonObject,
+  maxAmount,
   money,
   uuid,
 } from "../_shared/validation.ts";
@@ -32,7 +33,8 @@ const tripFields = {
   destination: text(200),
   start_date: isoDate,
   end_date: isoDate,
-  budget: z.number().positive().max(1e12).refine(cents, "must have at most 2 decimals"),
+  // numeric(14,2) in the database.
+  budget: z.number().positive().max(maxAmount(14)).refine(cents, "must have at most 2 decimals"),
   currency: currency.optional(),
   travelers: z.number().int().min(1).max(100).optional(),
   status: z.enum(E.trip_status).optional(),

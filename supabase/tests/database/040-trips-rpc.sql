@@ -2,7 +2,7 @@
 -- field named, invisible trips as P0002 (404), visible-but-forbidden as 42501 (403),
 -- sharing rules, listing with filters and cursors.
 begin;
-select plan(42);
+select plan(44);
 
 select tests.create_user(u) from unnest(array['rpc_owner', 'rpc_admin', 'rpc_editor', 'rpc_viewer', 'rpc_stranger', 'rpc_new']) u;
 
@@ -30,6 +30,10 @@ select throws_ok($$ select public.create_trip('{"name":"X","destination":"X","st
   '22023', 'budget must be a number', 'budget as a string');
 select throws_ok($$ select public.create_trip('{"name":"X","destination":"X","start_date":"2027-03-01","end_date":"2027-03-02","budget":1.234}') $$,
   '22023', 'budget must have at most 2 decimals', 'budget precision');
+select throws_ok($$ select public.create_trip('{"name":"X","destination":"X","start_date":"2027-03-01","end_date":"2027-03-02","budget":1000000000000}') $$,
+  '22023', 'budget must be at most 999999999999.99', 'budget one cent past numeric(14,2) names the field');
+select lives_ok($$ select public.create_trip('{"name":"X","destination":"X","start_date":"2027-03-01","end_date":"2027-03-02","budget":999999999999.99}') $$,
+  'the largest budget numeric(14,2) holds is accepted');
 select throws_ok($$ select public.create_trip('{"name":"X","destination":"X","start_date":"2027-03-01","end_date":"2027-03-02","budget":1,"travelers":1.5}') $$,
   '22023', 'travelers must be a whole number', 'fractional travelers');
 select throws_ok($$ select public.create_trip('{"name":"X","destination":"X","start_date":"2027-03-01","end_date":"2027-03-02","budget":1,"travelers":0}') $$,
