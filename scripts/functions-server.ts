@@ -6,6 +6,9 @@
 // Env: the platform's variables (SUPABASE_URL, SUPABASE_DB_URL, SUPABASE_JWKS,
 // SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS, ...) plus API_PORT.
 
+import { ApiError } from "../supabase/functions/_shared/errors.ts";
+import { serveFunction } from "../supabase/functions/_shared/serve.ts";
+
 type Handler = (req: Request) => Promise<Response> | Response;
 
 const functionsDir = new URL("../supabase/functions/", import.meta.url);
@@ -30,11 +33,12 @@ async function loadFunctions(): Promise<Map<string, Handler>> {
   return handlers;
 }
 
-const notFound = (message: string) =>
-  Response.json({ code: "FUNCTION_NOT_FOUND", message }, {
-    status: 404,
-    headers: { "Access-Control-Allow-Origin": "*" },
-  });
+// The server's own answers (no such function) go through the same outer layer as a
+// function's: error envelope, CORS, x-request-id, a log line.
+const notFound = (req: Request, message: string) =>
+  serveFunction("functions-server", () => {
+    throw new ApiError(404, "FUNCTION_NOT_FOUND", message);
+  })(req);
 
 const handlers = await loadFunctions();
 
@@ -51,10 +55,10 @@ Deno.serve({
   const url = new URL(req.url);
   const match = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
   if (!match) {
-    return notFound(`no route ${url.pathname}; functions live under /functions/v1/<name>`);
+    return notFound(req, `no route ${url.pathname}; functions live under /functions/v1/<name>`);
   }
   const handler = handlers.get(match[1]);
-  if (!handler) return notFound(`no function named '${match[1]}'`);
+  if (!handler) return notFound(req, `no function named '${match[1]}'`);
   url.pathname = `/${match[1]}${match[2] ?? ""}`;
   return await handler(new Request(url, req));
 });

@@ -3,7 +3,7 @@
 // the hosted platform gives every function, plus what clients and tests need.
 //
 // Usage: deno run -A scripts/stack-env.ts   (inputs come from the environment:
-// PROFILE, STATE, KEYS, API_PORT, DB_URL, EMBED_PORT, SUPABASE_BIN)
+// PROFILE, STATE, KEYS, API_PORT, DB_URL, EMBED_PORT, PGLOG, SUPABASE_BIN)
 
 const need = (name: string): string => {
   const v = Deno.env.get(name);
@@ -86,6 +86,25 @@ const s = await secrets();
 const { d: _private, key_ops: _ops, ...publicJwk } = key as JsonWebKey & { kid: string };
 const supabaseUrl = `http://127.0.0.1:${apiPort}`;
 
+/**
+ * The BYOK keyring. The test stack also holds a retired key, k0, so tests can rotate
+ * rows off it. Other stacks use .local/keys/keyring.json when it exists (a rotated
+ * keyring kept across restarts: {"keys": {"k1": "...", "k2": "..."}, "active_kid": "k2"}),
+ * and BYOK_KEYS / BYOK_ACTIVE_KID from the environment win over both (the scripts
+ * clear them for throwaway stacks).
+ */
+async function byokKeyring(): Promise<{ keys: Record<string, string>; active_kid: string }> {
+  if (profile === "test") return { keys: { k0: s.byok_key_0, k1: s.byok_key_1 }, active_kid: "k1" };
+  const path = `${keysDir}/keyring.json`;
+  const kept = (await exists(path)) ? JSON.parse(await Deno.readTextFile(path)) : null;
+  const keys = Deno.env.get("BYOK_KEYS")
+    ? JSON.parse(Deno.env.get("BYOK_KEYS")!)
+    : kept?.keys ?? { k1: s.byok_key_1 };
+  const active_kid = Deno.env.get("BYOK_ACTIVE_KID") || kept?.active_kid || "k1";
+  return { keys, active_kid };
+}
+const keyring = await byokKeyring();
+
 const settings: Record<string, string> = {
   SUPABASE_URL: supabaseUrl,
   SUPABASE_FUNCTIONS_URL: `${supabaseUrl}/functions/v1`,
@@ -98,12 +117,8 @@ const settings: Record<string, string> = {
   SIGNING_KEY_PATH: `${keysDir}/signing_key.json`,
   OPENAI_BASE_URL: `http://127.0.0.1:${embedPort}/v1`,
   LOCAL_OPENAI_KEY: s.local_openai_key,
-  // The test stack also holds a retired key, k0, so tests can rotate rows off it.
-  // A keyring given to `npm run dev` in the environment wins (to try a rotation).
-  BYOK_KEYS: Deno.env.get("BYOK_KEYS") || JSON.stringify(
-    profile === "test" ? { k0: s.byok_key_0, k1: s.byok_key_1 } : { k1: s.byok_key_1 },
-  ),
-  BYOK_ACTIVE_KID: Deno.env.get("BYOK_ACTIVE_KID") || "k1",
+  BYOK_KEYS: JSON.stringify(keyring.keys),
+  BYOK_ACTIVE_KID: keyring.active_kid,
   DB_POOL_MAX: "10",
   API_PORT: apiPort,
   EMBED_PORT: embedPort,
@@ -111,6 +126,7 @@ const settings: Record<string, string> = {
   UPSTREAM_TIMEOUT_MS: profile === "test" || profile === "reliability" ? "1500" : "10000",
   // Where tests find the logs they scan for leaked secrets.
   STACK_STATE: state,
+  STACK_PG_LOG: need("PGLOG"),
 };
 
 // Single quotes keep JSON values intact for `set -a; . stack.env`, dotenv

@@ -54,7 +54,7 @@ else
   migrations_up
 fi
 
-export PROFILE STATE KEYS API_PORT DB_URL EMBED_PORT SUPABASE_BIN="$SUPABASE"
+export PROFILE STATE KEYS API_PORT DB_URL EMBED_PORT PGLOG SUPABASE_BIN="$SUPABASE"
 export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
 "$DENO" run --quiet --allow-all "$ROOT/scripts/stack-env.ts" >/dev/null
 

@@ -79,6 +79,12 @@ Deno.test("health: unknown route and unknown function are 404 in the error shape
   const fn = await call("/no-such-function", { token: user.token });
   assert.equal(fn.status, 404);
   assert.equal((fn.body as { code: string }).code, "FUNCTION_NOT_FOUND");
+  // The server's own answers carry what every function's do.
+  for (const r of [route, fn]) {
+    assert.equal(r.headers.get("access-control-allow-origin"), "*");
+    assert.match(r.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+    assert.equal(typeof (r.body as { message: unknown }).message, "string");
+  }
 });
 
 Deno.test("health: a body over 64 KiB is 413 before anything else runs", async () => {

@@ -102,7 +102,7 @@ app.post("/search", async (c) => {
   }::float8,
              ${q.content_type ?? null}, ${q.metadata ? JSON.stringify(q.metadata) : null}::jsonb,
              ${MODEL}) with ordinality as m(id, content, content_type, metadata, similarity, created_at, ord)`;
-  return c.json({ items: row.items });
+  return c.json({ items: row.items, next_cursor: null });
 });
 allowOnly(app, "/search", ["POST"]);
 
