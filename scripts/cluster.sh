@@ -75,9 +75,26 @@ database_is_new() {
   [ "$(psql_admin -tAc "select to_regclass('supabase_migrations.schema_migrations') is null")" = t ]
 }
 
+# unknown_migrations: versions the database applied that this checkout has no file
+# for (a database built before the history was folded at v0.1.0, or from another branch).
+unknown_migrations() {
+  local applied v
+  applied="$(psql_admin -tAc "select version from supabase_migrations.schema_migrations order by 1" 2>/dev/null || true)"
+  for v in $applied; do
+    compgen -G "$ROOT/supabase/migrations/${v}_*.sql" >/dev/null || echo "$v"
+  done
+}
+
 # migrations_up: applies the migrations the database has not seen yet (all of them on
 # a new one), with the Supabase CLI, as `supabase migration up` does.
 migrations_up() {
+  local unknown
+  unknown="$(unknown_migrations | head -n 3 | tr '\n' ' ')"
+  if [ -n "$unknown" ]; then
+    local fix="npm run db:reset"
+    [ "$PROFILE" = dev ] || fix="stop its stack, then rm -rf $PG_HOME"
+    die "the $PROFILE database has migrations this checkout does not have (${unknown% }): it was built before the history was folded (v0.1.0) or from another branch. Rebuild it: $fix"
+  fi
   (cd "$ROOT" && "$SUPABASE" migration up --remote="$DB_URL" --include-all --yes >/dev/null 2>"$STATE/migrate.log") ||
     { cat "$STATE/migrate.log" >&2; die "migrations failed"; }
 }
