@@ -1,0 +1,84 @@
+// The migrations stay readable and released ones stay as released: every SQL
+// function is defined in exactly one migration, no migration patches a function
+// another file defines, and a migration listed in supabase/released-migrations.sha256
+// (everything up to the last release) is byte for byte what was released.
+import assert from "node:assert/strict";
+import { withAdminDb } from "./support.ts";
+
+const dir = new URL("../supabase/migrations/", import.meta.url);
+
+async function migrations(): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.endsWith(".sql")) {
+      files.set(e.name, await Deno.readTextFile(new URL(e.name, dir)));
+    }
+  }
+  return files;
+}
+
+/** `schema.name` of every `create [or replace] function` in a migration's text. */
+function definedFunctions(sql: string): string[] {
+  const found = sql.matchAll(
+    /^\s*create\s+(?:or\s+replace\s+)?function\s+([a-z_]+\.[a-z_0-9]+)\s*\(/gim,
+  );
+  return [...found].map((m) => m[1].toLowerCase());
+}
+
+Deno.test("migrations: every SQL function is defined in exactly one file, never patched by another", async () => {
+  const files = await migrations();
+  const definedIn = new Map<string, string[]>();
+  for (const [name, sql] of files) {
+    for (const fn of definedFunctions(sql)) {
+      definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
+    }
+  }
+  const repeated = [...definedIn].filter(([, where]) => where.length > 1);
+  assert.deepEqual(repeated, [], "functions defined in more than one migration");
+  for (const [name, sql] of files) {
+    for (const m of sql.matchAll(/^\s*alter\s+function\s+([a-z_]+\.[a-z_0-9]+)/gim)) {
+      const fn = m[1].toLowerCase();
+      assert.deepEqual(definedIn.get(fn), [name], `${name} alters ${fn}, defined elsewhere`);
+    }
+  }
+  // And every function of our schemas in the built database comes from one of them.
+  const inDb: { fn: string }[] = await withAdminDb((db) =>
+    db.query`
+      select n.nspname || '.' || p.proname as fn
+        from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+       where n.nspname in ('public', 'private')
+         and not exists (select 1 from pg_catalog.pg_depend d
+                          where d.objid = p.oid and d.deptype = 'e')`
+  );
+  const missing = inDb.map((r) => r.fn).filter((fn) => !definedIn.has(fn));
+  assert.deepEqual(missing, [], "functions in the database that no migration defines");
+});
+
+Deno.test("migrations: released migrations are unchanged (supabase/released-migrations.sha256)", async () => {
+  const files = await migrations();
+  const manifest = await Deno.readTextFile(
+    new URL("../supabase/released-migrations.sha256", import.meta.url),
+  );
+  const lines = manifest.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  assert.ok(lines.length > 0, "the manifest lists the released migrations");
+  for (const line of lines) {
+    const [hash, name] = line.trim().split(/\s+/);
+    const sql = files.get(name);
+    assert.ok(sql !== undefined, `released migration ${name} was removed or renamed`);
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sql));
+    const actual = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    assert.equal(
+      actual,
+      hash,
+      `released migration ${name} was edited: add a new migration instead`,
+    );
+  }
+  // Files sort by version: a new migration must come after every released one.
+  const last = lines.map((l) => l.trim().split(/\s+/)[1]).sort().at(-1)!;
+  for (const name of files.keys()) {
+    if (!lines.some((l) => l.endsWith(` ${name}`))) {
+      assert.ok(name > last, `${name} is not released yet sorts before the released ${last}`);
+    }
+  }
+});
