@@ -37,6 +37,22 @@ $$;
 comment on function private.reject_unknown_fields(jsonb, text[]) is
   'Raises 22023 for a non-object body or any key outside p_allowed.';
 
+create or replace function private.check_one_of(p_field text, p_value text, p_allowed text[])
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if p_value is not null and not p_value = any (p_allowed) then
+    perform private.invalid(p_field, 'must be one of ' || array_to_string(p_allowed, ', '));
+  end if;
+end
+$$;
+comment on function private.check_one_of(text, text, text[]) is
+  'Raises 22023 "<field> must be one of ..." unless p_value is null or in p_allowed '
+  '(for enum types: pg_catalog.enum_range(null::<type>)::text[]).';
+
 create or replace function private.text_field(
   p jsonb, p_field text, p_required boolean, p_max integer, p_allowed text[] default null)
 returns text
@@ -58,9 +74,7 @@ begin
   if char_length(s) > p_max then
     perform private.invalid(p_field, format('must be at most %s characters', p_max));
   end if;
-  if p_allowed is not null and not s = any (p_allowed) then
-    perform private.invalid(p_field, 'must be one of ' || array_to_string(p_allowed, ', '));
-  end if;
+  if p_allowed is not null then perform private.check_one_of(p_field, s, p_allowed); end if;
   return s;
 end
 $$;
@@ -138,7 +152,8 @@ comment on function private.object_field(jsonb, text) is 'Reads an optional JSON
 
 revoke all on all functions in schema private from public;
 grant execute on function
-  private.invalid(text, text), private.reject_unknown_fields(jsonb, text[]),
+  private.invalid(text, text), private.check_one_of(text, text, text[]),
+  private.reject_unknown_fields(jsonb, text[]),
   private.text_field(jsonb, text, boolean, integer, text[]), private.date_field(jsonb, text, boolean),
   private.number_field(jsonb, text, boolean, numeric, numeric, boolean, boolean),
   private.object_field(jsonb, text)

@@ -128,14 +128,10 @@ begin
   if p_sort is null or p_sort not in ('start_date', '-start_date', 'created_at', '-created_at') then
     perform private.invalid('sort', 'must be one of start_date, -start_date, created_at, -created_at');
   end if;
-  if p_status is not null then
-    perform private.text_field(jsonb_build_object('status', p_status), 'status', false, 20,
-      pg_catalog.enum_range(null::public.trip_status)::text[]);
-  end if;
-  if p_trip_type is not null then
-    perform private.text_field(jsonb_build_object('trip_type', p_trip_type), 'trip_type', false, 20,
-      pg_catalog.enum_range(null::public.trip_type)::text[]);
-  end if;
+  perform private.check_one_of('status', p_status,
+    pg_catalog.enum_range(null::public.trip_status)::text[]);
+  perform private.check_one_of('trip_type', p_trip_type,
+    pg_catalog.enum_range(null::public.trip_type)::text[]);
   if p_cursor is not null then
     -- Cursors are opaque base64url JSON {"s": sort, "v": last sort value, "id": last id}.
     begin

@@ -44,10 +44,8 @@ stable
 set search_path = ''
 as $$
 begin
-  if p_level is null or not p_level = any (pg_catalog.enum_range(null::public.trip_permission_level)::text[]) then
-    perform private.invalid('permission_level', 'must be one of '
-      || array_to_string(pg_catalog.enum_range(null::public.trip_permission_level)::text[], ', '));
-  end if;
+  perform private.check_one_of('permission_level', coalesce(p_level, ''),
+    pg_catalog.enum_range(null::public.trip_permission_level)::text[]);
 end
 $$;
 comment on function private.check_permission_level(text) is

@@ -3,25 +3,6 @@
 -- caller, and list them. All security invoker: RLS keeps each user to their rows,
 -- and every query also names the caller, so the planner can use the user indexes.
 
-create or replace function private.check_memory_content_type(p_content_type text)
-returns void
-language plpgsql
-stable
-set search_path = ''
-as $$
-begin
-  if p_content_type is not null
-     and not p_content_type = any (pg_catalog.enum_range(null::public.memory_content_type)::text[]) then
-    perform private.invalid('content_type', 'must be one of '
-      || array_to_string(pg_catalog.enum_range(null::public.memory_content_type)::text[], ', '));
-  end if;
-end
-$$;
-comment on function private.check_memory_content_type(text) is
-  'Raises 22023 unless null or a value of public.memory_content_type.';
-revoke all on function private.check_memory_content_type(text) from public;
-grant execute on function private.check_memory_content_type(text) to authenticated, service_role;
-
 create or replace function public.insert_memories(
   p_model text,
   p_contents text[],
@@ -50,7 +31,9 @@ begin
   if p_model is null or char_length(p_model) not between 1 and 100 then
     perform private.invalid('model', 'must be 1 to 100 characters');
   end if;
-  perform private.check_memory_content_type(t) from unnest(p_types) t;
+  perform private.check_one_of('content_type', t,
+      pg_catalog.enum_range(null::public.memory_content_type)::text[])
+    from unnest(p_types) t;
   if array_position(p_types, null) is not null then
     perform private.invalid('content_type', 'is required for every memory');
   end if;
@@ -142,7 +125,8 @@ begin
   if p_metadata is not null and jsonb_typeof(p_metadata) <> 'object' then
     perform private.invalid('metadata', 'must be a JSON object');
   end if;
-  perform private.check_memory_content_type(p_content_type);
+  perform private.check_one_of('content_type', p_content_type,
+    pg_catalog.enum_range(null::public.memory_content_type)::text[]);
 
   select count(*) into n from (
     select 1 from public.memory_embeddings e
@@ -220,7 +204,8 @@ begin
   if p_metadata is not null and jsonb_typeof(p_metadata) <> 'object' then
     perform private.invalid('metadata', 'must be a JSON object');
   end if;
-  perform private.check_memory_content_type(p_content_type);
+  perform private.check_one_of('content_type', p_content_type,
+    pg_catalog.enum_range(null::public.memory_content_type)::text[]);
   if p_cursor is not null then
     -- Opaque base64url JSON {"t": created_at of the last row, "id": its id}.
     begin
