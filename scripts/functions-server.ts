@@ -4,7 +4,8 @@
 // there, the function sees the path from /<name> on (hence Hono's basePath).
 //
 // Env: the platform's variables (SUPABASE_URL, SUPABASE_DB_URL, SUPABASE_JWKS,
-// SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS, ...) plus API_PORT.
+// SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS, ...) plus API_PORT and, optionally,
+// FUNCTIONS (a comma-separated list of the functions to serve).
 
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
 import { serveFunction } from "../supabase/functions/_shared/serve.ts";
@@ -17,9 +18,12 @@ const port = Number(Deno.env.get("API_PORT") ?? "54321");
 async function loadFunctions(): Promise<Map<string, Handler>> {
   const handlers = new Map<string, Handler>();
   const names: string[] = [];
+  // FUNCTIONS=a,b serves only those: how a test boots one function through its own
+  // deno.json (`deno run --config supabase/functions/<name>/deno.json`), as the platform does.
+  const only = Deno.env.get("FUNCTIONS")?.split(",").filter(Boolean);
   for await (const entry of Deno.readDir(functionsDir)) {
     if (entry.isDirectory && !entry.name.startsWith("_") && !entry.name.startsWith(".")) {
-      names.push(entry.name);
+      if (!only || only.includes(entry.name)) names.push(entry.name);
     }
   }
   for (const name of names.sort()) {

@@ -101,7 +101,26 @@ install_npm_packages() {
     { cat "$ROOT/.local/npm-install.log" >&2; die "npm install failed"; }
 }
 
+# The edge runtime's Deno, in a folder (and package.json) of its own so that the
+# project's own `deno` stays the one package-lock.json pins.
+install_edge_deno() {
+  local dir="$ROOT/.local/edge-deno"
+  if [ -x "$EDGE_DENO" ] && "$EDGE_DENO" --version 2>/dev/null | grep -q "^deno $EDGE_DENO_VERSION "; then
+    return 0
+  fi
+  log "npm install deno@$EDGE_DENO_VERSION (the edge runtime's Deno) into ${dir#"$ROOT"/}"
+  mkdir -p "$dir"
+  echo '{ "private": true, "description": "Deno of the pinned edge runtime (scripts/install.sh)" }' >"$dir/package.json"
+  (cd "$dir" && npm install --no-audit --no-fund "deno@$EDGE_DENO_VERSION" >"$ROOT/.local/npm-edge-deno.log" 2>&1) ||
+    { cat "$ROOT/.local/npm-edge-deno.log" >&2; die "installing deno@$EDGE_DENO_VERSION failed"; }
+  # The package's postinstall may not run (npm's install-scripts policy): its shim puts
+  # the platform's binary in place on first use.
+  node "$dir/node_modules/deno/bin.cjs" --version >/dev/null
+  [ -x "$EDGE_DENO" ] || die "deno@$EDGE_DENO_VERSION installed no binary at ${EDGE_DENO#"$ROOT"/}"
+}
+
 mkdir -p "$ROOT/.local"
 install_debian_packages
 install_pgvector
 install_npm_packages
+install_edge_deno

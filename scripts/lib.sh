@@ -10,6 +10,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_BIN="/usr/lib/postgresql/15/bin"
 PGVECTOR_MIN="0.8.0"
 DENO="$ROOT/node_modules/.bin/deno"
+# The Deno release inside the edge runtime that the pinned Supabase CLI (3.1.0) serves
+# functions with: supabase/edge-runtime v1.78.1, whose .env and deno/Cargo.toml say
+# DENO_VERSION=2.1.4 (unchanged from 2024-12-31 to the 2026-04-30 snapshot we read).
+# npm test boots every function on it too (tests/platform_test.ts).
+EDGE_DENO_VERSION="2.1.4"
+# The binary itself, not npm's Node shim (.bin/deno), which would outlive a kill of it.
+EDGE_DENO="$ROOT/.local/edge-deno/node_modules/deno/deno"
 SUPABASE="$ROOT/node_modules/.bin/supabase"
 export DENO_NO_UPDATE_CHECK=1 SUPABASE_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 # The local clusters have no TLS; say so instead of letting clients try and warn.
