@@ -23,6 +23,7 @@ cluster_init() {
   as_postgres "$PG_BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" \
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
   rm -f "$pwfile"
+  cluster_tls
   {
     echo "# written by scripts/cluster.sh"
     echo "port = $DB_PORT"
@@ -42,6 +43,11 @@ cluster_init() {
       echo "maintenance_work_mem = 512MB"
     fi
     echo "timezone = 'UTC'"
+    # TLS is offered, never required: clients that ask (sslmode=require, as hosted
+    # Supabase needs) get it, the stack's own clients do not ask (PGSSLMODE=disable).
+    echo "ssl = on"
+    echo "ssl_cert_file = '$PG_HOME/tls/server.crt'"
+    echo "ssl_key_file = '$PG_HOME/tls/server.key'"
     if [ "$PROFILE" = test ]; then
       # Throwaway data: durability costs time and buys nothing. (The reliability
       # profile is thrown away too but keeps it: it checks writes survive a crash.)
@@ -50,6 +56,26 @@ cluster_init() {
       echo "full_page_writes = off"
     fi
   } >>"$PGDATA/postgresql.conf"
+}
+
+# cluster_tls: a throwaway certificate authority and a server certificate for
+# 127.0.0.1/localhost, so that TLS settings of a hosted URL can be tried locally. The
+# CA certificate is $PG_HOME/tls/ca.crt (STACK_PG_CA in stack.env).
+cluster_tls() {
+  local dir="$PG_HOME/tls"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=tripsage local CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$dir/san.ext" -out "$dir/server.crt" >/dev/null 2>&1
+  rm -f "$dir/server.csr" "$dir/san.ext" "$dir/ca.key"
+  chmod 600 "$dir/server.key"
+  chmod 644 "$dir/ca.crt" "$dir/server.crt"
+  [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir"
+  return 0
 }
 
 cluster_start() {

@@ -120,6 +120,9 @@ const settings: Record<string, string> = {
   BYOK_KEYS: JSON.stringify(keyring.keys),
   BYOK_ACTIVE_KID: keyring.active_kid,
   DB_POOL_MAX: "10",
+  // Every request line: the platform's log limits do not apply locally.
+  LOG_SAMPLE_RATE: "1",
+  LOG_SAMPLED_PER_10S: "1000000",
   API_PORT: apiPort,
   EMBED_PORT: embedPort,
   // Provider calls give up after this; short in tests that inject latency.
@@ -127,6 +130,8 @@ const settings: Record<string, string> = {
   // Where tests find the logs they scan for leaked secrets.
   STACK_STATE: state,
   STACK_PG_LOG: need("PGLOG"),
+  // The CA of the cluster's TLS certificate (scripts/cluster.sh, cluster_tls).
+  STACK_PG_CA: `${need("PGLOG").replace(/postgres\.log$/, "")}tls/ca.crt`,
 };
 
 // Single quotes keep JSON values intact for `set -a; . stack.env`, dotenv
@@ -135,4 +140,25 @@ const lines = Object.entries(settings).map(([k, v]) =>
   /^[A-Za-z0-9_.:/@+-]*$/.test(v) ? `${k}=${v}` : `${k}='${v}'`
 );
 await writeSecret(`${state}/stack.env`, lines.join("\n") + "\n");
+
+/**
+ * The developer stack also writes supabase/functions/.env, once, for the Docker path
+ * (`supabase start` + `supabase functions serve`, which reads that file): the dev
+ * keyring, and the issuer of the tokens the CLI's Auth issues, which differs from the
+ * SUPABASE_URL the functions see there (http://kong:8000). Never overwritten.
+ */
+async function writeFunctionsEnv() {
+  const path = new URL("../supabase/functions/.env", import.meta.url);
+  if (await exists(path.pathname)) return;
+  const text = [
+    "# Written by npm run dev for `supabase functions serve` (see .env.example); kept as edited.",
+    "# Delete it to have npm run dev write it again.",
+    `BYOK_KEYS='${JSON.stringify(keyring.keys)}'`,
+    `BYOK_ACTIVE_KID=${keyring.active_kid}`,
+    "AUTH_ISSUER=http://127.0.0.1:54321/auth/v1",
+    "",
+  ].join("\n");
+  await writeSecret(path.pathname, text);
+}
+if (profile === "dev") await writeFunctionsEnv();
 console.log(lines.join("\n"));

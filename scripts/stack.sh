@@ -62,7 +62,9 @@ export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
 "$DENO" run --quiet --allow-all --env-file="$STACK_ENV" "$ROOT/scripts/embeddings-server.ts" \
   >>"$STATE/embeddings.log" 2>&1 &
 children+=($!)
-"$DENO" run --quiet --allow-all --env-file="$STACK_ENV" "$ROOT/scripts/functions-server.ts" \
+# DB_URL here is this script's own (the direct URL); to the functions DB_URL means a
+# pooler URL (.env.example), so they must not inherit it.
+env -u DB_URL "$DENO" run --quiet --allow-all --env-file="$STACK_ENV" "$ROOT/scripts/functions-server.ts" \
   >>"$STATE/functions.log" 2>&1 &
 children+=($!)
 

@@ -45,8 +45,14 @@ Deno.test("import maps: every function pins exactly what the root deno.json pins
 Deno.test("import maps: every function type-checks with its own deno.json only", async () => {
   for (const name of await functionNames()) {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["check", "--quiet", "--no-lock", "--config", configOf(name), `${name}/index.ts`],
-      cwd: functionsDir.pathname,
+      args: [
+        "check",
+        "--quiet",
+        "--no-lock",
+        "--config",
+        configOf(name),
+        new URL(`${name}/index.ts`, functionsDir).pathname,
+      ],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -218,4 +224,107 @@ Deno.test("platform: the same on the edge runtime's Deno release", async () => {
     // Older releases read only their bundled roots unless told to use the system's.
     DENO_TLS_CA_STORE: "system,mozilla",
   });
+});
+
+Deno.test("env: supabase/functions/.env.example names every variable the functions read", async () => {
+  const example = await Deno.readTextFile(new URL(".env.example", functionsDir));
+  const documented = new Set(
+    [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]),
+  );
+  const read = new Set<string>();
+  const walk = async (dir: URL) => {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory && !e.name.startsWith(".")) await walk(new URL(`${e.name}/`, dir));
+      else if (e.name.endsWith(".ts")) {
+        const src = await Deno.readTextFile(new URL(e.name, dir));
+        // Deno.env.get("X"), envInt("X", ...), base("X", ...), get("X") of the keyring.
+        for (const m of src.matchAll(/\b(?:get|envInt|envNumber|base)\("([A-Z][A-Z0-9_]+)"/g)) {
+          read.add(m[1]);
+        }
+      }
+    }
+  };
+  await walk(functionsDir);
+  assert.ok(read.has("BYOK_KEYS") && read.has("DB_URL"), "the scan finds what the code reads");
+  // The platform sets SUPABASE_*; the file says so instead of listing them as settings.
+  const missing = [...read].filter((v) => !v.startsWith("SUPABASE_") && !documented.has(v));
+  assert.deepEqual(missing, [], "variables the functions read that .env.example does not name");
+});
+
+/** The test database's URL with other connection parameters. */
+function dbUrl(params: Record<string, string>): string {
+  const url = new URL(env("SUPABASE_DB_URL"));
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+async function sslInUse(connectionString: string): Promise<boolean> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    const r = await client.query("select ssl from pg_stat_ssl where pid = pg_backend_pid()");
+    return r.rows[0].ssl;
+  } finally {
+    await client.end();
+  }
+}
+
+Deno.test("database: the TLS settings a hosted URL needs work against a server with a certificate", async () => {
+  const ca = env("STACK_PG_CA");
+  // node-postgres reads sslmode=require as verify-full: a certificate it cannot verify fails.
+  await assert.rejects(sslInUse(dbUrl({ sslmode: "require" })), /certificate/i);
+  // libpq's meaning (encrypt, do not verify), or verification against the server's CA.
+  assert.equal(await sslInUse(dbUrl({ sslmode: "require", uselibpqcompat: "true" })), true);
+  assert.equal(await sslInUse(dbUrl({ sslmode: "verify-full", sslrootcert: ca })), true);
+});
+
+Deno.test("database: through DB_URL (a pooler URL) the statement timeout still applies", async () => {
+  const { default: pg } = await import("pg");
+  const user = await newUser("pooler");
+  // A pooler drops the startup options, so DB_URL gets none: the timeout must come from
+  // the request's own transaction. TLS as hosted: verified against the server's CA.
+  const fn = await boot(Deno.execPath(), "trips", {
+    DB_URL: dbUrl({ sslmode: "verify-full", sslrootcert: env("STACK_PG_CA") }),
+    DB_STATEMENT_TIMEOUT_MS: "400",
+  });
+  const locker = new pg.Client({ connectionString: env("SUPABASE_DB_URL") });
+  try {
+    const created = await send(fn.base, "/trips", {
+      method: "POST",
+      user,
+      body: JSON.stringify({
+        name: "Locked",
+        destination: "Oslo",
+        start_date: "2027-01-01",
+        end_date: "2027-01-02",
+        budget: 10,
+      }),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    // Another session holds the row: the update waits for the lock until the timeout.
+    await locker.connect();
+    await locker.query("begin");
+    await locker.query("select 1 from public.trips where id = $1 for update", [created.body.id]);
+    const started = Date.now();
+    const patched = await send(fn.base, `/trips/${created.body.id}`, {
+      method: "PATCH",
+      user,
+      body: JSON.stringify({ name: "Changed" }),
+    });
+    assert.equal(patched.status, 503, JSON.stringify(patched.body));
+    assert.ok(Number(patched.headers.get("retry-after")) > 0);
+    assert.ok(Date.now() - started < 5000, "answered after the timeout, not after the lock");
+    // The timeout belonged to that transaction only: the next request is fine.
+    await locker.query("rollback");
+    const after = await send(fn.base, `/trips/${created.body.id}`, {
+      method: "PATCH",
+      user,
+      body: JSON.stringify({ name: "Changed" }),
+    });
+    assert.equal(after.status, 200);
+  } finally {
+    await locker.end().catch(() => {});
+    await fn.stop();
+  }
 });

@@ -2,7 +2,7 @@
 // carries CORS and a request id and says nothing about its cause.
 import assert from "node:assert/strict";
 import { defineFunction } from "../supabase/functions/_shared/function.ts";
-import { serveFunction } from "../supabase/functions/_shared/serve.ts";
+import { RequestLog, serveFunction } from "../supabase/functions/_shared/serve.ts";
 import { env } from "./support.ts";
 
 function quietly<T>(fn: () => Promise<T>): Promise<T> {
@@ -89,4 +89,18 @@ Deno.test("serve: a chunked body over the cap is refused without reading it all"
   );
   assert.equal(res.status, 413);
   assert.ok(pulled < 10, `read ${pulled} chunks before refusing`);
+});
+
+Deno.test("serve: request lines are sampled, errors and slow requests always written", () => {
+  let coin = 0.5;
+  const log = new RequestLog(0.1, 1000, 3, () => coin);
+  assert.equal(log.keep(200, 5), false, "a coin above the rate: not sampled");
+  assert.equal(log.keep(500, 5), true, "server errors always");
+  assert.equal(log.keep(200, 1000), true, "slow requests always");
+  coin = 0.05;
+  const t = 1_000_000;
+  assert.deepEqual([1, 2, 3, 4].map(() => log.keep(404, 5, t)), [true, true, true, false]);
+  assert.equal(log.keep(503, 5, t), true, "the sample budget never silences errors");
+  assert.equal(log.keep(200, 5, t + 10_000), true, "a new 10 s window");
+  assert.equal(new RequestLog(0, 1000, 50).keep(200, 5), false, "rate 0: only errors and slow");
 });

@@ -2,7 +2,7 @@
 // and passes its stack.env). Users are created the way the `token` command does.
 
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import type { PostgresApi } from "@supabase/server/middleware/postgres";
+import type { PostgresApi } from "../supabase/functions/_shared/db.ts";
 import pg from "pg";
 import { ensureUser, signAccessToken } from "../scripts/token.ts";
 

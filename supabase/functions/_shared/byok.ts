@@ -2,7 +2,7 @@
 // admin client (the `authenticated` role has no privilege on that column), so
 // every statement here names the caller's user id taken from the verified JWT.
 
-import type { PostgresApi } from "@supabase/server/middleware/postgres";
+import type { PostgresApi } from "./db.ts";
 import { type Binding, DecryptError, decryptSecret, type Keyring } from "./byok_crypto.ts";
 import { Constants } from "./database.types.ts";
 import { ApiError } from "./errors.ts";

@@ -8,22 +8,20 @@
 //   export default fn;
 //
 // Auth modes, and what a handler finds in `c.var`:
-//   user        signed-in users (JWT, role `authenticated`): `db` runs every query
-//               in one transaction as `authenticated` with the caller's claims, so
-//               RLS decides; `userId` is the token's `sub`.
+//   user        signed-in users (JWT, role `authenticated`): `db` runs each query in
+//               a transaction as `authenticated` with the caller's claims, so RLS
+//               decides (db.ts); `userId` is the token's `sub`.
 //   user+admin  the same plus `admin`, a client that bypasses RLS, for the few
 //               reads `authenticated` may not do (BYOK ciphertext): its queries
 //               must name `userId` explicitly.
 //   secret      operators: the project's secret API key in `apikey`, no user;
 //               only `admin`.
 
-import "pg"; // optional peer of @supabase/server: must be in the module graph on Deno
 import { Hono } from "hono";
 import { defineMiddleware, pipeline } from "@supabase/middleware";
 import { withSupabase } from "@supabase/server";
-import { type PostgresApi, withPostgresClient } from "@supabase/server/middleware/postgres";
-import { withPostgresAdminClient } from "@supabase/server/middleware/postgres-admin";
 import { withUserClaims } from "./auth.ts";
+import { adminClient, type PoolOptions, type PostgresApi, rlsClient } from "./db.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { currentRequest, type FetchHandler, serveFunction } from "./serve.ts";
 
@@ -82,34 +80,32 @@ function issuer(): string | undefined {
   return url ? `${url.replace(/\/+$/, "")}/auth/v1` : undefined;
 }
 
-// Equal options share one pool per process, RLS-scoped and admin clients alike. A
-// long-lived local server can afford more than the edge default of 4 (DB_POOL_MAX).
-// A request waits at most DB_CHECKOUT_TIMEOUT_MS for a connection, then gets a 503.
-const pool = () => ({
-  max: envInt("DB_POOL_MAX", 4),
-  checkoutTimeoutMs: envInt("DB_CHECKOUT_TIMEOUT_MS", 5000),
-});
-
 /**
- * SUPABASE_DB_URL with a statement timeout for every session of the pool
- * (DB_STATEMENT_TIMEOUT_MS, default 8 s like the hosted `authenticated` role). The
- * role's own setting does not apply: the middleware switches roles with SET ROLE,
- * which keeps the session's timeout (none), so a query stuck behind a lock would
- * hold its connection, and the pool, forever. A URL that sets `options` is kept.
+ * DB_URL, when set, is a pooler URL (Supavisor, transaction mode, port 6543): it wins
+ * over SUPABASE_DB_URL, the direct connection the platform provides (SUPABASE_ names
+ * are reserved for secrets, hence a name of our own).
  */
-function databaseUrl(): string | undefined {
-  const raw = Deno.env.get("SUPABASE_DB_URL");
-  if (!raw) return undefined;
-  const url = new URL(raw);
-  if (!url.searchParams.has("options")) {
-    const ms = envInt("DB_STATEMENT_TIMEOUT_MS", 8000);
-    url.searchParams.set("options", `-c statement_timeout=${ms}`);
+function databaseUrl(): string {
+  const url = Deno.env.get("DB_URL") || Deno.env.get("SUPABASE_DB_URL");
+  if (!url) {
+    throw new ApiError(500, "DATABASE_NOT_CONFIGURED", "no database URL is configured", {
+      hint: "Set SUPABASE_DB_URL (the platform does) or DB_URL.",
+    });
   }
-  return url.toString();
+  return url;
 }
 
-/** The options of every Postgres middleware: equal, so they share one pool. */
-const database = () => ({ pool: pool(), connectionString: databaseUrl() });
+// One pool per process and connection string, RLS-scoped and admin clients alike. A
+// long-lived local server can afford more than the edge default of 4 (DB_POOL_MAX).
+// A query waits at most DB_CHECKOUT_TIMEOUT_MS for a connection, then gets a 503. Every
+// transaction sets statement_timeout (DB_STATEMENT_TIMEOUT_MS, default 8 s like the
+// hosted `authenticated` role), so a query stuck behind a lock cannot hold its
+// connection, and the pool, forever: db.ts.
+const poolOptions = (): PoolOptions => ({
+  max: envInt("DB_POOL_MAX", 4),
+  checkoutTimeoutMs: envInt("DB_CHECKOUT_TIMEOUT_MS", 5000),
+  statementTimeoutMs: envInt("DB_STATEMENT_TIMEOUT_MS", 8000),
+});
 
 /**
  * User routes serve the `authenticated` role only. A genuine token naming another
@@ -149,42 +145,33 @@ function callerId(userId: unknown): string {
   return userId;
 }
 
-type Context = {
-  jwtClaims?: { sub?: unknown } | null;
-  postgres?: PostgresApi;
-  postgresAdmin?: PostgresApi;
-};
+type Context = { jwtClaims?: Record<string, unknown> | null };
 
 /** The @supabase/server pipeline of an auth mode, and what it puts in `c.var`. */
 function authPipeline(auth: AuthMode) {
   const userAuth = withUserClaims({ audience: "authenticated", issuer: issuer() });
+  const db = (ctx: Context) =>
+    rlsClient(databaseUrl(), poolOptions(), ctx.jwtClaims ?? {}, "authenticated");
+  const admin = () => adminClient(databaseUrl(), poolOptions());
   switch (auth) {
     case "user":
       return {
-        middleware: [userAuth, withAuthenticatedRole(), withPostgresClient(database())],
-        vars: (ctx: Context) => ({ db: ctx.postgres!, userId: callerId(ctx.jwtClaims?.sub) }),
+        middleware: [userAuth, withAuthenticatedRole()],
+        vars: (ctx: Context) => ({ db: db(ctx), userId: callerId(ctx.jwtClaims?.sub) }),
       };
     case "user+admin":
       return {
-        middleware: [
-          userAuth,
-          withAuthenticatedRole(),
-          withPostgresClient(database()),
-          withPostgresAdminClient(database()),
-        ],
+        middleware: [userAuth, withAuthenticatedRole()],
         vars: (ctx: Context) => ({
-          db: ctx.postgres!,
-          admin: ctx.postgresAdmin!,
+          db: db(ctx),
+          admin: admin(),
           userId: callerId(ctx.jwtClaims?.sub),
         }),
       };
     case "secret":
       return {
-        middleware: [
-          withSupabase({ auth: "secret", cors: "disabled" }),
-          withPostgresAdminClient(database()),
-        ],
-        vars: (ctx: Context) => ({ admin: ctx.postgresAdmin! }),
+        middleware: [withSupabase({ auth: "secret", cors: "disabled" })],
+        vars: () => ({ admin: admin() }),
       };
   }
 }
@@ -237,8 +224,7 @@ export function defineFunction(name: string, opts: FunctionOptions = {}): Functi
       return err.toResponse();
     });
     const { middleware, vars } = authPipeline(auth);
-    // Authentication and the database transaction wrap the rest of the request. A
-    // handler's error is re-thrown inside the pipeline so the transaction rolls back.
+    // Authentication wraps the rest of the request; the clients it yields go to c.var.
     app.use(async (c, next) => {
       const run = pipeline(middleware as never[], async (_req: Request, ctx: Context) => {
         for (const [k, v] of Object.entries(vars(ctx))) c.set(k as never, v as never);

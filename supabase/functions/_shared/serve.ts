@@ -1,6 +1,7 @@
 // The outermost layer of every function: CORS on every response (errors included),
-// an x-request-id, a request-body cap, one JSON log line per request, and the
-// error envelope for anything that escaped the inner layers.
+// an x-request-id, a request-body cap, a JSON log line per request (errors and slow
+// ones always, the rest sampled), and the error envelope for anything that escaped
+// the inner layers.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { corsHeaders } from "@supabase/supabase-js/cors";
@@ -19,6 +20,50 @@ export interface RequestInfo {
 }
 
 const scope = new AsyncLocalStorage<RequestInfo>();
+
+function envNumber(name: string, fallback: number): number {
+  const raw = Deno.env.get(name);
+  const v = Number(raw);
+  return raw !== undefined && raw !== "" && Number.isFinite(v) && v >= 0 ? v : fallback;
+}
+
+/**
+ * Which request lines to write. The platform keeps about 100 log events per 10 s per
+ * function: server errors (5xx) and slow requests (LOG_SLOW_MS, default 1000) are
+ * always written; the rest are sampled (LOG_SAMPLE_RATE, 0..1, default 0.1) and at
+ * most LOG_SAMPLED_PER_10S (default 50) of them per 10 s, so a flood of ordinary
+ * requests cannot crowd out the errors. Unexpected errors are also logged in full by
+ * logUnexpected, always.
+ */
+export class RequestLog {
+  #windowStart = 0;
+  #sampled = 0;
+
+  constructor(
+    readonly sampleRate: number,
+    readonly slowMs: number,
+    readonly sampledPer10s: number,
+    readonly random: () => number = Math.random,
+  ) {}
+
+  keep(status: number, ms: number, now = Date.now()): boolean {
+    if (status >= 500 || ms >= this.slowMs) return true;
+    if (this.sampleRate <= 0 || this.random() >= this.sampleRate) return false;
+    if (now - this.#windowStart >= 10_000) {
+      this.#windowStart = now;
+      this.#sampled = 0;
+    }
+    if (this.#sampled >= this.sampledPer10s) return false;
+    this.#sampled++;
+    return true;
+  }
+}
+
+const requestLog = new RequestLog(
+  Math.min(1, envNumber("LOG_SAMPLE_RATE", 0.1)),
+  envNumber("LOG_SLOW_MS", 1000),
+  envNumber("LOG_SAMPLED_PER_10S", 50),
+);
 
 /** The current request's info, for inner layers to fill in (route, user). */
 export const currentRequest = (): RequestInfo | undefined => scope.getStore();
@@ -99,16 +144,19 @@ export function serveFunction(
       });
     }
     const out = finish(res, info.requestId);
-    console.log(JSON.stringify({
-      level: res.status >= 500 ? "error" : "info",
-      fn: name,
-      method: req.method,
-      route: info.route ?? new URL(req.url).pathname,
-      status: res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-      user_id: info.userId ?? null,
-      request_id: info.requestId,
-    }));
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    if (requestLog.keep(res.status, ms)) {
+      console.log(JSON.stringify({
+        level: res.status >= 500 ? "error" : "info",
+        fn: name,
+        method: req.method,
+        route: info.route ?? new URL(req.url).pathname,
+        status: res.status,
+        ms,
+        user_id: info.userId ?? null,
+        request_id: info.requestId,
+      }));
+    }
     return out;
   };
 }

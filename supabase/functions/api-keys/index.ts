@@ -3,7 +3,7 @@
 // returned or logged; lists show a mask. /api-keys/admin/* is for operators
 // (the project's secret key): keyring status and rotation.
 
-import type { PostgresApi } from "@supabase/server/middleware/postgres";
+import type { PostgresApi } from "../_shared/db.ts";
 import { openStoredKey } from "../_shared/byok.ts";
 import { encryptSecret, loadKeyring } from "../_shared/byok_crypto.ts";
 import { ApiError, notFound } from "../_shared/errors.ts";

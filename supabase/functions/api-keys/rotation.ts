@@ -4,7 +4,7 @@
 // back to the same value, and only if nobody changed it meanwhile (the UPDATE
 // compares the old ciphertext), so a concurrent edit or rotation is never undone.
 
-import type { PostgresApi } from "@supabase/server/middleware/postgres";
+import type { PostgresApi } from "../_shared/db.ts";
 import {
   DecryptError,
   decryptSecret,

@@ -3,7 +3,7 @@
 // admin client (authenticated has no privilege on that column) and names the
 // caller's id in every statement. Rotation's batch statements live in rotation.ts.
 
-import type { PostgresApi } from "@supabase/server/middleware/postgres";
+import type { PostgresApi } from "../_shared/db.ts";
 import type { Service } from "../_shared/byok.ts";
 
 /** Everything a caller may see of a key (a fixed list, never caller text). */

@@ -2,7 +2,7 @@
 // at OPENAI_BASE_URL when set (the local stack's embeddings server) or OpenAI.
 
 import OpenAI from "openai";
-import { type PostgresApi } from "@supabase/server/middleware/postgres";
+import type { PostgresApi } from "../_shared/db.ts";
 import { useApiKey } from "../_shared/byok.ts";
 import type { Keyring } from "../_shared/byok_crypto.ts";
 import { ApiError } from "../_shared/errors.ts";
