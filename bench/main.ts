@@ -1,10 +1,11 @@
-// npm run bench -- [vector|http|ingest|crypto|all] [--size N] [--seconds S] ...
+// npm run bench -- [vector|http|ingest|crypto|startup|all] [--size N] [--seconds S] ...
 // Prints a table per part and writes the raw results to bench/results/.
 
 import { parseArgs } from "node:util";
 import { cryptoBench } from "./crypto.ts";
 import { httpBench } from "./http.ts";
 import { ingestBench } from "./ingest.ts";
+import { startupBench } from "./startup.ts";
 import { adminPool, machine, writeResult } from "./lib.ts";
 import { DATA_SHAPES, type DataShape, vectorBench } from "./vector.ts";
 
@@ -23,10 +24,11 @@ const { values, positionals } = parseArgs({
     "ef-search": { type: "string", default: "10,20,40,80,160,320" },
     "no-per-user": { type: "boolean", default: false },
     "no-global": { type: "boolean", default: false },
+    runs: { type: "string", default: "5" },
     help: { type: "boolean", default: false },
   },
 });
-const PARTS = ["vector", "http", "ingest", "crypto"];
+const PARTS = ["vector", "http", "ingest", "crypto", "startup"];
 const part = positionals[0] ?? "all";
 if (values.help || (part !== "all" && !PARTS.includes(part))) {
   console.log(`usage: npm run bench -- [${PARTS.join("|")}|all] [options]
@@ -43,7 +45,8 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   --ef-search ...   hnsw.ef_search values (default 10,20,40,80,160,320)
   --connections N   HTTP connections for http and concurrent requests for ingest (default 32)
   --no-per-user     skip the per-user vector workload
-  --no-global       skip the global ANN workload`);
+  --no-global       skip the global ANN workload
+  --runs N          fresh processes per function for startup (default 5)`);
   Deno.exit(part === "all" || PARTS.includes(part) ? 0 : 2);
 }
 const num = (s: string) => Number(s);
@@ -84,6 +87,8 @@ for (const p of part === "all" ? PARTS : [part]) {
       batchSizes: [1, 16, 64, 256],
       connections: Math.min(8, num(values.connections!)),
     })
+    : p === "startup"
+    ? await startupBench({ runs: num(values.runs!) })
     : await cryptoBench({ seconds: Math.min(seconds, 3) });
   const path = await writeResult(p, { part: p, machine: env, options: values, result });
   console.log(`raw results: ${path}`);

@@ -1,7 +1,7 @@
 // Embeddings with the `openai` SDK, with the caller's own key (or the deployment's),
 // at OPENAI_BASE_URL when set (the local stack's embeddings server) or OpenAI.
 
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { PostgresApi } from "../_shared/db.ts";
 import { useApiKey } from "../_shared/byok.ts";
 import type { Keyring } from "../_shared/byok_crypto.ts";
@@ -41,7 +41,19 @@ export async function openAiKeyFor(
   );
 }
 
-function upstreamError(e: unknown, key: OpenAiKey): unknown {
+/**
+ * The SDK, loaded on the first upstream call: it is the heaviest module of the
+ * function (~50 ms to import on 2 cores), and most requests (lists, reads, errors)
+ * never need it (docs/benchmarks.md, startup).
+ */
+let sdk: Promise<typeof OpenAI> | undefined;
+const openAiSdk = () => (sdk ??= import("openai").then((m) => m.default));
+
+function upstreamError(
+  OpenAI: typeof import("openai").default,
+  e: unknown,
+  key: OpenAiKey,
+): unknown {
   if (e instanceof OpenAI.APIConnectionTimeoutError) return upstreamTimeout("OpenAI");
   if (e instanceof OpenAI.APIConnectionError) return upstreamUnreachable("OpenAI");
   if (e instanceof OpenAI.APIError && e.status) {
@@ -65,6 +77,7 @@ function upstreamError(e: unknown, key: OpenAiKey): unknown {
 
 /** One upstream call for all `texts`; vectors in input order, pgvector text form. */
 export async function embed(key: OpenAiKey, texts: string[]): Promise<string[]> {
+  const OpenAI = await openAiSdk();
   const client = new OpenAI({
     apiKey: key.value,
     baseURL: Deno.env.get("OPENAI_BASE_URL") || undefined,
@@ -81,7 +94,7 @@ export async function embed(key: OpenAiKey, texts: string[]): Promise<string[]> 
     });
     data = res.data;
   } catch (e) {
-    throw upstreamError(e, key);
+    throw upstreamError(OpenAI, e, key);
   }
   const vectors: (string | undefined)[] = Array(texts.length).fill(undefined);
   for (const d of data) {

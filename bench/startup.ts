@@ -1,0 +1,146 @@
+// Each function's deployable size and cold start (npm run bench -- startup).
+//
+// Size, two ways, both gzip-compressed:
+// - deployed: what the platform's bundler packs, an eszip holding the function's local
+//   modules and every npm package of its resolution, each package folder whole
+//   (supabase/edge-runtime crates/deno_facade/eszip/vfs.rs, build_npm_vfs:
+//   add_dir_recursive per package). The server-side bundler refuses over 5 MB.
+// - graph: the modules the function actually reaches (deno bundle, not minified).
+// Cold start: a fresh process loading the function through its own deno.json:
+// runtime boot, module import, first request (the first database connection included).
+
+import { benchUser, percentile, table } from "./lib.ts";
+
+const root = new URL("../", import.meta.url);
+const functionsDir = new URL("supabase/functions/", root);
+const deno = Deno.execPath();
+
+/** The first request of each function: its main read route for a signed-in user. */
+const FIRST_REQUEST: Record<string, string> = {
+  health: "/health",
+  trips: "/trips",
+  memories: "/memories",
+  "api-keys": "/api-keys",
+};
+
+async function functionNames(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(functionsDir)) {
+    if (e.isDirectory && !e.name.startsWith("_") && !e.name.startsWith(".")) names.push(e.name);
+  }
+  return names.sort();
+}
+
+async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return out.stdout;
+}
+
+async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+interface GraphInfo {
+  modules: { specifier: string; local?: string }[];
+  npmPackages: Record<string, { name: string; version: string }>;
+}
+
+/** The eszip's content, as one gzip-compressed tar of the same files. */
+async function deployedSize(name: string, entry: string, config: string): Promise<number> {
+  const info: GraphInfo = JSON.parse(
+    new TextDecoder().decode(
+      await run(deno, ["info", "--json", "--no-lock", "--config", config, entry]),
+    ),
+  );
+  const denoDir = Deno.env.get("DENO_DIR") ?? new URL(".local/deno", root).pathname;
+  const npmRoot = `${denoDir}/npm/registry.npmjs.org`;
+  const files = [
+    ...info.modules.filter((m) => m.specifier.startsWith("file:") && m.local).map((m) => m.local!),
+    ...Object.values(info.npmPackages).map((p) => `${npmRoot}/${p.name}/${p.version}`),
+  ];
+  const tar = await run("tar", ["czf", "-", "--absolute-names", ...files]);
+  if (tar.byteLength === 0) throw new Error(`${name}: empty archive`);
+  return tar.byteLength;
+}
+
+async function graphSize(entry: string, config: string): Promise<number> {
+  const out = await Deno.makeTempFile({ suffix: ".js" });
+  try {
+    await run(deno, [
+      "bundle",
+      "--quiet",
+      "--no-lock",
+      "--config",
+      config,
+      "--platform",
+      "deno",
+      "-o",
+      out,
+      entry,
+    ]);
+    return await gzipSize(await Deno.readFile(out));
+  } finally {
+    await Deno.remove(out);
+  }
+}
+
+interface Probe {
+  status: number;
+  boot_ms: number;
+  import_ms: number;
+  first_request_ms: number;
+}
+
+const MB = (n: number) => Math.round(n / 10_000) / 100;
+const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+
+export async function startupBench(opts: { runs: number }) {
+  const user = await benchUser("bench-startup@example.com");
+  const rows = [];
+  const raw: Record<string, unknown> = {};
+  for (const name of await functionNames()) {
+    const entry = new URL(`${name}/index.ts`, functionsDir).pathname;
+    const config = new URL(`${name}/deno.json`, functionsDir).pathname;
+    const deployed = await deployedSize(name, entry, config);
+    const graph = await graphSize(entry, config);
+    const probes: (Probe & { total_ms: number })[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      const started = performance.now();
+      const out = await run(deno, [
+        "run",
+        "--allow-all",
+        "--no-lock",
+        "--config",
+        config,
+        new URL("bench/startup_probe.ts", root).pathname,
+        name,
+        FIRST_REQUEST[name] ?? `/${name}`,
+      ], { TOKEN: user.token, LOG_SAMPLE_RATE: "0" });
+      const probe: Probe = JSON.parse(new TextDecoder().decode(out).trim().split("\n").at(-1)!);
+      if (probe.status >= 400) throw new Error(`${name}: first request answered ${probe.status}`);
+      probes.push({ ...probe, total_ms: performance.now() - started });
+    }
+    raw[name] = { deployed_bytes: deployed, graph_bytes: graph, probes };
+    rows.push({
+      function: name,
+      deployed_mb_gz: MB(deployed),
+      graph_mb_gz: MB(graph),
+      boot_ms: p50(probes.map((p) => p.boot_ms)),
+      import_ms: p50(probes.map((p) => p.import_ms)),
+      first_request_ms: p50(probes.map((p) => p.first_request_ms)),
+      process_to_answer_ms: p50(probes.map((p) => p.total_ms)),
+      within_targets: deployed < 3e6 && p50(probes.map((p) => p.import_ms)) < 100 ? "yes" : "no",
+    });
+  }
+  table(
+    `startup: size (gzip) and cold start, p50 of ${opts.runs} fresh processes per function ` +
+      "(targets: deployed < 3 MB, import < 100 ms)",
+    rows,
+  );
+  return { rows, raw };
+}

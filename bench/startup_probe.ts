@@ -1,0 +1,28 @@
+// One cold start of one function, in a process of its own that loads the function
+// through its own deno.json (bench/startup.ts spawns it): module import, then the first
+// request, as the platform would serve it. Prints one JSON line.
+//
+// Usage: deno run -A --config supabase/functions/<name>/deno.json bench/startup_probe.ts <name> <path>
+// Env: the stack's settings, TOKEN (a user's access token).
+
+const [name, path] = Deno.args;
+const importStart = performance.now();
+const mod = await import(new URL(`../supabase/functions/${name}/index.ts`, import.meta.url).href);
+const importMs = performance.now() - importStart;
+const requestStart = performance.now();
+const res = await mod.default.fetch(
+  new Request(`http://localhost${path}`, {
+    headers: { Authorization: `Bearer ${Deno.env.get("TOKEN")}` },
+  }),
+);
+await res.arrayBuffer();
+const firstRequestMs = performance.now() - requestStart;
+console.log(JSON.stringify({
+  status: res.status,
+  // performance.now() counts from the process's time origin: all of it before import
+  // is the runtime's own boot.
+  boot_ms: importStart,
+  import_ms: importMs,
+  first_request_ms: firstRequestMs,
+}));
+Deno.exit(0);
