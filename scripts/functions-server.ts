@@ -64,5 +64,16 @@ Deno.serve({
   const handler = handlers.get(match[1]);
   if (!handler) return notFound(req, `no function named '${match[1]}'`);
   url.pathname = `/${match[1]}${match[2] ?? ""}`;
-  return await handler(new Request(url, req));
+  let forwarded: Request;
+  try {
+    forwarded = new Request(url, req);
+  } catch {
+    // TRACE, CONNECT and TRACK cannot be carried by a Request at all.
+    return await serveFunction("functions-server", () => {
+      throw new ApiError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed`, {
+        headers: { Allow: "GET, POST, PATCH, DELETE, OPTIONS" },
+      });
+    })(new Request(url, { method: "GET", headers: req.headers }));
+  }
+  return await handler(forwarded);
 });

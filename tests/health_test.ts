@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FunctionsHttpError } from "@supabase/supabase-js";
-import { call, client, newUser, tokenWith } from "./support.ts";
+import { call, client, env, FUNCTIONS_URL, newUser, tokenWith } from "./support.ts";
 
 Deno.test("health: a signed-in user gets 200 with their id, role and pgvector", async () => {
   const user = await newUser("health");
@@ -97,4 +97,57 @@ Deno.test("health: a body over 64 KiB is 413 before anything else runs", async (
   assert.equal(res.status, 413);
   assert.equal((res.body as { code: string }).code, "PAYLOAD_TOO_LARGE");
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
+});
+
+Deno.test("health: every answer is no-store and nosniff; auth errors describe no configuration", async () => {
+  const user = await newUser("health-hygiene");
+  const secretRoute = `${FUNCTIONS_URL()}/api-keys/admin/keyring`;
+  const answers = [
+    await fetch(`${FUNCTIONS_URL()}/health`, {
+      headers: { Authorization: `Bearer ${user.token}` },
+    }),
+    await fetch(`${FUNCTIONS_URL()}/health`),
+    await fetch(`${FUNCTIONS_URL()}/health`, { headers: { Authorization: "Bearer abc.def.ghi" } }),
+    await fetch(secretRoute, { headers: { apikey: "sb_secret_not-the-key" } }),
+    await fetch(secretRoute, { headers: { apikey: env("SUPABASE_PUBLISHABLE_KEY") } }),
+    await fetch(`${FUNCTIONS_URL()}/no-such-function`),
+    await fetch(`${FUNCTIONS_URL()}/health`, { method: "OPTIONS" }),
+  ];
+  for (const res of answers) {
+    const text = await res.text();
+    assert.equal(res.headers.get("cache-control"), "no-store", text);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(res.headers.get("access-control-allow-origin"), "*");
+    assert.ok(res.headers.get("x-request-id"));
+    if (res.status >= 400) {
+      const body = JSON.parse(text);
+      assert.equal(typeof body.code, "string");
+      // Nothing about key names, variables or accepted modes.
+      assert.doesNotMatch(text, /default|SUPABASE_|configured|acceptedAuthModes|hint|docs/, text);
+    }
+  }
+  assert.deepEqual(answers.map((r) => r.status), [200, 401, 401, 401, 401, 404, 204]);
+});
+
+Deno.test("health: TRACE and other methods no Request can carry get the envelope", async () => {
+  // fetch() refuses to send TRACE; a raw HTTP/1.1 request does.
+  const url = new URL(`${FUNCTIONS_URL()}/health`);
+  const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+  await conn.write(
+    new TextEncoder().encode(
+      `TRACE ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`,
+    ),
+  );
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(4096);
+  for (;;) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    chunks.push(buf.slice(0, n));
+  }
+  conn.close();
+  const text = new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+  assert.match(text, /^HTTP\/1\.1 405/);
+  assert.match(text, /access-control-allow-origin: \*/i);
+  assert.match(text, /"code":"METHOD_NOT_ALLOWED"/);
 });

@@ -70,6 +70,8 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
       401,
     ],
     ["not yet valid", bearer(await tokenWith(user, { claims: { nbf: now + 3600 } })), 401],
+    // Correctly signed, but without an expiry it would be valid forever.
+    ["no exp", bearer(await tokenWith(user, { claims: { exp: undefined } })), 401],
     ["wrong audience", bearer(await tokenWith(user, { claims: { aud: "someone-else" } })), 401],
     [
       "wrong issuer",

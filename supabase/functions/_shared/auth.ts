@@ -83,6 +83,14 @@ export const withUserClaims = defineMiddleware<"jwtClaims", UserAuthConfig, obje
       });
     }
     const claims = data.jwtClaims!;
+    // A correctly signed token without an expiry would be valid forever: Supabase Auth
+    // always sets exp, so a token without one was not issued for a session.
+    if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) {
+      return Response.json(
+        { code: "INVALID_JWT", message: "the access token has no expiry (exp)" },
+        { status: 401, headers: { [ErrorCodeHeader]: "INVALID_JWT" } },
+      );
+    }
     if (authorization) verified.remember(authorization, claims, now);
     return { jwtClaims: claims };
   },

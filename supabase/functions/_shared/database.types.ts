@@ -332,23 +332,7 @@ isOneToOne: false
                 }
           }
           Views: {
-            "slow_queries": {
-                  Row: {
-                    "calls": number | null,"hit_percent": number | null,"mean_exec_time": number | null,"query": string | null,"rows": number | null,"total_exec_time": number | null
-                  }
-                  ComputedFields: never
-                  Relationships: [
-                    
-                  ]
-                },"table_sizes": {
-                  Row: {
-                    "estimated_rows": number | null,"schemaname": string | null,"size": string | null,"tablename": string | null,"total_bytes": number | null
-                  }
-                  ComputedFields: never
-                  Relationships: [
-                    
-                  ]
-                }
+            [_ in never]: never
           }
           Functions: {
             "add_trip_collaborator":

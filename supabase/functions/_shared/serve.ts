@@ -107,12 +107,44 @@ async function readCappedBody(req: Request, limit: number): Promise<Request> {
 const tooLarge = (limit: number) =>
   new ApiError(413, "PAYLOAD_TOO_LARGE", `the request body exceeds ${limit} bytes`);
 
-function finish(res: Response, requestId: string): Response {
+/** What every response carries besides CORS: API answers are never cached or sniffed. */
+const HYGIENE_HEADERS: Record<string, string> = {
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+};
+
+/**
+ * @supabase/server's auth errors explain the server's configuration (configured key
+ * names, accepted auth modes, which variables hold keys): useful in a server log, not
+ * to a caller. They keep their status, code and header; the body says what is wrong.
+ */
+const AUTH_MESSAGES: Record<string, string> = {
+  MISSING_CREDENTIALS:
+    "no credentials: send Authorization: Bearer <access token> (operator routes: the apikey header)",
+  INVALID_JWT: "the access token is invalid, expired or not for this project",
+  INVALID_API_KEY: "the apikey header holds no key valid for this endpoint",
+  INVALID_CREDENTIALS: "the credentials are not valid for this endpoint",
+};
+
+async function plainAuthError(res: Response): Promise<Response> {
+  const code = res.headers.get("x-supabase-server-error");
+  if (!code || res.status >= 500) return res;
+  await res.body?.cancel();
+  const headers = new Headers(res.headers);
+  headers.delete("content-length");
+  return new Response(
+    JSON.stringify({ code, message: AUTH_MESSAGES[code] ?? "authentication failed" }),
+    { status: res.status, headers },
+  );
+}
+
+async function finish(res: Response, requestId: string): Promise<Response> {
   // Responses from fetch() or Response.error() have immutable headers: copy once.
   const out = new Response(res.body, res);
   for (const [k, v] of Object.entries(CORS_HEADERS)) out.headers.set(k, v);
+  for (const [k, v] of Object.entries(HYGIENE_HEADERS)) out.headers.set(k, v);
   out.headers.set("x-request-id", requestId);
-  return out;
+  return await plainAuthError(out);
 }
 
 /** Wraps a function's handler with the cross-cutting behaviour every function shares. */
@@ -143,7 +175,7 @@ export function serveFunction(
         }
       });
     }
-    const out = finish(res, info.requestId);
+    const out = await finish(res, info.requestId);
     const ms = Math.round((performance.now() - started) * 10) / 10;
     if (requestLog.keep(res.status, ms)) {
       console.log(JSON.stringify({

@@ -54,7 +54,7 @@ begin
   values (trip, owner, '{"a": 1}') returning id into id_;
   insert into fx values ('trip_comparisons', id_);
   insert into public.file_attachments (trip_id, user_id, file_name, mime_type, file_size, storage_path)
-  values (trip, owner, 'ticket.pdf', 'application/pdf', 1000, 'rls/' || gen_random_uuid()) returning id into id_;
+  values (trip, owner, 'ticket.pdf', 'application/pdf', 1000, owner || '/' || gen_random_uuid()) returning id into id_;
   insert into fx values ('file_attachments', id_);
   insert into public.price_history (entity_type, entity_ref, price) values ('flight', 'OSL-BGO', 99)
   returning id into id_;
@@ -125,7 +125,7 @@ insert into ops values
   ('trip_comparisons', 'update', 'update public.trip_comparisons set name = ''n'' where id = {trip_comparisons}'),
   ('trip_comparisons', 'delete', 'delete from public.trip_comparisons where id = {trip_comparisons}'),
   ('file_attachments', 'select', 'select count(*) from public.file_attachments where id = {file_attachments}'),
-  ('file_attachments', 'insert', 'insert into public.file_attachments (trip_id, file_name, mime_type, file_size, storage_path) values ({trip}, ''f'', ''image/png'', 1, ''rls/'' || gen_random_uuid())'),
+  ('file_attachments', 'insert', 'insert into public.file_attachments (trip_id, file_name, mime_type, file_size, storage_path) values ({trip}, ''f'', ''image/png'', 1, auth.uid() || ''/'' || gen_random_uuid())'),
   ('file_attachments', 'update', 'update public.file_attachments set upload_status = ''completed'' where id = {file_attachments}'),
   ('file_attachments', 'delete', 'delete from public.file_attachments where id = {file_attachments}'),
   ('price_history', 'select', 'select count(*) from public.price_history where id = {price_history}'),

@@ -2,7 +2,7 @@
 -- counts, the pg_cron schedule, the monitoring views' access, and the HNSW plan.
 -- (NOTIFY payloads are checked by tests/notify_test.ts, which can LISTEN.)
 begin;
-select plan(41);
+select plan(47);
 
 select tests.create_user('trg_owner');
 
@@ -127,16 +127,33 @@ select is((select command from cron.job where jobname = 'daily-cleanup'), 'selec
 select ok(not has_function_privilege('authenticated', 'public.daily_cleanup_job()', 'execute'), 'users cannot run jobs');
 select ok(not has_function_privilege('anon', 'public.monthly_cleanup_job()', 'execute'), 'anon cannot run jobs');
 select ok(has_function_privilege('service_role', 'public.weekly_maintenance_job()', 'execute'), 'service_role can run jobs');
-select ok(not has_table_privilege('authenticated', 'public.slow_queries', 'select'), 'users cannot read slow_queries');
-select ok(not has_table_privilege('anon', 'public.table_sizes', 'select'), 'anon cannot read table_sizes');
-select ok(has_table_privilege('service_role', 'public.slow_queries', 'select'), 'service_role reads slow_queries');
-select ok(has_table_privilege('service_role', 'public.table_sizes', 'select'), 'service_role reads table_sizes');
-select has_column('public', 'slow_queries', 'mean_exec_time', 'slow_queries uses the PG13+ column names');
-select is((select reloptions from pg_class where oid = 'public.slow_queries'::regclass), array['security_invoker=true'],
+select ok(not has_table_privilege('authenticated', 'monitoring.slow_queries', 'select'), 'users cannot read slow_queries');
+select ok(not has_table_privilege('anon', 'monitoring.table_sizes', 'select'), 'anon cannot read table_sizes');
+select ok(has_table_privilege('service_role', 'monitoring.slow_queries', 'select'), 'service_role reads slow_queries');
+select ok(has_table_privilege('service_role', 'monitoring.table_sizes', 'select'), 'service_role reads table_sizes');
+select has_column('monitoring', 'slow_queries', 'mean_exec_time', 'slow_queries uses the PG13+ column names');
+select is((select reloptions from pg_class where oid = 'monitoring.slow_queries'::regclass), array['security_invoker=true'],
           'slow_queries is security_invoker');
-select is((select reloptions from pg_class where oid = 'public.table_sizes'::regclass), array['security_invoker=true'],
+select is((select reloptions from pg_class where oid = 'monitoring.table_sizes'::regclass), array['security_invoker=true'],
           'table_sizes is security_invoker');
-select ok((select count(*) > 0 from public.table_sizes where tablename = 'trips'), 'table_sizes lists trips');
+select ok((select count(*) > 0 from monitoring.table_sizes where tablename = 'trips'), 'table_sizes lists trips');
+select ok(not exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                       where n.nspname = 'public' and c.relname in ('slow_queries', 'table_sizes')),
+          'no monitoring view is left in the exposed public schema');
+select ok(not has_schema_privilege('authenticated', 'monitoring', 'usage')
+          and not has_schema_privilege('anon', 'monitoring', 'usage'), 'API roles cannot enter monitoring');
+select ok(not has_table_privilege('authenticated', 'extensions.pg_stat_statements', 'select')
+          and not has_table_privilege('anon', 'extensions.pg_stat_statements', 'select'),
+          'API roles cannot read pg_stat_statements');
+select ok(not has_function_privilege('authenticated', 'extensions.pg_stat_statements(boolean)', 'execute')
+          and not has_function_privilege('anon', 'extensions.pg_stat_statements(boolean)', 'execute'),
+          'nor call the function behind it');
+select ok(has_table_privilege('service_role', 'extensions.pg_stat_statements', 'select'),
+          'service_role still reads pg_stat_statements');
+set local role authenticated;
+select throws_ok($$ select count(*) from extensions.pg_stat_statements $$, '42501', null,
+  'the attack: authenticated selecting from pg_stat_statements is refused');
+reset role;
 
 -- The vector index: HNSW with cosine ops, used by an ORDER BY <=> LIMIT query.
 select is(

@@ -1,0 +1,72 @@
+-- Who wrote a row and when is set by the database for API roles (migration
+-- ..._provenance_set_by_database): the attacks of a trip member through the Data API
+-- (direct SQL as `authenticated`) fail.
+begin;
+select plan(12);
+
+select tests.create_user(u) from unnest(array['prov_owner', 'prov_editor', 'prov_admin', 'prov_other']) u;
+create temporary table ids (k text primary key, v text) on commit drop;
+grant all on ids to authenticated;
+
+select tests.authenticate_as('prov_owner');
+insert into ids select 'trip', (public.create_trip(
+  '{"name":"Prov","destination":"Rome","start_date":"2027-05-01","end_date":"2027-05-03","budget":100}') ->> 'id');
+insert into ids select 'hidden', (public.create_trip(
+  '{"name":"Hidden","destination":"Rome","start_date":"2027-05-01","end_date":"2027-05-03","budget":100}') ->> 'id');
+insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
+values ((select v::bigint from ids where k = 'trip'), tests.get_user_id('prov_editor'), tests.get_user_id('prov_owner'), 'edit'),
+       ((select v::bigint from ids where k = 'trip'), tests.get_user_id('prov_admin'), tests.get_user_id('prov_owner'), 'admin');
+
+-- A back-dated trip.
+insert into public.trips (user_id, name, destination, start_date, end_date, budget, created_at, updated_at)
+values (tests.get_user_id('prov_owner'), 'Old', 'Rome', '2027-01-01', '2027-01-02', 1, '2000-01-01', '2000-01-01');
+select ok((select created_at > now() - interval '1 minute' and updated_at > now() - interval '1 minute'
+             from public.trips where name = 'Old'), 'a client cannot back-date a trip');
+
+select tests.authenticate_as('prov_editor');
+-- A note "by the owner", back-dated.
+insert into public.trip_notes (trip_id, user_id, content, created_at)
+values ((select v::bigint from ids where k = 'trip'), tests.get_user_id('prov_owner'), 'forged', '2000-01-01');
+select is((select user_id from public.trip_notes where content = 'forged'), tests.get_user_id('prov_editor'),
+  'a note is the inserting member''s, whatever user_id it names');
+select ok((select created_at > now() - interval '1 minute' from public.trip_notes where content = 'forged'),
+  'and its created_at is now');
+update public.trip_notes set user_id = tests.get_user_id('prov_owner'), created_at = '2001-01-01'
+ where content = 'forged';
+select is((select user_id from public.trip_notes where content = 'forged'), tests.get_user_id('prov_editor'),
+  'an update cannot re-attribute it');
+select ok((select created_at > now() - interval '1 minute' from public.trip_notes where content = 'forged'),
+  'nor re-date it');
+insert into public.saved_options (trip_id, user_id, option_type, option_data)
+values ((select v::bigint from ids where k = 'trip'), tests.get_user_id('prov_owner'), 'flight', '{}');
+select is((select user_id from public.saved_options where trip_id = (select v::bigint from ids where k = 'trip')),
+  tests.get_user_id('prov_editor'), 'a saved option is the inserting member''s');
+select throws_ok(format($$ insert into public.file_attachments (trip_id, file_name, mime_type, file_size, storage_path)
+  values (%s, 'x.pdf', 'application/pdf', 1, '%s/x.pdf') $$, (select v from ids where k = 'trip'), tests.get_user_id('prov_owner')),
+  '23514', null, 'an upload path under another user''s id is refused');
+select lives_ok(format($$ insert into public.file_attachments (trip_id, file_name, mime_type, file_size, storage_path)
+  values (%s, 'x.pdf', 'application/pdf', 1, '%s/x.pdf') $$, (select v from ids where k = 'trip'), tests.get_user_id('prov_editor')),
+  'one under the uploader''s own id is accepted');
+
+select tests.authenticate_as('prov_admin');
+insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
+values ((select v::bigint from ids where k = 'trip'), tests.get_user_id('prov_other'), tests.get_user_id('prov_owner'), 'view');
+select is((select added_by from public.trip_collaborators
+            where user_id = tests.get_user_id('prov_other')), tests.get_user_id('prov_admin'),
+  'added_by is the admin who shared, not whom they name');
+
+select tests.authenticate_as('prov_other');
+select throws_ok(format($$ insert into public.chat_sessions (user_id, trip_id) values ('%s', %s) $$,
+  tests.get_user_id('prov_other'), (select v from ids where k = 'hidden')),
+  '42501', null, 'a chat session cannot point at a trip its owner cannot see');
+insert into public.chat_sessions (user_id, trip_id, title, last_message_at, created_at)
+values (tests.get_user_id('prov_other'), (select v::bigint from ids where k = 'trip'), 'mine', '2099-01-01', '2000-01-01');
+insert into public.chat_messages (session_id, role, content, created_at)
+select id, 'user', 'hello', '2000-01-01' from public.chat_sessions where title = 'mine';
+select ok((select created_at > now() - interval '1 minute' from public.chat_messages where content = 'hello'),
+  'a message cannot be back-dated');
+select ok((select created_at > now() - interval '1 minute' and last_message_at < '2099-01-01'
+             from public.chat_sessions where title = 'mine'), 'nor a session, nor its last_message_at');
+
+select * from finish();
+rollback;
