@@ -86,7 +86,9 @@ cluster_start() {
   mkdir -p "$PGRUN"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGRUN" "$PG_HOME"
   log "starting PostgreSQL 15 on 127.0.0.1:$DB_PORT"
-  as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -o "-p $DB_PORT" start >/dev/null ||
+  # 9>&-: the server must not inherit stack.sh's lock (scripts/stack.sh), or a stack
+  # killed without its cleanup would leave the lock held by PostgreSQL.
+  as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -o "-p $DB_PORT" start >/dev/null 9>&- ||
     die "PostgreSQL did not start; see ${PGLOG#"$ROOT"/}"
 }
 

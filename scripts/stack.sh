@@ -60,12 +60,12 @@ export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
 
 # Each server gets exactly the variables of stack.env, as the platform would.
 "$DENO" run --quiet --allow-all --env-file="$STACK_ENV" "$ROOT/scripts/embeddings-server.ts" \
-  >>"$STATE/embeddings.log" 2>&1 &
+  >>"$STATE/embeddings.log" 2>&1 9>&- &
 children+=($!)
 # DB_URL here is this script's own (the direct URL); to the functions DB_URL means a
 # pooler URL (.env.example), so they must not inherit it.
 env -u DB_URL "$DENO" run --quiet --allow-all --env-file="$STACK_ENV" "$ROOT/scripts/functions-server.ts" \
-  >>"$STATE/functions.log" 2>&1 &
+  >>"$STATE/functions.log" 2>&1 9>&- &
 children+=($!)
 
 answers() { curl -s -o /dev/null -m 2 "$1"; }

@@ -300,6 +300,9 @@ Deno.test("memories: batch limits and bad bodies are refused before any upstream
     [{ content: "ok", metadata: { deep: "x".repeat(20_000) } }, 400],
     [{ contents: "typo" }, 400],
     [[{ content: "an array is not a body" }], 400],
+    // What Postgres text cannot hold is refused before any embedding call.
+    [{ content: "nul \u0000 inside" }, 400],
+    [{ memories: [{ content: "fine" }, { content: "x", metadata: { "k\u0000": 1 } }] }, 400],
   ];
   for (const [body, status] of cases) {
     const res = await api(user, "POST", "/memories", body);

@@ -2,7 +2,9 @@
 // carries CORS and a request id and says nothing about its cause.
 import assert from "node:assert/strict";
 import { defineFunction } from "../supabase/functions/_shared/function.ts";
-import { RequestLog, serveFunction } from "../supabase/functions/_shared/serve.ts";
+import { bodyReadError, RequestLog, serveFunction } from "../supabase/functions/_shared/serve.ts";
+import { parseBody } from "../supabase/functions/_shared/validation.ts";
+import { z } from "zod";
 import { env } from "./support.ts";
 
 function quietly<T>(fn: () => Promise<T>): Promise<T> {
@@ -83,12 +85,46 @@ Deno.test("serve: a chunked body over the cap is refused without reading it all"
       if (pulled > 100) controller.close();
     },
   });
-  const handler = serveFunction("cap", () => Promise.resolve(new Response("never")));
+  // The handler reads the body (as parseBody does): the cap stops the read.
+  const handler = serveFunction("cap", async (req) => {
+    try {
+      await req.text();
+    } catch (e) {
+      throw bodyReadError(e);
+    }
+    return new Response("never");
+  });
   const res = await quietly(() =>
     handler(new Request("http://x/cap", { method: "POST", body, duplex: "half" } as RequestInit))
   );
   assert.equal(res.status, 413);
   assert.ok(pulled < 10, `read ${pulled} chunks before refusing`);
+});
+
+Deno.test("serve: authentication comes before the body is read", async () => {
+  let pulled = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled++;
+      controller.enqueue(new TextEncoder().encode(`{"pad":"${"x".repeat(16 * 1024)}`));
+      if (pulled > 100) controller.close();
+    },
+  });
+  const fn = defineFunction("fn3");
+  fn.routes("user").post("/", async (c) => c.json(await parseBody(c, z.unknown())));
+  const res = await quietly(() =>
+    fn.fetch(
+      new Request("http://x/fn3", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        duplex: "half",
+      } as RequestInit),
+    )
+  );
+  assert.equal(res.status, 401, "no token: refused");
+  await res.body?.cancel();
+  assert.ok(pulled <= 2, `pulled ${pulled} chunks of an unauthenticated body`);
 });
 
 Deno.test("serve: request lines are sampled, errors and slow requests always written", () => {

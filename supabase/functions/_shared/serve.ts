@@ -77,31 +77,43 @@ const CORS_HEADERS: Record<string, string> = {
 // A caller-supplied id is kept only if it is short and plain, so logs stay parseable.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-async function readCappedBody(req: Request, limit: number): Promise<Request> {
+/**
+ * The request with its body capped, not read: nothing is buffered before the inner
+ * layers have authenticated the caller, and the body is read only by a handler that
+ * needs it. A declared Content-Length over the cap is refused at once; a body that
+ * turns out longer (chunked, or a lying header) fails the read with the same 413.
+ */
+function capBody(req: Request, limit: number): Request {
   if (req.body === null || req.method === "GET" || req.method === "HEAD") return req;
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge(limit);
-  // Content-Length can be absent (chunked) or wrong: count what actually arrives.
-  const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    body.set(c, offset);
-    offset += c.byteLength;
-  }
-  return new Request(req.url, { method: req.method, headers: req.headers, body });
+  const counted = req.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > limit) controller.error(tooLarge(limit));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: counted,
+    signal: req.signal,
+    // A streamed request body (RequestInit's duplex is not in Deno's lib types yet).
+    ...{ duplex: "half" },
+  });
+}
+
+/** The ApiError a failed body read stands for: the cap's 413 if that is what stopped it. */
+export function bodyReadError(e: unknown): unknown {
+  return e instanceof ApiError
+    ? e
+    : (e as { cause?: unknown })?.cause instanceof ApiError
+    ? (e as { cause: ApiError }).cause
+    : e;
 }
 
 const tooLarge = (limit: number) =>
@@ -167,7 +179,7 @@ export function serveFunction(
     } else {
       res = await scope.run(info, async () => {
         try {
-          return await inner(await readCappedBody(req, limit));
+          return await inner(capBody(req, limit));
         } catch (e) {
           const err = toApiError(e);
           if (err.status === 500) logUnexpected(name, info, e);

@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { ApiError } from "./errors.ts";
+import { bodyReadError } from "./serve.ts";
 
 export interface FieldError {
   field: string;
@@ -64,21 +65,68 @@ export function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<
   return r.data;
 }
 
-/** Parses a JSON body: 415 unless JSON, 400 when malformed or invalid. */
-export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+/** The request body as text; over the function's cap, the 413 of serve.ts. */
+export async function readBody(c: Context): Promise<string> {
+  try {
+    return await c.req.text();
+  } catch (e) {
+    throw bodyReadError(e);
+  }
+}
+
+/**
+ * The path of the first string (key or value) holding U+0000, if any. Iterative: a
+ * body may nest thousands of levels deep (JSON.parse accepts it; recursion would not).
+ */
+function pathWithNul(root: unknown): string | undefined {
+  const todo: [unknown, string][] = [[root, ""]];
+  while (todo.length > 0) {
+    const [v, path] = todo.pop()!;
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return path || "body";
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => todo.push([x, path ? `${path}.${i}` : String(i)]));
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        const here = path ? `${path}.${k}` : k;
+        if (k.includes("\u0000")) return here;
+        todo.push([x, here]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** 415 unless the body is declared as JSON. */
+export function requireJson(c: Context): void {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
     throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json");
   }
+}
+
+/** JSON text as a value: 400 when malformed, or when a string holds what Postgres refuses. */
+export function parseJson(text: string): unknown {
   let raw: unknown;
   try {
-    raw = JSON.parse(await c.req.text());
+    raw = JSON.parse(text);
   } catch {
     throw new ApiError(400, "INVALID_JSON", "the body is not valid JSON");
   }
-  const r = schema.safeParse(raw);
-  if (!r.success) throw validationError("body", r.error);
-  return r.data;
+  const nul = pathWithNul(raw);
+  if (nul !== undefined) {
+    // Postgres text cannot hold U+0000: refuse it here, before any upstream call.
+    throw new ApiError(400, "VALIDATION_FAILED", `invalid body: ${nul}: must not contain NUL`, {
+      details: { fields: [{ field: nul, message: "must not contain the NUL character" }] },
+    });
+  }
+  return raw;
+}
+
+/** Parses a JSON body: 415 unless JSON, 400 when malformed or invalid. */
+export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  requireJson(c);
+  return validate(schema, parseJson(await readBody(c)));
 }
 
 // Shared field schemas.

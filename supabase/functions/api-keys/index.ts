@@ -8,7 +8,15 @@ import { openStoredKey } from "../_shared/byok.ts";
 import { encryptSecret, loadKeyring } from "../_shared/byok_crypto.ts";
 import { ApiError, notFound } from "../_shared/errors.ts";
 import { allowOnly, defineFunction } from "../_shared/function.ts";
-import { parseBody, parseParams, parseQuery } from "../_shared/validation.ts";
+import {
+  parseBody,
+  parseJson,
+  parseParams,
+  parseQuery,
+  readBody,
+  requireJson,
+  validate,
+} from "../_shared/validation.ts";
 import { maskKey } from "./mask.ts";
 import { checkWithProvider } from "./providers.ts";
 import { keyringStatus, rotate } from "./rotation.ts";
@@ -189,8 +197,9 @@ allowOnly(ops, "/keyring", ["GET"]);
 
 ops.post("/rotate", async (c) => {
   // An empty body means "defaults", so `curl -X POST` is enough.
-  const empty = (await c.req.text()).trim() === "";
-  const opts = empty ? rotateBody.parse({}) : await parseBody(c, rotateBody);
+  const text = await readBody(c);
+  if (text.trim() !== "") requireJson(c);
+  const opts = text.trim() === "" ? rotateBody.parse({}) : validate(rotateBody, parseJson(text));
   const report = await rotate(c.var.admin, keyring, {
     afterId: opts.after_id,
     batchSize: opts.batch_size,

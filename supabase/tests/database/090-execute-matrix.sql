@@ -1,0 +1,70 @@
+-- Who may EXECUTE what: every function of the exposed (public) and private schemas,
+-- for anon and authenticated, like the RLS matrix for tables. A function missing from
+-- the list fails the test: a new function must state its callers here.
+begin;
+select plan(5);
+
+create temporary table expected (fn text primary key, authenticated boolean not null) on commit drop;
+insert into expected values
+  -- RPCs behind the functions: signed-in users.
+  ('public.add_trip_collaborator', true), ('public.create_trip', true),
+  ('public.create_trip_child', true), ('public.delete_trip', true),
+  ('public.delete_trip_child', true), ('public.get_trip', true), ('public.insert_memories', true),
+  ('public.list_memories', true), ('public.list_trip_children', true),
+  ('public.list_trip_collaborators', true), ('public.list_trips', true),
+  ('public.match_memories', true), ('public.remove_trip_collaborator', true),
+  ('public.update_trip', true), ('public.update_trip_child', true),
+  ('public.update_trip_collaborator', true),
+  -- Jobs act across users: service_role and pg_cron only.
+  ('public.cleanup_old_price_history', false), ('public.cleanup_old_search_history', false),
+  ('public.daily_cleanup_job', false), ('public.expire_inactive_chat_sessions', false),
+  ('public.monthly_cleanup_job', false), ('public.weekly_maintenance_job', false),
+  ('private.sync_memory_ann_index', false), ('private.apply_trip_child_policies', false),
+  -- Trigger functions: fired by the database, never called.
+  ('private.api_keys_keep_binding', false), ('private.handle_auth_user_change', false),
+  ('private.memory_embeddings_ann_flag', false), ('private.notify_cache_invalidation', false),
+  ('private.notify_trip_collaboration', false), ('private.set_content_hash', false),
+  ('private.set_provenance', false), ('private.set_updated_at', false),
+  ('private.touch_chat_session', false),
+  -- Helpers that policies and invoker RPCs call as the caller; each answers about the
+  -- caller only (pgTAP 040/070/080 and below).
+  ('private.can_admin_trip', true), ('private.can_edit_trip', true), ('private.can_view_trip', true),
+  ('private.is_trip_owner', true), ('private.shares_trip_with', true),
+  ('private.trip_owner_id', true), ('private.trip_permission', true),
+  ('private.user_id_for_sharing', true), ('private.collaborator_json', true),
+  ('private.trip_json', true), ('private.trip_fields', true), ('private.trip_child_columns', true),
+  ('private.trip_child_kind', true), ('private.trip_of_child', true),
+  ('private.require_trip_edit', true), ('private.check_permission_level', true),
+  ('private.memory_exact_max_rows', true),
+  ('private.invalid', true), ('private.check_one_of', true), ('private.reject_unknown_fields', true),
+  ('private.text_field', true), ('private.date_field', true), ('private.number_field', true),
+  ('private.object_field', true);
+
+create temporary view actual as
+select n.nspname || '.' || p.proname as fn,
+       has_function_privilege('anon', p.oid, 'execute') as anon,
+       has_function_privilege('authenticated', p.oid, 'execute') as authenticated
+  from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+ where n.nspname in ('public', 'private', 'monitoring')
+   and not exists (select 1 from pg_catalog.pg_depend d where d.objid = p.oid and d.deptype = 'e');
+
+select is((select array_agg(fn order by fn) from actual where fn not in (select fn from expected)),
+  null, 'every function is in the matrix');
+select is((select array_agg(fn order by fn) from actual where anon), null, 'anon executes nothing');
+select is((select array_agg(a.fn order by a.fn) from actual a join expected e using (fn)
+            where a.authenticated <> e.authenticated), null,
+  'authenticated executes exactly what the matrix says');
+-- The attack: a stranger maps a trip id to its owner.
+select tests.create_user(u) from unnest(array['exec_owner', 'exec_stranger']) u;
+select tests.authenticate_as('exec_owner');
+create temporary table t (id bigint) on commit drop;
+grant all on t to authenticated;
+insert into t select (public.create_trip(
+  '{"name":"X","destination":"Y","start_date":"2027-01-01","end_date":"2027-01-02","budget":1}') ->> 'id')::bigint;
+select is(private.trip_owner_id((select id from t)), tests.get_user_id('exec_owner'),
+  'the owner learns their own trip''s owner');
+select tests.authenticate_as('exec_stranger');
+select is(private.trip_owner_id((select id from t)), null, 'a stranger learns nothing');
+
+select * from finish();
+rollback;
