@@ -315,16 +315,30 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
-                },"users": {
+                },"user_preferences": {
                   Row: {
-                    "created_at": string,"email": string,"id": string,"name": string | null,"preferences_json": NonNullable<Json>,"updated_at": string
+                    "created_at": string,"preferences": NonNullable<Json>,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"email": string,"id": string,"name"?: string | null,"preferences_json"?: NonNullable<Json>,"updated_at"?: string
+                    "created_at"?: string,"preferences"?: NonNullable<Json>,"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "created_at"?: string,"email"?: string,"id"?: string,"name"?: string | null,"preferences_json"?: NonNullable<Json>,"updated_at"?: string
+                    "created_at"?: string,"preferences"?: NonNullable<Json>,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"users": {
+                  Row: {
+                    "created_at": string,"email": string,"id": string,"name": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"email": string,"id": string,"name"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"email"?: string,"id"?: string,"name"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     

@@ -7,7 +7,7 @@
 -- the owner's private rows), runs as the actor in a subtransaction, and is rolled
 -- back. "Allowed" means it succeeded and touched a row (select: saw the row).
 begin;
-select plan(436);
+select plan(460);
 
 -- Fixture: a trip owned by `owner`, shared at each level; one row in every table.
 select tests.create_user(u)
@@ -76,6 +76,7 @@ begin
   insert into public.api_keys (user_id, service_name, key_name, encrypted_value)
   values (owner, 'openai', 'main', 'v1.k1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA') returning id into id_;
   insert into fx values ('api_keys', id_);
+  insert into public.user_preferences (user_id, preferences) values (owner, '{"seat": "aisle"}');
   insert into fx values ('owner', owner::text), ('viewer', tests.get_user_id('rls_viewer')::text),
                         ('newbie', tests.get_user_id('rls_newbie')::text);
 end
@@ -88,6 +89,10 @@ insert into ops values
   ('users', 'insert', 'insert into public.users (id, email) values (''{newbie}'', ''x@y.z'')'),
   ('users', 'update', 'update public.users set name = ''n'' where id = ''{owner}'''),
   ('users', 'delete', 'delete from public.users where id = ''{owner}'''),
+  ('user_preferences', 'select', 'select count(*) from public.user_preferences where user_id = ''{owner}'''),
+  ('user_preferences', 'insert', 'insert into public.user_preferences (user_id, preferences) values (''{viewer}'', ''{}'')'),
+  ('user_preferences', 'update', 'update public.user_preferences set preferences = ''{"b": 2}'' where user_id = ''{owner}'''),
+  ('user_preferences', 'delete', 'delete from public.user_preferences where user_id = ''{owner}'''),
   ('trips', 'select', 'select count(*) from public.trips where id = {trip}'),
   ('trips', 'insert', 'insert into public.trips (user_id, name, destination, start_date, end_date, budget) values (''{owner}'', ''t'', ''d'', ''2027-01-01'', ''2027-01-02'', 1)'),
   ('trips', 'update', 'update public.trips set name = ''renamed'' where id = {trip}'),
@@ -166,6 +171,12 @@ insert into expectations values
   ('users',              'insert', false, false, false, false, false, false),
   ('users',              'update', false, false, false, false, false, true),
   ('users',              'delete', false, false, false, false, false, false),
+  -- preferences: the owner's only; a row can be created only for oneself (the viewer
+  -- creating their own succeeds, everyone else creating one for the viewer is refused)
+  ('user_preferences',   'select', false, false, false, false, false, true),
+  ('user_preferences',   'insert', false, false, true,  false, false, false),
+  ('user_preferences',   'update', false, false, false, false, false, true),
+  ('user_preferences',   'delete', false, false, false, false, false, true),
   ('trips',              'select', false, false, true,  true,  true,  true),
   ('trips',              'insert', false, false, false, false, false, true),
   ('trips',              'update', false, false, false, true,  true,  true),

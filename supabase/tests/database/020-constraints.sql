@@ -117,7 +117,7 @@ insert into cases (label, sql, expect) values
   -- profiles
   ('profile bad email', 'update public.users set email = ''not-an-email'' where id = ''{owner}''', '23514'),
   ('profile duplicate email', 'update public.users set email = ''CON_OTHER@test.local'' where id = ''{owner}''', '23505'),
-  ('profile preferences not object', 'update public.users set preferences_json = ''[]'' where id = ''{owner}''', '23514');
+  ('profile preferences not object', 'insert into public.user_preferences (user_id, preferences) values (''{owner}'', ''[]'')', '23514');
 
 select plan((select count(*)::int from cases));
 

@@ -2,7 +2,7 @@
 -- ..._provenance_set_by_database): the attacks of a trip member through the Data API
 -- (direct SQL as `authenticated`) fail.
 begin;
-select plan(12);
+select plan(16);
 
 select tests.create_user(u) from unnest(array['prov_owner', 'prov_editor', 'prov_admin', 'prov_other']) u;
 create temporary table ids (k text primary key, v text) on commit drop;
@@ -67,6 +67,21 @@ select ok((select created_at > now() - interval '1 minute' from public.chat_mess
   'a message cannot be back-dated');
 select ok((select created_at > now() - interval '1 minute' and last_message_at < '2099-01-01'
              from public.chat_sessions where title = 'mine'), 'nor a session, nor its last_message_at');
+
+-- Co-members see each other's name and email, never preferences.
+select tests.authenticate_as('prov_owner');
+insert into public.user_preferences (preferences) values ('{"diet": "vegetarian"}');
+select tests.authenticate_as('prov_editor');
+select is((select name is not distinct from name from public.users where id = tests.get_user_id('prov_owner')),
+  true, 'a co-member reads the owner''s profile (name, email)');
+select is((select count(*)::int from public.user_preferences where user_id = tests.get_user_id('prov_owner')),
+  0, 'but not the owner''s preferences');
+select ok(not exists (select 1 from information_schema.columns
+                       where table_schema = 'public' and table_name = 'users' and column_name ilike '%pref%'),
+  'the profile row holds no preferences at all');
+select tests.authenticate_as('prov_owner');
+select is((select preferences ->> 'diet' from public.user_preferences), 'vegetarian',
+  'the owner reads their own');
 
 select * from finish();
 rollback;
