@@ -1,7 +1,7 @@
 // The trips API over HTTP, through supabase-js functions.invoke, against the
 // running test stack: success paths field by field, validation, permissions.
 import assert from "node:assert/strict";
-import { call, invoke, newUser, type TestUser } from "./support.ts";
+import { call, invoke, newUser, type TestUser, withAdminDb } from "./support.ts";
 
 const trip = {
   name: "Cherry blossoms",
@@ -527,4 +527,22 @@ Deno.test("trips: HTTP edges: CORS, unknown route, wrong method, bad JSON, big b
     token: owner.token,
   });
   assert.equal(badUser.status, 404);
+});
+
+Deno.test("trips: a full trip refuses more children with 409 LIMIT_REACHED", async () => {
+  const owner = await newUser("trips-limit");
+  const created = await invoke(owner, "trips", "POST", trip);
+  const id = created.body.id;
+  await withAdminDb((db) =>
+    db.query`
+      insert into public.flights (trip_id, origin, destination, departure_time, arrival_time, price)
+      select ${id}::bigint, 'OSL', 'BGO', '2027-03-02 08:00+00', '2027-03-02 09:00+00', 1
+        from generate_series(1, 500)`
+  );
+  const over = await invoke(owner, `trips/${id}/flights`, "POST", flight);
+  assert.equal(over.status, 409, JSON.stringify(over.body));
+  assert.equal(over.body.code, "LIMIT_REACHED");
+  assert.match(over.body.message, /flights: at most 500 per trip/);
+  // Other kinds of the same trip are counted separately.
+  assert.equal((await invoke(owner, `trips/${id}/accommodations`, "POST", stay)).status, 201);
 });

@@ -101,6 +101,11 @@ export function fromPostgresError(e: PgLikeError): ApiError | null {
           details: e.constraint ? { constraint: e.constraint } : undefined,
         },
       );
+    case "54000":
+      // Our own limits (migration ..._limits): the message names the limit.
+      return new ApiError(409, "LIMIT_REACHED", e.message ?? "a limit was reached", {
+        hint: e.hint ?? "Delete some before adding more.",
+      });
     case "23502":
       return new ApiError(422, "CONSTRAINT_VIOLATION", "a required value is missing", {
         details: e.column ? { field: e.column } : undefined,

@@ -25,6 +25,7 @@ insert into expected values
   ('private.memory_embeddings_ann_flag', false), ('private.notify_cache_invalidation', false),
   ('private.notify_trip_collaboration', false), ('private.set_content_hash', false),
   ('private.set_provenance', false), ('private.set_updated_at', false),
+  ('private.enforce_limit', false),
   ('private.touch_chat_session', false),
   -- Helpers that policies and invoker RPCs call as the caller; each answers about the
   -- caller only (pgTAP 040/070/080 and below).
