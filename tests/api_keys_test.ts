@@ -9,11 +9,13 @@ import {
 } from "../supabase/functions/_shared/byok_crypto.ts";
 import {
   env,
+  FUNCTIONS_URL,
   invoke,
   newUser,
   type Reply,
   request,
   type TestUser,
+  tokenWith,
   withAdminDb,
 } from "./support.ts";
 
@@ -540,6 +542,24 @@ Deno.test("api-keys: the admin routes need the secret key", async () => {
   const bad = await admin("POST", "/rotate", { batch_size: 0 });
   assert.equal(bad.status, 400);
   assert.equal((await admin("DELETE", "/keyring")).status, 405);
+});
+
+Deno.test("api-keys: an anonymous session stores no provider key", async () => {
+  const user = await newUser("keys-anonymous");
+  const token = await tokenWith(user, { claims: { is_anonymous: true } });
+  const res = await fetch(`${FUNCTIONS_URL()}/api-keys`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ service_name: "openai", key_name: "anon", value: "sk-anon-0123456789" }),
+  });
+  assert.equal(res.status, 403);
+  assert.equal((await res.json()).code, "ANONYMOUS_NOT_ALLOWED");
+  // Reading what they have (nothing) still works.
+  const list = await fetch(`${FUNCTIONS_URL()}/api-keys`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  assert.equal(list.status, 200);
+  assert.deepEqual((await list.json()).items, []);
 });
 
 Deno.test("api-keys: no stored plaintext in any response, log or database dump", async () => {

@@ -32,6 +32,8 @@ export interface UserVars {
   /** Queries run as `authenticated` with the caller's claims: RLS decides. */
   db: PostgresApi;
   userId: string;
+  /** Signed in anonymously (Supabase Auth's is_anonymous claim). */
+  anonymous: boolean;
 }
 
 /** `user+admin`: `admin` bypasses RLS, so its queries name the caller's id. */
@@ -157,7 +159,11 @@ function authPipeline(auth: AuthMode) {
     case "user":
       return {
         middleware: [userAuth, withAuthenticatedRole()],
-        vars: (ctx: Context) => ({ db: db(ctx), userId: callerId(ctx.jwtClaims?.sub) }),
+        vars: (ctx: Context) => ({
+          db: db(ctx),
+          userId: callerId(ctx.jwtClaims?.sub),
+          anonymous: ctx.jwtClaims?.is_anonymous === true,
+        }),
       };
     case "user+admin":
       return {
@@ -166,6 +172,7 @@ function authPipeline(auth: AuthMode) {
           db: db(ctx),
           admin: admin(),
           userId: callerId(ctx.jwtClaims?.sub),
+          anonymous: ctx.jwtClaims?.is_anonymous === true,
         }),
       };
     case "secret":

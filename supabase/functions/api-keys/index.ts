@@ -75,7 +75,16 @@ app.get("/", async (c) => {
   return c.json({ items: rows.map(toApiKey), next_cursor: null });
 });
 
+/** Provider keys belong to accounts: an anonymous session stores none (docs/api.md). */
+const anonymousRefused = () =>
+  new ApiError(
+    403,
+    "ANONYMOUS_NOT_ALLOWED",
+    "anonymous sessions cannot store provider keys: sign up (link an email) first",
+  );
+
 app.post("/", async (c) => {
+  if (c.var.anonymous) throw anonymousRefused();
   const body = await parseBody(c, keyCreate);
   const userId = c.var.userId;
   if (body.validate) await checkWithProvider(body.service_name, body.value);
@@ -128,6 +137,7 @@ app.patch("/:id", async (c) => {
   }
 
   const { admin, userId } = c.var;
+  if (patch.value !== undefined && c.var.anonymous) throw anonymousRefused();
   if (patch.validate && patch.value !== undefined) {
     const { service_name } = await storedSecret(admin, userId, id);
     await checkWithProvider(service_name, patch.value);

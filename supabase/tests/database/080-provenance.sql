@@ -2,7 +2,7 @@
 -- ..._provenance_set_by_database): the attacks of a trip member through the Data API
 -- (direct SQL as `authenticated`) fail.
 begin;
-select plan(16);
+select plan(18);
 
 select tests.create_user(u) from unnest(array['prov_owner', 'prov_editor', 'prov_admin', 'prov_other']) u;
 create temporary table ids (k text primary key, v text) on commit drop;
@@ -82,6 +82,16 @@ select ok(not exists (select 1 from information_schema.columns
 select tests.authenticate_as('prov_owner');
 select is((select preferences ->> 'diet' from public.user_preferences), 'vegetarian',
   'the owner reads their own');
+
+-- Anonymous users keep their own data but share nothing.
+select tests.authenticate_as('prov_owner');
+select set_config('request.jwt.claims',
+  (current_setting('request.jwt.claims')::jsonb || '{"is_anonymous": true}')::text, true);
+select throws_ok(format($$ insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
+  values (%s, '%s', '%s', 'view') $$, (select v from ids where k = 'trip'), tests.get_user_id('prov_other'),
+  tests.get_user_id('prov_owner')), '42501', null, 'an anonymous owner cannot share a trip');
+select lives_ok($$ insert into public.trip_notes (trip_id, content) select v::bigint, 'anon note' from ids where k = 'trip' $$,
+  'but still writes to their own trip');
 
 select * from finish();
 rollback;
