@@ -9,10 +9,10 @@
 // Cold start: a fresh process loading the function through its own deno.json:
 // runtime boot, module import, first request (the first database connection included).
 
+import { functionNames, functionsDir } from "../scripts/function-names.ts";
 import { benchUser, percentile, table } from "./lib.ts";
 
 const root = new URL("../", import.meta.url);
-const functionsDir = new URL("supabase/functions/", root);
 const deno = Deno.execPath();
 
 /** The first request of each function: its main read route for a signed-in user. */
@@ -22,14 +22,6 @@ const FIRST_REQUEST: Record<string, string> = {
   memories: "/memories",
   "api-keys": "/api-keys",
 };
-
-async function functionNames(): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(functionsDir)) {
-    if (e.isDirectory && !e.name.startsWith("_") && !e.name.startsWith(".")) names.push(e.name);
-  }
-  return names.sort();
-}
 
 async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })

@@ -10,6 +10,7 @@ import type {
   FunctionDefinition,
   RouteInfo,
 } from "../supabase/functions/_shared/function.ts";
+import { functionNames, functionsDir } from "../scripts/function-names.ts";
 import { env, FUNCTIONS_URL, newUser, request, type TestUser } from "../tests/support.ts";
 
 /** Real ids of one user's data, so cases reach the deep paths with real rows. */
@@ -202,14 +203,10 @@ const SPECS: Record<string, RouteSpec> = {
 
 /** Every route of every function in supabase/functions/, as the functions define them. */
 async function functionRoutes(): Promise<RouteInfo[]> {
-  const dir = new URL("../supabase/functions/", import.meta.url);
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isDirectory && !e.name.startsWith("_") && !e.name.startsWith(".")) names.push(e.name);
-  }
   const routes: RouteInfo[] = [];
-  for (const name of names.sort()) {
-    const fn = (await import(new URL(`${name}/index.ts`, dir).href)).default as FunctionDefinition;
+  for (const name of await functionNames()) {
+    const fn = (await import(new URL(`${name}/index.ts`, functionsDir).href))
+      .default as FunctionDefinition;
     routes.push(...fn.routeList());
   }
   return routes;

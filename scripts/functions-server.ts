@@ -9,24 +9,19 @@
 
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
 import { serveFunction } from "../supabase/functions/_shared/serve.ts";
+import { functionNames, functionsDir } from "./function-names.ts";
 
 type Handler = (req: Request) => Promise<Response> | Response;
 
-const functionsDir = new URL("../supabase/functions/", import.meta.url);
 const port = Number(Deno.env.get("API_PORT") ?? "54321");
 
 async function loadFunctions(): Promise<Map<string, Handler>> {
   const handlers = new Map<string, Handler>();
-  const names: string[] = [];
   // FUNCTIONS=a,b serves only those: how a test boots one function through its own
   // deno.json (`deno run --config supabase/functions/<name>/deno.json`), as the platform does.
   const only = Deno.env.get("FUNCTIONS")?.split(",").filter(Boolean);
-  for await (const entry of Deno.readDir(functionsDir)) {
-    if (entry.isDirectory && !entry.name.startsWith("_") && !entry.name.startsWith(".")) {
-      if (!only || only.includes(entry.name)) names.push(entry.name);
-    }
-  }
-  for (const name of names.sort()) {
+  const names = (await functionNames()).filter((n) => !only || only.includes(n));
+  for (const name of names) {
     const mod = await import(new URL(`${name}/index.ts`, functionsDir).href);
     const fetch = mod.default?.fetch;
     if (typeof fetch !== "function") {

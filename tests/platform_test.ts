@@ -5,20 +5,12 @@
 // answers a smoke subset of the HTTP tests, on our Deno and on the Deno release the
 // pinned edge runtime embeds (scripts/lib.sh, EDGE_DENO_VERSION).
 import assert from "node:assert/strict";
+import { functionNames, functionsDir } from "../scripts/function-names.ts";
 import { env, newUser, request, type TestUser } from "./support.ts";
 
 const root = new URL("../", import.meta.url);
-const functionsDir = new URL("supabase/functions/", root);
 // The binary, not npm's Node shim (scripts/lib.sh, EDGE_DENO).
 const EDGE_DENO = new URL(".local/edge-deno/node_modules/deno/deno", root).pathname;
-
-async function functionNames(): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(functionsDir)) {
-    if (e.isDirectory && !e.name.startsWith("_") && !e.name.startsWith(".")) names.push(e.name);
-  }
-  return names.sort();
-}
 
 const importsOf = async (path: URL): Promise<Record<string, string>> =>
   JSON.parse(await Deno.readTextFile(path)).imports ?? {};

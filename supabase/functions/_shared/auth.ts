@@ -10,6 +10,7 @@
 import { defineMiddleware } from "@supabase/middleware";
 import { ErrorCodeHeader, type JWTClaims } from "@supabase/server";
 import { verifyAuth } from "@supabase/server/core";
+import { envNumber } from "./env.ts";
 
 /** Verified tokens, each until its `exp` and at most `maxAgeMs` after it was verified. */
 export class VerifiedTokens {
@@ -40,12 +41,6 @@ export class VerifiedTokens {
     }
     this.#entries.set(token, { claims, until });
   }
-}
-
-function envNumber(name: string, fallback: number): number {
-  const raw = Deno.env.get(name);
-  const v = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isFinite(v) && v >= 0 ? v : fallback;
 }
 
 // One cache per process, shared by every function it serves. JWT_CACHE_SECONDS=0

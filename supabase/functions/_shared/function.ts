@@ -24,6 +24,7 @@ import { withUserClaims } from "./auth.ts";
 import { adminClient, type PoolOptions, type PostgresApi, rlsClient } from "./db.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { currentRequest, type FetchHandler, serveFunction } from "./serve.ts";
+import { envInt } from "./env.ts";
 
 export type AuthMode = "user" | "user+admin" | "secret";
 
@@ -62,11 +63,6 @@ export function allowOnly<E extends object>(app: Hono<E>, path: string, methods:
       `${c.req.method} is not allowed here; use ${methods.join(" or ")}`,
       { headers: { Allow: allow } },
     ).toResponse());
-}
-
-function envInt(name: string, fallback: number): number {
-  const v = Number(Deno.env.get(name));
-  return Number.isInteger(v) && v > 0 ? v : fallback;
 }
 
 /**

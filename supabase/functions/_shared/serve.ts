@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { corsHeaders } from "@supabase/supabase-js/cors";
 import { ApiError, toApiError } from "./errors.ts";
+import { envNumber } from "./env.ts";
 
 export type FetchHandler = (req: Request) => Promise<Response>;
 
@@ -20,12 +21,6 @@ export interface RequestInfo {
 }
 
 const scope = new AsyncLocalStorage<RequestInfo>();
-
-function envNumber(name: string, fallback: number): number {
-  const raw = Deno.env.get(name);
-  const v = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isFinite(v) && v >= 0 ? v : fallback;
-}
 
 /**
  * Which request lines to write. The platform keeps about 100 log events per 10 s per

@@ -2,13 +2,11 @@
 // limited -> 429 with Retry-After, too slow -> 504, down or broken -> 502. The
 // provider's own message is never passed on: it can quote the key.
 
+import { envInt } from "./env.ts";
 import { ApiError } from "./errors.ts";
 
 /** Milliseconds to wait for a provider (UPSTREAM_TIMEOUT_MS, default 10 s). */
-export function upstreamTimeoutMs(): number {
-  const v = Number(Deno.env.get("UPSTREAM_TIMEOUT_MS"));
-  return Number.isInteger(v) && v > 0 ? v : 10_000;
-}
+export const upstreamTimeoutMs = (): number => envInt("UPSTREAM_TIMEOUT_MS", 10_000);
 
 /**
  * Seconds from a Retry-After header (delta-seconds or an HTTP date), clamped to
