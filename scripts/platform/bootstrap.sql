@@ -94,3 +94,25 @@ $$;
 
 grant execute on function auth.jwt(), auth.uid(), auth.role(), auth.email()
   to anon, authenticated, service_role;
+
+-- Default privileges of a hosted project and of `supabase start`: whatever the postgres
+-- role creates in public is granted in full to every API role, unless a migration
+-- revokes it. Emulated so that a grant our migrations forget to take back shows up in
+-- local tests (pgTAP 110) as it would on the platform. Set on a new database only: a
+-- later run must not undo a migration's `alter default privileges ... revoke`.
+do $$
+begin
+  if not exists (
+    select 1 from pg_catalog.pg_class c
+      join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = 'public'
+  ) then
+    alter default privileges for role postgres in schema public
+      grant all on tables to anon, authenticated, service_role;
+    alter default privileges for role postgres in schema public
+      grant all on sequences to anon, authenticated, service_role;
+    alter default privileges for role postgres in schema public
+      grant all on functions to anon, authenticated, service_role;
+  end if;
+end
+$$;

@@ -1,5 +1,6 @@
-// /functions/v1/trips: trip CRUD, sharing, and a trip's flights, accommodations and
-// itinerary items. Each request is one RPC; RLS decides what the caller may do.
+// /functions/v1/trips: trip CRUD, sharing by invitation, and a trip's flights,
+// accommodations and itinerary items. Each request is one RPC; RLS and the RPCs decide
+// what the caller may do.
 
 import { allowOnly, defineFunction } from "../_shared/function.ts";
 import { parseBody, parseParams, parseQuery } from "../_shared/validation.ts";
@@ -7,9 +8,11 @@ import {
   childListQuery,
   childParams,
   CHILDREN,
-  collaboratorCreate,
   collaboratorParams,
   collaboratorPatch,
+  invitationCreate,
+  invitationParams,
+  myInvitationParams,
   tripCreate,
   tripListQuery,
   tripParams,
@@ -36,6 +39,23 @@ app.post("/", async (c) => {
   return c.json(row.r, 201);
 });
 allowOnly(app, "/", ["GET", "POST"]);
+
+// The caller's own invitations; registered before /:id, which would take the segment.
+app.get("/invitations", async (c) => {
+  const [row]: Row[] = await c.var.db.query`select public.list_my_invitations() as r`;
+  return c.json(row.r);
+});
+allowOnly(app, "/invitations", ["GET"]);
+
+for (const [action, accept] of [["accept", true], ["decline", false]] as const) {
+  app.post(`/invitations/:invitationId/${action}`, async (c) => {
+    const { invitationId } = parseParams(c, myInvitationParams);
+    const [row]: Row[] = await c.var.db.query`
+      select public.respond_to_trip_invitation(${invitationId}::bigint, ${accept}) as r`;
+    return c.json(row.r);
+  });
+  allowOnly(app, `/invitations/:invitationId/${action}`, ["POST"]);
+}
 
 app.get("/:id", async (c) => {
   const { id } = parseParams(c, tripParams);
@@ -65,14 +85,7 @@ app.get("/:id/collaborators", async (c) => {
   return c.json(row.r);
 });
 
-app.post("/:id/collaborators", async (c) => {
-  const { id } = parseParams(c, tripParams);
-  const body = await parseBody(c, collaboratorCreate);
-  const [row]: Row[] = await c.var.db.query`
-    select public.add_trip_collaborator(${id}::bigint, ${body.email}, ${body.permission_level}) as r`;
-  return c.json(row.r, 201);
-});
-allowOnly(app, "/:id/collaborators", ["GET", "POST"]);
+allowOnly(app, "/:id/collaborators", ["GET"]);
 
 app.patch("/:id/collaborators/:userId", async (c) => {
   const { id, userId } = parseParams(c, collaboratorParams);
@@ -88,6 +101,30 @@ app.delete("/:id/collaborators/:userId", async (c) => {
   return c.body(null, 204);
 });
 allowOnly(app, "/:id/collaborators/:userId", ["PATCH", "DELETE"]);
+
+app.get("/:id/invitations", async (c) => {
+  const { id } = parseParams(c, tripParams);
+  const [row]: Row[] = await c.var.db.query`
+    select public.list_trip_invitations(${id}::bigint) as r`;
+  return c.json(row.r);
+});
+
+app.post("/:id/invitations", async (c) => {
+  const { id } = parseParams(c, tripParams);
+  const body = await parseBody(c, invitationCreate);
+  const [row]: Row[] = await c.var.db.query`
+    select public.invite_to_trip(${id}::bigint, ${body.email}, ${body.permission_level}) as r`;
+  return c.json(row.r, 201);
+});
+allowOnly(app, "/:id/invitations", ["GET", "POST"]);
+
+app.delete("/:id/invitations/:invitationId", async (c) => {
+  const { id, invitationId } = parseParams(c, invitationParams);
+  await c.var.db.query`
+    select public.revoke_trip_invitation(${id}::bigint, ${invitationId}::bigint)`;
+  return c.body(null, 204);
+});
+allowOnly(app, "/:id/invitations/:invitationId", ["DELETE"]);
 
 for (const [segment, child] of Object.entries(CHILDREN)) {
   app.get(`/:id/${segment}`, async (c) => {

@@ -27,6 +27,8 @@ const E = Constants.public.Enums;
 export const tripParams = z.object({ id });
 export const collaboratorParams = z.object({ id, userId: uuid });
 export const childParams = z.object({ id, childId: id });
+export const invitationParams = z.object({ id, invitationId: id });
+export const myInvitationParams = z.object({ invitationId: id });
 
 const tripFields = {
   name: text(200),
@@ -69,7 +71,7 @@ export const childListQuery = z.strictObject({
   cursor: id.optional(),
 });
 
-export const collaboratorCreate = z.strictObject({
+export const invitationCreate = z.strictObject({
   email: z.email("must be an email address").max(320),
   permission_level: z.enum(E.trip_permission_level).default("view"),
 });

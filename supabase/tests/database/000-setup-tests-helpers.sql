@@ -53,6 +53,22 @@ end
 $$;
 comment on function tests.authenticate_as(text) is 'Act as that user for the rest of the transaction.';
 
+create or replace function tests.share_trip(p_trip_id bigint, identifier text, p_level text)
+returns void
+language plpgsql
+as $$
+declare
+  sharer text := current_setting('request.jwt.claims', true);
+  invitation jsonb := public.invite_to_trip(p_trip_id, identifier || '@test.local', p_level);
+begin
+  perform tests.authenticate_as(identifier);
+  perform public.respond_to_trip_invitation((invitation ->> 'id')::bigint, true);
+  perform set_config('request.jwt.claims', sharer, true);
+end
+$$;
+comment on function tests.share_trip(bigint, text, text) is
+  'The current user invites <identifier>, who accepts; then the current user acts again.';
+
 create or replace function tests.authenticate_as_anon()
 returns void
 language plpgsql

@@ -7,7 +7,7 @@
 -- the owner's private rows), runs as the actor in a subtransaction, and is rolled
 -- back. "Allowed" means it succeeded and touched a row (select: saw the row).
 begin;
-select plan(460);
+select plan(484);
 
 -- Fixture: a trip owned by `owner`, shared at each level; one row in every table.
 select tests.create_user(u)
@@ -77,6 +77,9 @@ begin
   values (owner, 'openai', 'main', 'v1.k1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA') returning id into id_;
   insert into fx values ('api_keys', id_);
   insert into public.user_preferences (user_id, preferences) values (owner, '{"seat": "aisle"}');
+  insert into public.trip_invitations (trip_id, email, invited_by) values (trip, 'rls_newbie@test.local', owner)
+  returning id into id_;
+  insert into fx values ('trip_invitations', id_);
   insert into fx values ('owner', owner::text), ('viewer', tests.get_user_id('rls_viewer')::text),
                         ('newbie', tests.get_user_id('rls_newbie')::text);
 end
@@ -101,6 +104,10 @@ insert into ops values
   ('trip_collaborators', 'insert', 'insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level) values ({trip}, ''{newbie}'', auth.uid(), ''view'')'),
   ('trip_collaborators', 'update', 'update public.trip_collaborators set permission_level = ''edit'' where trip_id = {trip} and user_id = ''{viewer}'''),
   ('trip_collaborators', 'delete', 'delete from public.trip_collaborators where trip_id = {trip} and user_id = ''{viewer}'''),
+  ('trip_invitations', 'select', 'select count(*) from public.trip_invitations where id = {trip_invitations}'),
+  ('trip_invitations', 'insert', 'insert into public.trip_invitations (trip_id, email, invited_by) values ({trip}, ''x@y.z'', auth.uid())'),
+  ('trip_invitations', 'update', 'update public.trip_invitations set status = ''accepted'' where id = {trip_invitations}'),
+  ('trip_invitations', 'delete', 'delete from public.trip_invitations where id = {trip_invitations}'),
   ('flights', 'select', 'select count(*) from public.flights where id = {flights}'),
   ('flights', 'insert', 'insert into public.flights (trip_id, origin, destination, departure_time, arrival_time, price) values ({trip}, ''BGO'', ''OSL'', ''2027-01-05 08:00+00'', ''2027-01-05 09:00+00'', 1)'),
   ('flights', 'update', 'update public.flights set price = 5 where id = {flights}'),
@@ -182,10 +189,16 @@ insert into expectations values
   ('trips',              'update', false, false, false, true,  true,  true),
   ('trips',              'delete', false, false, false, false, false, true),
   ('trip_collaborators', 'select', false, false, true,  true,  true,  true),
-  ('trip_collaborators', 'insert', false, false, false, false, true,  true),
+  -- members join only by accepting an invitation (public.respond_to_trip_invitation)
+  ('trip_collaborators', 'insert', false, false, false, false, false, false),
   ('trip_collaborators', 'update', false, false, false, false, true,  true),
   -- the target row is the viewer's own: a collaborator may always leave
   ('trip_collaborators', 'delete', false, false, true,  false, true,  true),
+  -- invitations: the trip's admins read them (the invitee too: 040); RPCs write them
+  ('trip_invitations',   'select', false, false, false, false, true,  true),
+  ('trip_invitations',   'insert', false, false, false, false, false, false),
+  ('trip_invitations',   'update', false, false, false, false, false, false),
+  ('trip_invitations',   'delete', false, false, false, false, false, false),
   ('flights',            'select', false, false, true,  true,  true,  true),
   ('flights',            'insert', false, false, false, true,  true,  true),
   ('flights',            'update', false, false, false, true,  true,  true),

@@ -62,24 +62,25 @@ select is(public.update_trip((select v from ids where k = 'trip'), '{"descriptio
 select is(public.update_trip((select v from ids where k = 'trip'), '{"description":null}') -> 'description',
           'null'::jsonb, 'a nullable field can be cleared');
 
--- Sharing.
-select lives_ok($$ select public.add_trip_collaborator((select v from ids where k = 'trip'), 'RPC_ADMIN@test.local', 'admin') $$,
-  'the owner grants admin (email is case-insensitive)');
-select lives_ok($$ select public.add_trip_collaborator((select v from ids where k = 'trip'), 'rpc_viewer@test.local', 'view') $$,
+-- Sharing, by invitation (120-invitations holds the invitation rules).
+select lives_ok($$ select public.invite_to_trip((select v from ids where k = 'trip'), 'RPC_ADMIN@test.local', 'admin') $$,
+  'the owner invites an admin (email is case-insensitive)');
+select lives_ok($$ select tests.share_trip((select v from ids where k = 'trip'), 'rpc_viewer', 'view') $$,
   'the owner shares read-only');
-select throws_ok($$ select public.add_trip_collaborator((select v from ids where k = 'trip'), 'rpc_viewer@test.local', 'edit') $$,
-  '23505', null, 'sharing twice is a conflict');
-select throws_ok($$ select public.add_trip_collaborator((select v from ids where k = 'trip'), 'nobody@test.local', 'view') $$,
-  'P0002', 'user not found', 'unknown email');
-select throws_ok($$ select public.add_trip_collaborator((select v from ids where k = 'trip'), 'rpc_owner@test.local', 'view') $$,
-  '22023', 'email belongs to someone who already has access as owner or yourself', 'sharing with yourself');
-select throws_ok($$ select public.add_trip_collaborator((select v from ids where k = 'trip'), 'rpc_new@test.local', 'owner') $$,
+select throws_ok($$ select public.invite_to_trip((select v from ids where k = 'trip'), 'rpc_viewer@test.local', 'edit') $$,
+  '22023', 'email belongs to someone who already has access to this trip', 'inviting a member again');
+select lives_ok($$ select public.invite_to_trip((select v from ids where k = 'trip'), 'nobody@test.local', 'view') $$,
+  'an address without an account is invited like any other');
+select throws_ok($$ select public.invite_to_trip((select v from ids where k = 'trip'), 'rpc_owner@test.local', 'view') $$,
+  '22023', 'email belongs to someone who already has access to this trip', 'inviting yourself');
+select throws_ok($$ select public.invite_to_trip((select v from ids where k = 'trip'), 'rpc_new@test.local', 'owner') $$,
   '22023', 'permission_level must be one of view, edit, admin', 'unknown level');
 
 select tests.authenticate_as('rpc_admin');
-select lives_ok($$ select public.add_trip_collaborator((select v from ids where k = 'trip'), 'rpc_editor@test.local', 'edit') $$,
+select public.respond_to_trip_invitation((public.list_my_invitations() -> 'items' -> 0 ->> 'id')::bigint, true);
+select lives_ok($$ select tests.share_trip((select v from ids where k = 'trip'), 'rpc_editor', 'edit') $$,
   'an admin shares with edit');
-select throws_ok($$ select public.add_trip_collaborator((select v from ids where k = 'trip'), 'rpc_new@test.local', 'admin') $$,
+select throws_ok($$ select public.invite_to_trip((select v from ids where k = 'trip'), 'rpc_new@test.local', 'admin') $$,
   '42501', 'only the owner can grant admin', 'an admin cannot grant admin');
 select throws_ok($$ select public.update_trip_collaborator((select v from ids where k = 'trip'), tests.get_user_id('rpc_admin'), 'view') $$,
   '42501', 'you cannot change your own access level', 'an admin cannot change their own level');
@@ -92,7 +93,7 @@ select throws_ok($$ select public.delete_trip((select v from ids where k = 'trip
 
 select tests.authenticate_as('rpc_editor');
 select is(public.update_trip((select v from ids where k = 'trip'), '{"status":"booked"}') ->> 'status', 'booked', 'an editor updates the trip');
-select throws_ok($$ select public.add_trip_collaborator((select v from ids where k = 'trip'), 'rpc_new@test.local', 'view') $$,
+select throws_ok($$ select public.invite_to_trip((select v from ids where k = 'trip'), 'rpc_new@test.local', 'view') $$,
   '42501', 'only the owner or an admin can share this trip', 'an editor cannot share');
 
 select tests.authenticate_as('rpc_viewer');

@@ -15,7 +15,7 @@ insert into ids values ('trip', (public.create_trip(
 insert into ids values ('other', (public.create_trip(
   '{"name":"Porto","destination":"Porto","start_date":"2027-06-01","end_date":"2027-06-02","budget":300}'
 ) ->> 'id')::bigint);
-select public.add_trip_collaborator((select v from ids where k = 'trip'), 'gt_viewer@test.local', 'view');
+select tests.share_trip((select v from ids where k = 'trip'), 'gt_viewer', 'view');
 insert into public.flights (trip_id, origin, destination, airline, flight_number, departure_time,
                             arrival_time, flight_class, price, currency, booking_status)
 select i.v, 'BER', 'LIS', 'TAP', case i.k when 'trip' then 'TP101' else 'TP202' end,

@@ -2,7 +2,7 @@
 -- ..._provenance_set_by_database): the attacks of a trip member through the Data API
 -- (direct SQL as `authenticated`) fail.
 begin;
-select plan(18);
+select plan(19);
 
 select tests.create_user(u) from unnest(array['prov_owner', 'prov_editor', 'prov_admin', 'prov_other']) u;
 create temporary table ids (k text primary key, v text) on commit drop;
@@ -13,9 +13,8 @@ insert into ids select 'trip', (public.create_trip(
   '{"name":"Prov","destination":"Rome","start_date":"2027-05-01","end_date":"2027-05-03","budget":100}') ->> 'id');
 insert into ids select 'hidden', (public.create_trip(
   '{"name":"Hidden","destination":"Rome","start_date":"2027-05-01","end_date":"2027-05-03","budget":100}') ->> 'id');
-insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
-values ((select v::bigint from ids where k = 'trip'), tests.get_user_id('prov_editor'), tests.get_user_id('prov_owner'), 'edit'),
-       ((select v::bigint from ids where k = 'trip'), tests.get_user_id('prov_admin'), tests.get_user_id('prov_owner'), 'admin');
+select tests.share_trip((select v::bigint from ids where k = 'trip'), 'prov_editor', 'edit');
+select tests.share_trip((select v::bigint from ids where k = 'trip'), 'prov_admin', 'admin');
 
 -- A back-dated trip.
 insert into public.trips (user_id, name, destination, start_date, end_date, budget, created_at, updated_at)
@@ -49,11 +48,13 @@ select lives_ok(format($$ insert into public.file_attachments (trip_id, file_nam
   'one under the uploader''s own id is accepted');
 
 select tests.authenticate_as('prov_admin');
-insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
-values ((select v::bigint from ids where k = 'trip'), tests.get_user_id('prov_other'), tests.get_user_id('prov_owner'), 'view');
+select throws_ok(format($$ insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
+  values (%s, '%s', '%s', 'view') $$, (select v from ids where k = 'trip'), tests.get_user_id('prov_other'),
+  tests.get_user_id('prov_owner')), '42501', null, 'nobody adds a member directly, not even an admin');
+select tests.share_trip((select v::bigint from ids where k = 'trip'), 'prov_other', 'view');
 select is((select added_by from public.trip_collaborators
             where user_id = tests.get_user_id('prov_other')), tests.get_user_id('prov_admin'),
-  'added_by is the admin who shared, not whom they name');
+  'added_by is the admin who invited');
 
 select tests.authenticate_as('prov_other');
 select throws_ok(format($$ insert into public.chat_sessions (user_id, trip_id) values ('%s', %s) $$,
@@ -87,9 +88,9 @@ select is((select preferences ->> 'diet' from public.user_preferences), 'vegetar
 select tests.authenticate_as('prov_owner');
 select set_config('request.jwt.claims',
   (current_setting('request.jwt.claims')::jsonb || '{"is_anonymous": true}')::text, true);
-select throws_ok(format($$ insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
-  values (%s, '%s', '%s', 'view') $$, (select v from ids where k = 'trip'), tests.get_user_id('prov_other'),
-  tests.get_user_id('prov_owner')), '42501', null, 'an anonymous owner cannot share a trip');
+select throws_ok(format($$ select public.invite_to_trip(%s, 'someone@test.local', 'view') $$,
+  (select v from ids where k = 'trip')), '42501', 'anonymous users cannot share trips',
+  'an anonymous owner cannot share a trip');
 select lives_ok($$ insert into public.trip_notes (trip_id, content) select v::bigint, 'anon note' from ids where k = 'trip' $$,
   'but still writes to their own trip');
 

@@ -7,7 +7,9 @@ select plan(5);
 create temporary table expected (fn text primary key, authenticated boolean not null) on commit drop;
 insert into expected values
   -- RPCs behind the functions: signed-in users.
-  ('public.add_trip_collaborator', true), ('public.create_trip', true),
+  ('public.invite_to_trip', true), ('public.list_trip_invitations', true),
+  ('public.revoke_trip_invitation', true), ('public.list_my_invitations', true),
+  ('public.respond_to_trip_invitation', true), ('public.create_trip', true),
   ('public.create_trip_child', true), ('public.delete_trip', true),
   ('public.delete_trip_child', true), ('public.get_trip', true), ('public.insert_memories', true),
   ('public.list_memories', true), ('public.list_trip_children', true),
@@ -32,7 +34,7 @@ insert into expected values
   ('private.can_admin_trip', true), ('private.can_edit_trip', true), ('private.can_view_trip', true),
   ('private.is_trip_owner', true), ('private.shares_trip_with', true),
   ('private.trip_owner_id', true), ('private.trip_permission', true),
-  ('private.user_id_for_sharing', true), ('private.collaborator_json', true),
+  ('private.caller_email', true), ('private.invitation_json', true), ('private.collaborator_json', true),
   ('private.trip_json', true), ('private.trip_fields', true), ('private.trip_child_columns', true),
   ('private.trip_child_kind', true), ('private.trip_of_child', true),
   ('private.require_trip_edit', true), ('private.check_permission_level', true),
