@@ -20,6 +20,8 @@ export interface Fixture {
   /** Shares the owner's trip (view). */
   friend: TestUser;
   tripId: string;
+  /** A pending invitation of the owner's trip (to an address nobody holds). */
+  invitationId: string;
   childIds: Record<string, string>;
   memoryId: string;
   keyId: string;
@@ -40,6 +42,7 @@ export async function fixture(): Promise<Fixture> {
     stranger: await newUser("fuzz-stranger"),
     friend: await newUser("fuzz-friend"),
     tripId: "",
+    invitationId: "",
     childIds: {},
     keyId: await created(owner, "/api-keys", TEMPLATES.key),
     memoryId: "",
@@ -53,7 +56,14 @@ export async function fixture(): Promise<Fixture> {
 async function newTrip(f: Fixture) {
   f.tripId = await created(f.owner, "/trips", TEMPLATES.trip);
   for (const segment of CHILD_SEGMENTS) await newChild(f, segment);
-  await created(f.owner, `/trips/${f.tripId}/collaborators`, { email: f.friend.email });
+  await shareWithFriend(f);
+  f.invitationId = await created(f.owner, `/trips/${f.tripId}/invitations`, TEMPLATES.invitation);
+}
+
+async function shareWithFriend(f: Fixture) {
+  const id = await created(f.owner, `/trips/${f.tripId}/invitations`, { email: f.friend.email });
+  const r = await request(f.friend, "POST", `/trips/invitations/${id}/accept`);
+  if (r.status !== 200) throw new Error(`fixture accept: ${r.status} ${r.text}`);
 }
 
 async function newChild(f: Fixture, segment: string) {
@@ -82,8 +92,9 @@ async function repair(f: Fixture, route: Route) {
     await usableKey(f);
     if (fn === "memories") f.memoryId = await created(f.owner, "/memories", TEMPLATES.memory);
   } else if (route.path === "/trips/:id") await newTrip(f);
-  else if (segment === "collaborators") {
-    await created(f.owner, `/trips/${f.tripId}/collaborators`, { email: f.friend.email });
+  else if (segment === "collaborators") await shareWithFriend(f);
+  else if (segment === "invitations") {
+    f.invitationId = await created(f.owner, `/trips/${f.tripId}/invitations`, TEMPLATES.invitation);
   } else await newChild(f, segment);
 }
 
@@ -126,7 +137,7 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
     price: 3,
     sort_order: 1,
   },
-  collaborator: { email: "nobody@fuzz.invalid", permission_level: "view" },
+  invitation: { email: "nobody@fuzz.invalid", permission_level: "view" },
   permission: { permission_level: "edit" },
   memory: { content: "prefers aisle seats", content_type: "preference", metadata: { k: 1 } },
   memories: { memories: [{ content: "likes trams" }, { content: "vegetarian", metadata: {} }] },
@@ -177,9 +188,14 @@ const SPECS: Record<string, RouteSpec> = {
   "PATCH /trips/:id": { bodies: ["trip"] },
   "DELETE /trips/:id": {},
   "GET /trips/:id/collaborators": {},
-  "POST /trips/:id/collaborators": { bodies: ["collaborator"] },
   "PATCH /trips/:id/collaborators/:userId": { bodies: ["permission"] },
   "DELETE /trips/:id/collaborators/:userId": {},
+  "GET /trips/:id/invitations": {},
+  "POST /trips/:id/invitations": { bodies: ["invitation"] },
+  "DELETE /trips/:id/invitations/:invitationId": {},
+  "GET /trips/invitations": {},
+  "POST /trips/invitations/:invitationId/accept": { bodies: ["empty"] },
+  "POST /trips/invitations/:invitationId/decline": { bodies: ["empty"] },
   ...Object.fromEntries(CHILD_SEGMENTS.flatMap((s) => [
     [`GET /trips/:id/${s}`, { query: ["limit", "cursor"] }],
     [`POST /trips/:id/${s}`, { bodies: [s] }],
@@ -413,6 +429,7 @@ export function buildRequest(c: Case, f: Fixture): {
   const real: Record<string, string> = {
     id: fn === "memories" ? f.memoryId : fn === "api-keys" ? f.keyId : f.tripId,
     userId: f.friend.id,
+    invitationId: f.invitationId,
     childId: f.childIds[route.path.split("/")[3]] ?? "1",
   };
   let n = 0;

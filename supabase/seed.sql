@@ -1,6 +1,7 @@
 -- Development data: demo users (inserted into auth.users as Supabase seeds do; the
--- profile trigger creates their public.users rows), trips with bookings, and one
--- trip shared with another user at each permission level.
+-- profile trigger creates their public.users rows), trips with bookings, one trip
+-- shared with another user at each permission level (invitations they accepted), and
+-- one invitation still waiting for its answer.
 -- Tokens for these users: npm run -s token -- alice@example.com
 
 insert into auth.users (instance_id, id, aud, role, email, email_confirmed_at,
@@ -66,13 +67,25 @@ values
   (1001, 'train', 'JR West', 'Kansai Airport', 'Kyoto Station', '2027-04-02 03:00+00',
    '2027-04-02 04:20+00', 25, 'USD', 'booked');
 
--- Alice's Kyoto trip is shared at every level.
+-- Alice's Kyoto trip is shared at every level: Bob, Carol and Dave each accepted an
+-- invitation (rows as public.respond_to_trip_invitation leaves them).
+insert into public.trip_invitations (trip_id, email, permission_level, invited_by, status, responded_at)
+select 1001, v.email, v.lvl::public.trip_permission_level, 'a11ce000-0000-4000-8000-000000000001',
+       'accepted', now()
+  from (values ('bob@example.com', 'view'), ('carol@example.com', 'edit'), ('dave@example.com', 'admin')) v(email, lvl)
+ where not exists (select 1 from public.trip_invitations i where i.trip_id = 1001 and i.email = v.email);
 insert into public.trip_collaborators (trip_id, user_id, added_by, permission_level)
 values
   (1001, 'b0b00000-0000-4000-8000-000000000002', 'a11ce000-0000-4000-8000-000000000001', 'view'),
   (1001, 'ca201000-0000-4000-8000-000000000003', 'a11ce000-0000-4000-8000-000000000001', 'edit'),
   (1001, 'da7e0000-0000-4000-8000-000000000004', 'a11ce000-0000-4000-8000-000000000001', 'admin')
 on conflict do nothing;
+
+-- Alice has invited Bob to her Lisbon offsite: he finds it in GET /trips/invitations
+-- and accepts or declines it (README, "Share a trip").
+insert into public.trip_invitations (trip_id, email, permission_level, invited_by)
+select 1002, 'bob@example.com', 'edit', 'a11ce000-0000-4000-8000-000000000001'
+ where not exists (select 1 from public.trip_invitations i where i.trip_id = 1002 and i.status = 'pending');
 
 insert into public.trip_notes (trip_id, user_id, content)
 values (1001, 'ca201000-0000-4000-8000-000000000003', 'Book the tea ceremony two weeks ahead.');

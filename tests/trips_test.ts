@@ -1,7 +1,7 @@
 // The trips API over HTTP, through supabase-js functions.invoke, against the
 // running test stack: success paths field by field, validation, permissions.
 import assert from "node:assert/strict";
-import { call, invoke, newUser, type TestUser, withAdminDb } from "./support.ts";
+import { call, client, invoke, newUser, type TestUser, withAdminDb } from "./support.ts";
 
 const trip = {
   name: "Cherry blossoms",
@@ -51,6 +51,18 @@ const item = {
   sort_order: 1,
 };
 
+/** `from` invites `to` to the trip and `to` accepts: how anyone becomes a member. */
+async function share(from: TestUser, tripId: number, to: TestUser, level = "view") {
+  const invited = await invoke(from, `trips/${tripId}/invitations`, "POST", {
+    email: to.email,
+    permission_level: level,
+  });
+  assert.equal(invited.status, 201, JSON.stringify(invited.body));
+  const accepted = await invoke(to, `trips/invitations/${invited.body.id}/accept`, "POST");
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  return invited.body;
+}
+
 /** A trip owned by `owner`, shared with a viewer, an editor and an admin. */
 async function sharedTrip() {
   const [owner, viewer, editor, admin, stranger] = await Promise.all(
@@ -60,11 +72,7 @@ async function sharedTrip() {
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id as number;
   for (const [u, level] of [[viewer, "view"], [editor, "edit"], [admin, "admin"]] as const) {
-    const r = await invoke(owner, `trips/${id}/collaborators`, "POST", {
-      email: u.email,
-      permission_level: level,
-    });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await share(owner, id, u, level);
   }
   return { id, owner, viewer, editor, admin, stranger };
 }
@@ -157,7 +165,7 @@ Deno.test("trips: list shows own and shared trips, filters, sorts and pages", as
   await make(me, "B", "Lyon", "2027-01-01", { status: "booked" });
   await make(me, "C", "Paris Disney", "2027-02-01", { trip_type: "family" });
   const shared = await make(other, "D", "Nice", "2027-04-01");
-  await invoke(other, `trips/${shared.body.id}/collaborators`, "POST", { email: me.email });
+  await share(other, shared.body.id, me);
   await make(other, "E", "Paris", "2027-05-01"); // not shared: never listed
 
   const all = await invoke(me, "trips?sort=start_date");
@@ -223,6 +231,8 @@ Deno.test("trips: permission levels end to end", async () => {
       [`trips/${s.id}`, "PATCH", { name: "x" }],
       [`trips/${s.id}`, "DELETE", undefined],
       [`trips/${s.id}/collaborators`, "GET", undefined],
+      [`trips/${s.id}/invitations`, "GET", undefined],
+      [`trips/${s.id}/invitations`, "POST", { email: s.stranger.email }],
       [`trips/${s.id}/flights`, "POST", flight],
     ] as const
   ) {
@@ -239,7 +249,7 @@ Deno.test("trips: permission levels end to end", async () => {
   assert.equal(vPatch.body.message, "you can view this trip but not change it");
   assert.equal((await invoke(s.viewer, `trips/${s.id}/flights`, "POST", flight)).status, 403);
   assert.equal(
-    (await invoke(s.viewer, `trips/${s.id}/collaborators`, "POST", { email: s.stranger.email }))
+    (await invoke(s.viewer, `trips/${s.id}/invitations`, "POST", { email: s.stranger.email }))
       .status,
     403,
   );
@@ -248,18 +258,20 @@ Deno.test("trips: permission levels end to end", async () => {
   assert.equal(f.status, 201);
   assert.equal((await invoke(s.editor, `trips/${s.id}`, "PATCH", { travelers: 3 })).status, 200);
   assert.equal(
-    (await invoke(s.editor, `trips/${s.id}/collaborators`, "POST", { email: s.stranger.email }))
+    (await invoke(s.editor, `trips/${s.id}/invitations`, "POST", { email: s.stranger.email }))
       .status,
     403,
   );
   // admin: manages collaborators, but no admin grants and not their own level
-  const added = await invoke(s.admin, `trips/${s.id}/collaborators`, "POST", {
-    email: s.stranger.email,
-    permission_level: "edit",
+  const added = await share(s.admin, s.id, s.stranger, "edit");
+  assert.equal(added.permission_level, "edit");
+  assert.equal(added.invited_by, s.admin.id);
+  const adminInvite = await invoke(s.admin, `trips/${s.id}/invitations`, "POST", {
+    email: "someone-else@test.local",
+    permission_level: "admin",
   });
-  assert.equal(added.status, 201);
-  assert.equal(added.body.permission_level, "edit");
-  assert.equal(added.body.added_by, s.admin.id);
+  assert.equal(adminInvite.status, 403);
+  assert.equal(adminInvite.body.message, "only the owner can grant admin");
   const grantAdmin = await invoke(
     s.admin,
     `trips/${s.id}/collaborators/${s.stranger.id}`,
@@ -294,7 +306,7 @@ Deno.test("trips: permission levels end to end", async () => {
   assert.equal(anon.status, 401);
 });
 
-Deno.test("trips: collaborators list, add twice is 409, unknown email is 404", async () => {
+Deno.test("trips: collaborators list; nobody is added without accepting", async () => {
   const s = await sharedTrip();
   const list = await invoke(s.viewer, `trips/${s.id}/collaborators`);
   assert.equal(list.status, 200);
@@ -308,21 +320,93 @@ Deno.test("trips: collaborators list, add twice is 409, unknown email is 404", a
     "updated_at",
     "user_id",
   ]);
-  const twice = await invoke(s.owner, `trips/${s.id}/collaborators`, "POST", {
-    email: s.viewer.email,
+  // The old direct add is gone (405), and so is any way around the invitation.
+  const direct = await invoke(s.owner, `trips/${s.id}/collaborators`, "POST", {
+    email: s.stranger.email,
   });
-  assert.equal(twice.status, 409);
-  const nobody = await invoke(s.owner, `trips/${s.id}/collaborators`, "POST", {
-    email: "nobody-here@test.local",
+  assert.equal(direct.status, 405);
+  const sql = await client(s.owner).from("trip_collaborators").insert({
+    trip_id: s.id,
+    user_id: s.stranger.id,
+    added_by: s.owner.id,
+    permission_level: "view",
   });
-  assert.equal(nobody.status, 404);
-  assert.equal(nobody.body.message, "user not found");
+  assert.ok(sql.error, "a direct insert through the Data API must fail");
   const missing = await invoke(
     s.owner,
     `trips/${s.id}/collaborators/00000000-0000-4000-8000-000000000000`,
     "DELETE",
   );
   assert.equal(missing.status, 404);
+});
+
+Deno.test("trips: invitations answer alike for any address and need the invitee's consent", async () => {
+  const s = await sharedTrip();
+  const invite = (email: string) =>
+    invoke(s.owner, `trips/${s.id}/invitations`, "POST", { email, permission_level: "edit" });
+  const known = await invite(s.stranger.email);
+  const unknown = await invite(`nobody-${crypto.randomUUID()}@test.local`);
+  assert.equal(known.status, 201);
+  assert.equal(unknown.status, 201);
+  const shape = (b: Record<string, unknown>) => {
+    const { id: _i, email: _e, created_at: _c, updated_at: _u, expires_at: _x, ...rest } = b;
+    return rest;
+  };
+  assert.deepEqual(shape(known.body), shape(unknown.body));
+  assert.ok(!JSON.stringify(known.body).includes(s.stranger.id), "no user id in the answer");
+  assert.equal(known.body.status, "pending");
+
+  // The invitee sees it; the trip stays out of their list until they accept.
+  assert.deepEqual((await invoke(s.stranger, "trips")).body.items, []);
+  const mine = await invoke(s.stranger, "trips/invitations");
+  assert.equal(mine.status, 200);
+  assert.equal(mine.body.items.length, 1);
+  assert.equal(mine.body.items[0].trip.name, trip.name);
+  assert.equal(mine.body.items[0].invited_by.email, s.owner.email);
+  assert.equal((await invoke(s.stranger, `trips/${s.id}`)).status, 404);
+
+  // Nobody else can answer it.
+  const thief = await newUser("trips-thief");
+  const stolen = await invoke(thief, `trips/invitations/${known.body.id}/accept`, "POST");
+  assert.equal(stolen.status, 404);
+  assert.equal(stolen.body.message, "invitation not found");
+
+  const accepted = await invoke(s.stranger, `trips/invitations/${known.body.id}/accept`, "POST");
+  assert.equal(accepted.status, 200);
+  assert.equal(accepted.body.status, "accepted");
+  assert.equal((await invoke(s.stranger, `trips/${s.id}`)).body.my_permission, "edit");
+  const again = await invoke(s.stranger, `trips/invitations/${known.body.id}/decline`, "POST");
+  assert.equal(again.status, 409);
+  assert.equal(again.body.message, "the invitation was already accepted");
+
+  // Admins list and revoke; a revoked invitation cannot be accepted.
+  const listed = await invoke(s.admin, `trips/${s.id}/invitations`);
+  assert.equal(listed.status, 200);
+  assert.deepEqual(
+    listed.body.items.map((i: { status: string }) => i.status).sort(),
+    ["accepted", "accepted", "accepted", "accepted", "pending"],
+  );
+  const late = await newUser("trips-late");
+  const lateInvite = await invoke(s.owner, `trips/${s.id}/invitations`, "POST", {
+    email: late.email,
+  });
+  assert.equal(
+    (await invoke(s.admin, `trips/${s.id}/invitations/${lateInvite.body.id}`, "DELETE")).status,
+    204,
+  );
+  const revoked = await invoke(late, `trips/invitations/${lateInvite.body.id}/accept`, "POST");
+  assert.equal(revoked.status, 409);
+  assert.equal(revoked.body.message, "the invitation was already revoked");
+  assert.deepEqual((await invoke(late, "trips/invitations")).body.items, []);
+
+  // Declining keeps the invitee out.
+  const other = await newUser("trips-decliner");
+  const declineMe = await invoke(s.owner, `trips/${s.id}/invitations`, "POST", {
+    email: other.email,
+  });
+  const declined = await invoke(other, `trips/invitations/${declineMe.body.id}/decline`, "POST");
+  assert.equal(declined.body.status, "declined");
+  assert.equal((await invoke(other, `trips/${s.id}`)).status, 404);
 });
 
 Deno.test("trips: flights, accommodations and itinerary items CRUD", async () => {

@@ -2,7 +2,7 @@
 -- counts, the pg_cron schedule, the monitoring views' access, and the HNSW plan.
 -- (NOTIFY payloads are checked by tests/notify_test.ts, which can LISTEN.)
 begin;
-select plan(47);
+select plan(52);
 
 select tests.create_user('trg_owner');
 
@@ -153,7 +153,19 @@ select ok(has_table_privilege('service_role', 'extensions.pg_stat_statements', '
 set local role authenticated;
 select throws_ok($$ select count(*) from extensions.pg_stat_statements $$, '42501', null,
   'the attack: authenticated selecting from pg_stat_statements is refused');
+-- Table statistics: how many rows other users just wrote.
+select throws_ok($$ select n_live_tup from pg_catalog.pg_stat_user_tables where relname = 'api_keys' $$,
+  '42501', null, 'authenticated cannot read table statistics');
+select throws_ok($$ select pg_catalog.pg_stat_get_tuples_inserted('public.memory_embeddings'::regclass) $$,
+  '42501', null, 'nor call the functions behind them');
+select throws_ok($$ select idx_scan from pg_catalog.pg_stat_user_indexes limit 1 $$,
+  '42501', null, 'nor read index statistics');
 reset role;
+select ok(not has_table_privilege('anon', 'pg_catalog.pg_statio_user_tables', 'select'),
+  'anon cannot read I/O statistics either');
+select ok(has_table_privilege('service_role', 'pg_catalog.pg_stat_user_tables', 'select')
+          and has_function_privilege('service_role', 'pg_catalog.pg_stat_get_live_tuples(oid)', 'execute'),
+  'service_role keeps them');
 
 -- The vector index: HNSW with cosine ops, used by an ORDER BY <=> LIMIT query.
 select is(

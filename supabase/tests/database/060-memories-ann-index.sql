@@ -13,7 +13,8 @@ create function pg_temp.axis(i integer) returns extensions.vector language sql i
 $$;
 grant execute on function pg_temp.axis(integer) to authenticated;
 -- Scans of the HNSW index by this transaction: which path match_memories took.
-create function pg_temp.graph_scans() returns bigint language sql as $$
+-- (Definer: statistics are the operator's, not the API roles'.)
+create function pg_temp.graph_scans() returns bigint language sql security definer as $$
   select pg_catalog.pg_stat_get_xact_numscans('public.idx_memory_embeddings_hnsw'::regclass)
 $$;
 grant execute on function pg_temp.graph_scans() to authenticated;

@@ -2,7 +2,7 @@
 -- every row it reads): it must show a member exactly what RLS lets them read, and
 -- nothing to anyone else.
 begin;
-select plan(9);
+select plan(14);
 
 select tests.create_user(u) from unnest(array['gt_owner', 'gt_viewer', 'gt_stranger']) u;
 
@@ -47,6 +47,29 @@ select throws_ok($$ select public.get_trip((select v from ids where k = 'other')
 select tests.authenticate_as('gt_stranger');
 select throws_ok($$ select public.get_trip((select v from ids where k = 'trip')) $$,
   'P0002', 'trip not found', 'a stranger: not found');
+
+-- Bounded: the first page of each collection, counts, and the cursor to the rest.
+select tests.authenticate_as('gt_owner');
+select public.create_trip_child((select v from ids where k = 'trip'), 'itinerary_items',
+  jsonb_build_object('title', 'Stop ' || g, 'item_date', '2027-05-02'))
+  from generate_series(1, 45) g;
+create temporary table page on commit drop as
+  select public.get_trip((select v from ids where k = 'trip')) as j;
+select is(jsonb_array_length((select j -> 'itinerary_items' from page)), 20,
+  'a trip with 45 itinerary items returns the first 20');
+select is((select (j #>> '{counts,itinerary_items}')::int from page), 45, 'counts give the whole size');
+select is((select (j #>> '{counts,flights}')::int from page), 1, 'of every collection');
+select is((select j #> '{next_cursors,flights}' from page), 'null'::jsonb,
+  'a collection that fits has no cursor');
+select is(
+  (select array_agg((x ->> 'id')::bigint order by (x ->> 'id')::bigint) from (
+     select jsonb_array_elements(j -> 'itinerary_items') x from page
+     union all
+     select jsonb_array_elements(public.list_trip_children((select v from ids where k = 'trip'),
+              'itinerary_items', 100, (select (j #>> '{next_cursors,itinerary_items}')::bigint from page)) -> 'items')
+   ) s),
+  (select array_agg(id order by id) from public.itinerary_items where trip_id = (select v from ids where k = 'trip')),
+  'the cursor continues with the list route: every item once');
 
 select tests.authenticate_as_anon();
 select throws_ok($$ select public.get_trip(1) $$, '42501', null, 'anon cannot call it');

@@ -22,6 +22,8 @@ insert into expected values
   ('public.daily_cleanup_job', false), ('public.expire_inactive_chat_sessions', false),
   ('public.monthly_cleanup_job', false), ('public.weekly_maintenance_job', false),
   ('private.sync_memory_ann_index', false), ('private.apply_trip_child_policies', false),
+  -- Reads any trip's rows: only get_trip calls it, after its own permission check.
+  ('private.trip_child_first_page', false),
   -- Trigger functions: fired by the database, never called.
   ('private.api_keys_keep_binding', false), ('private.handle_auth_user_change', false),
   ('private.memory_embeddings_ann_flag', false), ('private.notify_cache_invalidation', false),

@@ -101,13 +101,14 @@ select throws_ok($$ select public.respond_to_trip_invitation((select v from ids 
   '55000', 'the invitation is no longer valid: whoever sent it can no longer share this trip',
   'an invitation from a demoted admin no longer admits anyone');
 
--- Anonymous users have no address, so no invitations.
-select set_config('request.jwt.claims',
-  (current_setting('request.jwt.claims')::jsonb || '{"is_anonymous": true}')::text, true);
-reset role;
-update auth.users set is_anonymous = true, email = null where id = tests.get_user_id('inv_other');
+-- An anonymous session holds no confirmed address, so it answers no invitation.
 select tests.authenticate_as('inv_owner');
-select is(public.list_my_invitations() -> 'items', '[]'::jsonb, 'the owner has no invitations of their own');
+insert into ids select 'anon_inv', (public.invite_to_trip((select v from ids where k = 'trip'), 'inv_other@test.local', 'view') ->> 'id')::bigint;
+reset role;
+update auth.users set is_anonymous = true where id = tests.get_user_id('inv_other');
+select tests.authenticate_as('inv_other');
+select throws_ok($$ select public.respond_to_trip_invitation((select v from ids where k = 'anon_inv'), true) $$,
+  'P0002', 'invitation not found', 'an anonymous user cannot accept an invitation to the address they once had');
 
 select * from finish();
 rollback;
