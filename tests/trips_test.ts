@@ -141,12 +141,46 @@ Deno.test("trips: get returns owner, collaborators, children and counts", async 
   assert.equal(r.body.accommodations[0].name, "Gion Ryokan");
   assert.equal(r.body.itinerary_items[0].title, item.title);
   assert.deepEqual(r.body.counts, {
+    collaborators: 3,
+    flights: 1,
+    accommodations: 1,
+    itinerary_items: 1,
     transportation: 0,
     notes: 0,
     saved_options: 0,
     comparisons: 0,
     attachments: 0,
   });
+  assert.deepEqual(r.body.next_cursors, {
+    flights: null,
+    accommodations: null,
+    itinerary_items: null,
+  });
+});
+
+Deno.test("trips: get answers a big trip in bounded size, with cursors to the rest", async () => {
+  const owner = await newUser("trips-big");
+  const created = await invoke(owner, "trips", "POST", trip);
+  const id = created.body.id;
+  const titles = Array.from({ length: 23 }, (_, i) => `Stop ${i + 1}`);
+  for (const title of titles) {
+    const r = await invoke(owner, `trips/${id}/itinerary-items`, "POST", { ...item, title });
+    assert.equal(r.status, 201);
+  }
+  const r = await invoke(owner, `trips/${id}`);
+  assert.equal(r.body.itinerary_items.length, 20);
+  assert.equal(r.body.counts.itinerary_items, 23);
+  assert.equal(typeof r.body.next_cursors.itinerary_items, "string");
+  const rest = await invoke(
+    owner,
+    `trips/${id}/itinerary-items?cursor=${r.body.next_cursors.itinerary_items}`,
+  );
+  assert.equal(rest.status, 200);
+  assert.deepEqual(
+    [...r.body.itinerary_items, ...rest.body.items].map((i: { title: string }) => i.title),
+    titles,
+  );
+  assert.equal(rest.body.next_cursor, null);
 });
 
 Deno.test("trips: list shows own and shared trips, filters, sorts and pages", async () => {

@@ -281,6 +281,32 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"trip_invitations": {
+                  Row: {
+                    "created_at": string,"email": string,"expires_at": string,"id": number,"invited_by": string,"permission_level": Database["public"]['Enums']["trip_permission_level"],"responded_at": string | null,"status": Database["public"]['Enums']["invitation_status"],"trip_id": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"email": string,"expires_at"?: string,"id"?: never,"invited_by": string,"permission_level"?: Database["public"]['Enums']["trip_permission_level"],"responded_at"?: string | null,"status"?: Database["public"]['Enums']["invitation_status"],"trip_id": number,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"email"?: string,"expires_at"?: string,"id"?: never,"invited_by"?: string,"permission_level"?: Database["public"]['Enums']["trip_permission_level"],"responded_at"?: string | null,"status"?: Database["public"]['Enums']["invitation_status"],"trip_id"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "trip_invitations_invited_by_fkey"
+      columns: ["invited_by"]
+isOneToOne: false
+      referencedRelation: "users"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "trip_invitations_trip_id_fkey"
+      columns: ["trip_id"]
+isOneToOne: false
+      referencedRelation: "trips"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"trip_notes": {
                   Row: {
                     "content": string,"created_at": string,"id": number,"trip_id": number,"updated_at": string,"user_id": string
@@ -349,10 +375,7 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "add_trip_collaborator":
-{ Args: { "p_email": string,"p_permission_level"?: string,"p_trip_id": number }; Returns: Json
-                           },
-"cleanup_old_price_history":
+            "cleanup_old_price_history":
 { Args: { "p_keep"?: string }; Returns: number
                            },
 "cleanup_old_search_history":
@@ -384,13 +407,22 @@ isOneToOne: false
               "content_hash": string,"created": boolean,"id": string
             }[]
                            },
+"invite_to_trip":
+{ Args: { "p_email": string,"p_permission_level"?: string,"p_trip_id": number }; Returns: Json
+                           },
 "list_memories":
 { Args: { "p_content_type"?: string,"p_cursor"?: string,"p_limit"?: number,"p_metadata"?: Json }; Returns: Json
+                           },
+"list_my_invitations":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            },
 "list_trip_children":
 { Args: { "p_cursor"?: number,"p_kind": string,"p_limit"?: number,"p_trip_id": number }; Returns: Json
                            },
 "list_trip_collaborators":
+{ Args: { "p_trip_id": number }; Returns: Json
+                           },
+"list_trip_invitations":
 { Args: { "p_trip_id": number }; Returns: Json
                            },
 "list_trips":
@@ -407,6 +439,12 @@ isOneToOne: false
 "remove_trip_collaborator":
 { Args: { "p_trip_id": number,"p_user_id": string }; Returns: undefined
                            },
+"respond_to_trip_invitation":
+{ Args: { "p_accept": boolean,"p_invitation_id": number }; Returns: Json
+                           },
+"revoke_trip_invitation":
+{ Args: { "p_invitation_id": number,"p_trip_id": number }; Returns: undefined
+                           },
 "update_trip":
 { Args: { "p_patch": Json,"p_trip_id": number }; Returns: Json
                            },
@@ -421,7 +459,7 @@ isOneToOne: false
                            }
           }
           Enums: {
-            "accommodation_type": "hotel"|"apartment"|"hostel"|"resort"|"villa"|"guesthouse"|"other","api_service": "openai"|"anthropic"|"google_maps"|"openweathermap"|"duffel","booking_status": "viewed"|"saved"|"booked"|"canceled","chat_role": "user"|"assistant"|"system"|"tool","flight_class": "economy"|"premium_economy"|"business"|"first","itinerary_item_type": "activity"|"meal"|"transport"|"accommodation"|"event"|"free_time"|"other","itinerary_status": "planned"|"booked"|"canceled","memory_content_type": "preference"|"fact"|"trip_context"|"conversation"|"note"|"other","offer_type": "flight"|"accommodation"|"transportation"|"activity","search_type": "flight"|"accommodation"|"activity"|"destination"|"transportation","transport_type": "car_rental"|"train"|"bus"|"ferry"|"taxi"|"transfer"|"other","trip_permission_level": "view"|"edit"|"admin","trip_status": "planning"|"booked"|"completed"|"canceled","trip_type": "leisure"|"business"|"family"|"solo"|"other","upload_status": "uploading"|"completed"|"failed"
+            "accommodation_type": "hotel"|"apartment"|"hostel"|"resort"|"villa"|"guesthouse"|"other","api_service": "openai"|"anthropic"|"google_maps"|"openweathermap"|"duffel","booking_status": "viewed"|"saved"|"booked"|"canceled","chat_role": "user"|"assistant"|"system"|"tool","flight_class": "economy"|"premium_economy"|"business"|"first","invitation_status": "pending"|"accepted"|"declined"|"revoked","itinerary_item_type": "activity"|"meal"|"transport"|"accommodation"|"event"|"free_time"|"other","itinerary_status": "planned"|"booked"|"canceled","memory_content_type": "preference"|"fact"|"trip_context"|"conversation"|"note"|"other","offer_type": "flight"|"accommodation"|"transportation"|"activity","search_type": "flight"|"accommodation"|"activity"|"destination"|"transportation","transport_type": "car_rental"|"train"|"bus"|"ferry"|"taxi"|"transfer"|"other","trip_permission_level": "view"|"edit"|"admin","trip_status": "planning"|"booked"|"completed"|"canceled","trip_type": "leisure"|"business"|"family"|"solo"|"other","upload_status": "uploading"|"completed"|"failed"
           }
           CompositeTypes: {
             [_ in never]: never
@@ -537,7 +575,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
           Enums: {
-            "accommodation_type": ["hotel", "apartment", "hostel", "resort", "villa", "guesthouse", "other"],"api_service": ["openai", "anthropic", "google_maps", "openweathermap", "duffel"],"booking_status": ["viewed", "saved", "booked", "canceled"],"chat_role": ["user", "assistant", "system", "tool"],"flight_class": ["economy", "premium_economy", "business", "first"],"itinerary_item_type": ["activity", "meal", "transport", "accommodation", "event", "free_time", "other"],"itinerary_status": ["planned", "booked", "canceled"],"memory_content_type": ["preference", "fact", "trip_context", "conversation", "note", "other"],"offer_type": ["flight", "accommodation", "transportation", "activity"],"search_type": ["flight", "accommodation", "activity", "destination", "transportation"],"transport_type": ["car_rental", "train", "bus", "ferry", "taxi", "transfer", "other"],"trip_permission_level": ["view", "edit", "admin"],"trip_status": ["planning", "booked", "completed", "canceled"],"trip_type": ["leisure", "business", "family", "solo", "other"],"upload_status": ["uploading", "completed", "failed"]
+            "accommodation_type": ["hotel", "apartment", "hostel", "resort", "villa", "guesthouse", "other"],"api_service": ["openai", "anthropic", "google_maps", "openweathermap", "duffel"],"booking_status": ["viewed", "saved", "booked", "canceled"],"chat_role": ["user", "assistant", "system", "tool"],"flight_class": ["economy", "premium_economy", "business", "first"],"invitation_status": ["pending", "accepted", "declined", "revoked"],"itinerary_item_type": ["activity", "meal", "transport", "accommodation", "event", "free_time", "other"],"itinerary_status": ["planned", "booked", "canceled"],"memory_content_type": ["preference", "fact", "trip_context", "conversation", "note", "other"],"offer_type": ["flight", "accommodation", "transportation", "activity"],"search_type": ["flight", "accommodation", "activity", "destination", "transportation"],"transport_type": ["car_rental", "train", "bus", "ferry", "taxi", "transfer", "other"],"trip_permission_level": ["view", "edit", "admin"],"trip_status": ["planning", "booked", "completed", "canceled"],"trip_type": ["leisure", "business", "family", "solo", "other"],"upload_status": ["uploading", "completed", "failed"]
           }
         }
 } as const
