@@ -108,9 +108,14 @@ export function fromPostgresError(e: PgLikeError): ApiError | null {
       });
     case "55000":
       // A state that forbids the action (an invitation already answered or expired).
-      return new ApiError(409, "CONFLICT", e.message ?? "the resource is not in a state that allows this", {
-        hint: e.hint,
-      });
+      return new ApiError(
+        409,
+        "CONFLICT",
+        e.message ?? "the resource is not in a state that allows this",
+        {
+          hint: e.hint,
+        },
+      );
     case "23502":
       return new ApiError(422, "CONSTRAINT_VIOLATION", "a required value is missing", {
         details: e.column ? { field: e.column } : undefined,
