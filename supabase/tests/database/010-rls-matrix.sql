@@ -67,12 +67,11 @@ begin
   insert into public.chat_messages (session_id, role, content) values (id_::uuid, 'user', 'hi')
   returning id into id_;
   insert into fx values ('chat_messages', id_);
-  insert into public.memories (user_id, content) values (owner, 'likes trains') returning id into id_;
-  insert into fx values ('memories', id_);
   insert into public.memory_embeddings (user_id, content_text, content_type, embedding)
   values (owner, 'likes trains', 'preference', array_fill(0.1, array[1536])::extensions.vector)
   returning id into id_;
   insert into fx values ('memory_embeddings', id_);
+  insert into fx select 'memory_history', h.id::text from public.memory_history h where h.memory_id = id_::uuid;
   insert into public.api_keys (user_id, service_name, key_name, encrypted_value)
   values (owner, 'openai', 'main', 'v1.k1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA') returning id into id_;
   insert into fx values ('api_keys', id_);
@@ -156,10 +155,10 @@ insert into ops values
   ('chat_messages', 'insert', 'insert into public.chat_messages (session_id, role, content) values (''{chat_sessions}'', ''user'', ''x'')'),
   ('chat_messages', 'update', 'update public.chat_messages set content = ''y'' where id = {chat_messages}'),
   ('chat_messages', 'delete', 'delete from public.chat_messages where id = {chat_messages}'),
-  ('memories', 'select', 'select count(*) from public.memories where id = ''{memories}'''),
-  ('memories', 'insert', 'insert into public.memories (user_id, content) values (''{owner}'', ''m'')'),
-  ('memories', 'update', 'update public.memories set importance = 5 where id = ''{memories}'''),
-  ('memories', 'delete', 'delete from public.memories where id = ''{memories}'''),
+  ('memory_history', 'select', 'select count(*) from public.memory_history where id = {memory_history}'),
+  ('memory_history', 'insert', 'insert into public.memory_history (memory_id, user_id, event, actor) values (''{memory_embeddings}'', ''{owner}'', ''ADD'', ''user'')'),
+  ('memory_history', 'update', 'update public.memory_history set new_memory = ''forged'' where id = {memory_history}'),
+  ('memory_history', 'delete', 'delete from public.memory_history where id = {memory_history}'),
   ('memory_embeddings', 'select', 'select count(*) from public.memory_embeddings where id = ''{memory_embeddings}'''),
   ('memory_embeddings', 'insert', 'insert into public.memory_embeddings (user_id, content_text, content_type, embedding) values (''{owner}'', ''other text'', ''fact'', array_fill(0.2, array[1536])::extensions.vector)'),
   ('memory_embeddings', 'update', 'update public.memory_embeddings set metadata = ''{"k": 1}'' where id = ''{memory_embeddings}'''),
@@ -249,10 +248,11 @@ insert into expectations values
   ('chat_messages',      'insert', false, false, false, false, false, true),
   ('chat_messages',      'update', false, false, false, false, false, false),
   ('chat_messages',      'delete', false, false, false, false, false, true),
-  ('memories',           'select', false, false, false, false, false, true),
-  ('memories',           'insert', false, false, false, false, false, true),
-  ('memories',           'update', false, false, false, false, false, true),
-  ('memories',           'delete', false, false, false, false, false, true),
+  -- a memory's history: read by its owner, written only by the database
+  ('memory_history',     'select', false, false, false, false, false, true),
+  ('memory_history',     'insert', false, false, false, false, false, false),
+  ('memory_history',     'update', false, false, false, false, false, false),
+  ('memory_history',     'delete', false, false, false, false, false, false),
   ('memory_embeddings',  'select', false, false, false, false, false, true),
   ('memory_embeddings',  'insert', false, false, false, false, false, true),
   ('memory_embeddings',  'update', false, false, false, false, false, true),

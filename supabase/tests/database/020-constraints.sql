@@ -94,8 +94,7 @@ insert into cases (label, sql, expect) values
   ('message over 32000', 'insert into public.chat_messages (session_id, role, content) values (''{session}'', ''user'', repeat(''x'', 32001))', '23514'),
   ('message unknown session', 'insert into public.chat_messages (session_id, role, content) values (gen_random_uuid(), ''user'', ''x'')', '23503'),
   -- memory
-  ('memory bad type', 'insert into public.memories (user_id, content, memory_type) values (''{owner}'', ''x'', ''dream'')', '23514'),
-  ('memory importance 6', 'insert into public.memories (user_id, content, importance) values (''{owner}'', ''x'', 6)', '23514'),
+  ('memory bad source', 'insert into public.memory_embeddings (user_id, content_text, content_type, embedding, source) values (''{owner}'', ''x'', ''fact'', array_fill(0.1, array[1536])::extensions.vector, ''robot'')', '22P02'),
   ('embedding accepted', 'insert into public.memory_embeddings (user_id, content_text, content_type, embedding) values (''{owner}'', ''same text'', ''fact'', array_fill(0.1, array[1536])::extensions.vector)', null),
   ('embedding same text twice', 'insert into public.memory_embeddings (user_id, content_text, content_type, embedding) values (''{owner}'', ''same text'', ''fact'', array_fill(0.1, array[1536])::extensions.vector), (''{owner}'', ''same text'', ''note'', array_fill(0.2, array[1536])::extensions.vector)', '23505'),
   ('embedding same text, other user', 'insert into public.memory_embeddings (user_id, content_text, content_type, embedding) values (''{owner}'', ''same text'', ''fact'', array_fill(0.1, array[1536])::extensions.vector), (''{other}'', ''same text'', ''fact'', array_fill(0.1, array[1536])::extensions.vector)', null),

@@ -12,7 +12,8 @@ insert into expected values
   ('public.respond_to_trip_invitation', true), ('public.create_trip', true),
   ('public.create_trip_child', true), ('public.delete_trip', true),
   ('public.delete_trip_child', true), ('public.get_trip', true), ('public.insert_memories', true),
-  ('public.list_memories', true), ('public.list_trip_children', true),
+  ('public.list_memories', true), ('public.apply_memory_decisions', true),
+  ('private.add_extracted_memory', true), ('public.list_trip_children', true),
   ('public.list_trip_collaborators', true), ('public.list_trips', true),
   ('public.match_memories', true), ('public.remove_trip_collaborator', true),
   ('public.update_trip', true), ('public.update_trip_child', true),
@@ -29,7 +30,7 @@ insert into expected values
   ('private.memory_embeddings_ann_flag', false), ('private.notify_cache_invalidation', false),
   ('private.notify_trip_collaboration', false), ('private.set_content_hash', false),
   ('private.set_provenance', false), ('private.set_updated_at', false),
-  ('private.enforce_limit', false),
+  ('private.enforce_limit', false), ('private.record_memory_history', false),
   ('private.touch_chat_session', false),
   -- Helpers that policies and invoker RPCs call as the caller; each answers about the
   -- caller only (pgTAP 040/070/080 and below).
