@@ -85,12 +85,21 @@ async function usableKey(f: Fixture) {
   else if (r.status !== 200) throw new Error(`fixture key: ${r.status} ${r.text}`);
 }
 
+/** The fixture's memory, active: stored again (201) or found already stored (200). */
+async function activeMemory(f: Fixture): Promise<string> {
+  const r = await request(f.owner, "POST", "/memories", TEMPLATES.memory);
+  if (r.status !== 201 && r.status !== 200) {
+    throw new Error(`fixture memory: ${r.status} ${r.text}`);
+  }
+  return String(r.body.ids[0]);
+}
+
 /** Puts back what a successful DELETE of a real id removed, so later cases still reach rows. */
 async function repair(f: Fixture, route: Route) {
   const [, fn, , segment] = route.path.split("/");
   if (fn === "memories" || fn === "api-keys") {
     await usableKey(f);
-    if (fn === "memories") f.memoryId = await created(f.owner, "/memories", TEMPLATES.memory);
+    if (fn === "memories") f.memoryId = await activeMemory(f);
   } else if (route.path === "/trips/:id") await newTrip(f);
   else if (segment === "collaborators") await shareWithFriend(f);
   else if (segment === "invitations") {
@@ -141,6 +150,15 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
   permission: { permission_level: "edit" },
   memory: { content: "prefers aisle seats", content_type: "preference", metadata: { k: 1 } },
   memories: { memories: [{ content: "likes trams" }, { content: "vegetarian", metadata: {} }] },
+  conversation: {
+    messages: [
+      { role: "user", content: "I am vegetarian. I prefer window seats." },
+      { role: "assistant", content: "Noted." },
+    ],
+    infer: true,
+    metadata: { channel: "fuzz" },
+  },
+  memoryPatch: { content: "prefers aisle seats now", content_type: "preference", metadata: {} },
   search: { query: "seat preference", match_count: 5, min_similarity: 0.1 },
   // The local embedder's key, so the owner's memories routes reach the embedder.
   key: { service_name: "openai", key_name: "fuzz key", value: Deno.env.get("LOCAL_OPENAI_KEY") },
@@ -202,11 +220,15 @@ const SPECS: Record<string, RouteSpec> = {
     [`PATCH /trips/:id/${s}/:childId`, { bodies: [s] }],
     [`DELETE /trips/:id/${s}/:childId`, {}],
   ])),
-  "POST /memories": { bodies: ["memory", "memories"] },
+  "POST /memories": { bodies: ["memory", "memories", "conversation"] },
+  "DELETE /memories": {},
   "GET /memories": { query: ["content_type", "metadata", "limit", "cursor"] },
   "POST /memories/search": { bodies: ["search"] },
   "GET /memories/:id": {},
+  "PATCH /memories/:id": { bodies: ["memoryPatch"] },
   "DELETE /memories/:id": {},
+  "POST /memories/:id/restore": { bodies: ["empty"] },
+  "GET /memories/:id/history": {},
   "GET /api-keys": { query: ["service_name"] },
   "POST /api-keys": { bodies: ["key"] },
   "GET /api-keys/:id": {},
@@ -563,7 +585,9 @@ export async function runFuzz(
     statuses[out.status] = (statuses[out.status] ?? 0) + 1;
     routes.add(c.route);
     const route = ROUTES[c.route];
-    if (route.method === "DELETE" && out.status === 204 && c.ids === "real") {
+    // A DELETE that worked on real rows (by id, or a whole collection) is undone.
+    const wholeCollection = !route.path.includes(":");
+    if (route.method === "DELETE" && out.status < 300 && (c.ids === "real" || wholeCollection)) {
       await repair(f, route).catch((e) => {
         out.problem = `repairing the fixture after the DELETE failed: ${e}`;
       });

@@ -1,6 +1,8 @@
-// An OpenAI-compatible embeddings server for the offline stack: POST /v1/embeddings
-// and GET /v1/models on loopback, so the real `openai` SDK code path runs in dev
-// and tests. Production points the same code at OpenAI instead.
+// An OpenAI-compatible server for the offline stack: POST /v1/embeddings, POST
+// /v1/chat/completions (JSON answers, response_format json_schema / json_object,
+// `stream: true` as server-sent events) and GET /v1/models on loopback, so the real
+// `openai` SDK code path runs in dev and tests. Production points the same code at
+// OpenAI instead. The chat model is deterministic rules (scripts/local-llm.ts).
 //
 // The embedding is lexical and deterministic: hashed features of words, crude
 // stems, stem pairs and character trigrams, signed, L2-normalised, 1536
@@ -9,10 +11,13 @@
 // it knows no synonyms.
 //
 // Tests steer it through /__faults (inject latency, a 429 or a 5xx into the next
-// requests to /v1/*) and read /__stats (how many upstream calls were made), both
-// behind the same key.
+// requests to /v1/*), queue exact chat answers with /__responses (malformed JSON,
+// invented ids, refusals), read the chat requests received with /__requests and the
+// number of upstream calls with /__stats, all behind the same key.
 //
 // Env: EMBED_PORT, LOCAL_OPENAI_KEY (the only key accepted).
+
+import { localAnswer, tokens } from "./local-llm.ts";
 
 export const DIMENSIONS = 1536;
 export const MODEL = "text-embedding-3-small";
@@ -108,6 +113,80 @@ export interface Stats {
   embeddings_requests: number;
   embedded_inputs: number;
   models_requests: number;
+  chat_requests: number;
+}
+
+/** A chat answer queued by a test: exactly this content, or a refusal, or an error status. */
+export interface QueuedAnswer {
+  content?: string;
+  refusal?: string;
+  status?: number;
+}
+
+/** How many received chat requests /__requests keeps (oldest dropped first). */
+const KEPT_REQUESTS = 100;
+
+function parseQueued(body: unknown): QueuedAnswer[] | string {
+  const list = (body as { responses?: unknown })?.responses;
+  if (!Array.isArray(list) || list.length === 0 || list.length > 100) {
+    return "send {responses: [{content} | {refusal} | {status}, ...]} (1 to 100)";
+  }
+  for (const r of list) {
+    const ok = typeof r === "object" && r !== null &&
+      (typeof r.content === "string" || typeof r.refusal === "string" ||
+        (Number.isInteger(r.status) && r.status >= 400 && r.status <= 599));
+    if (!ok) return "each response has a string content, a string refusal or a 4xx/5xx status";
+  }
+  return list as QueuedAnswer[];
+}
+
+function completion(body: Record<string, unknown>, answer: QueuedAnswer | string, n: number) {
+  const content = typeof answer === "string" ? answer : answer.content ?? null;
+  const refusal = typeof answer === "string" ? null : answer.refusal ?? null;
+  const prompt = tokens(JSON.stringify(body.messages ?? []));
+  const completionTokens = tokens(content ?? refusal ?? "");
+  return {
+    id: `chatcmpl-local-${n}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: typeof body.model === "string" ? body.model : "local-chat",
+    choices: [{
+      index: 0,
+      message: { role: "assistant", content, refusal },
+      logprobs: null,
+      finish_reason: "stop",
+    }],
+    usage: {
+      prompt_tokens: prompt,
+      completion_tokens: completionTokens,
+      total_tokens: prompt + completionTokens,
+    },
+  };
+}
+
+/** The same answer as server-sent chunks, word by word, then [DONE]. */
+function streamed(full: ReturnType<typeof completion>, includeUsage: boolean): Response {
+  const text = full.choices[0].message.content ?? "";
+  const base = {
+    id: full.id,
+    object: "chat.completion.chunk",
+    created: full.created,
+    model: full.model,
+  };
+  const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+    ...base,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
+  const events = [
+    chunk({ role: "assistant", content: "" }, null),
+    ...(text.match(/\S+\s*/g) ?? []).map((piece) => chunk({ content: piece }, null)),
+    chunk({}, "stop"),
+    ...(includeUsage ? [{ ...base, choices: [], usage: full.usage }] : []),
+  ];
+  const body = events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("") + "data: [DONE]\n\n";
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  });
 }
 
 function parseFaults(body: unknown): Faults | string {
@@ -138,7 +217,14 @@ const FAULT_MESSAGES: Record<string, [string, string]> = {
 
 export function createHandler(acceptedKey: string) {
   let faults: Faults | null = null;
-  const stats: Stats = { embeddings_requests: 0, embedded_inputs: 0, models_requests: 0 };
+  const stats: Stats = {
+    embeddings_requests: 0,
+    embedded_inputs: 0,
+    models_requests: 0,
+    chat_requests: 0,
+  };
+  let queued: QueuedAnswer[] = [];
+  let received: unknown[] = [];
 
   // Applies the current faults to one /v1 request; a Response when it must fail.
   async function injected(): Promise<Response | null> {
@@ -188,6 +274,21 @@ export function createHandler(acceptedKey: string) {
       }
     }
     if (url.pathname === "/__stats" && req.method === "GET") return Response.json(stats);
+    if (url.pathname === "/__responses") {
+      if (req.method === "DELETE") queued = [];
+      else if (req.method === "POST") {
+        const parsed = parseQueued(await req.json().catch(() => null));
+        if (typeof parsed === "string") {
+          return openAiError(400, parsed, "invalid_request_error", null);
+        }
+        queued.push(...parsed);
+      }
+      return Response.json({ responses: queued });
+    }
+    if (url.pathname === "/__requests") {
+      if (req.method === "DELETE") received = [];
+      return Response.json({ items: received });
+    }
     if (url.pathname.startsWith("/v1/")) {
       const failure = await injected();
       if (failure) return failure;
@@ -198,6 +299,32 @@ export function createHandler(acceptedKey: string) {
         object: "list",
         data: [{ id: MODEL, object: "model", created: 1705948997, owned_by: "system" }],
       });
+    }
+    if (req.method === "POST" && url.pathname === "/v1/chat/completions") {
+      const body = await req.json().catch(() => null);
+      if (
+        typeof body !== "object" || body === null || !Array.isArray(body.messages) ||
+        body.messages.length === 0
+      ) {
+        return openAiError(
+          400,
+          "'messages' must be a non-empty array.",
+          "invalid_request_error",
+          null,
+        );
+      }
+      stats.chat_requests += 1;
+      received.push(body);
+      if (received.length > KEPT_REQUESTS) received = received.slice(-KEPT_REQUESTS);
+      const next = queued.shift();
+      if (next?.status) {
+        return openAiError(next.status, "Queued failure.", "server_error", null);
+      }
+      const full = completion(body, next ?? localAnswer(body), stats.chat_requests);
+      if (body.stream === true) {
+        return streamed(full, body.stream_options?.include_usage === true);
+      }
+      return Response.json(full);
     }
     if (req.method === "POST" && url.pathname === "/v1/embeddings") {
       let body: { input?: unknown; model?: unknown; encoding_format?: unknown };

@@ -5,24 +5,22 @@ import assert from "node:assert/strict";
 import { embed } from "../scripts/embeddings-server.ts";
 import { loadKeyring } from "../supabase/functions/_shared/byok_crypto.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
-import { openAiKeyFor } from "../supabase/functions/memories/embeddings.ts";
+import { openAiKeyFor } from "../supabase/functions/_shared/openai.ts";
 import {
   env,
   invoke,
+  localOpenAi,
   newUser,
   type Reply,
   request,
   type TestUser,
+  userWithKey,
   withAdminDb,
 } from "./support.ts";
 
 const api = request;
 
-const embedder = (path: string, init: RequestInit = {}) =>
-  fetch(`${env("OPENAI_BASE_URL").replace(/\/v1$/, "")}${path}`, {
-    ...init,
-    headers: { Authorization: `Bearer ${env("LOCAL_OPENAI_KEY")}` },
-  });
+const embedder = localOpenAi;
 
 async function faults(f: Record<string, number> | null) {
   const res = await embedder("/__faults", {
@@ -34,18 +32,6 @@ async function faults(f: Record<string, number> | null) {
 
 async function upstreamCalls(): Promise<{ embeddings_requests: number; embedded_inputs: number }> {
   return await (await embedder("/__stats")).json();
-}
-
-/** A user whose stored OpenAI key is the one the local OpenAI server accepts. */
-async function userWithKey(label: string): Promise<TestUser> {
-  const user = await newUser(label);
-  const res = await api(user, "POST", "/api-keys", {
-    service_name: "openai",
-    key_name: "default",
-    value: env("LOCAL_OPENAI_KEY"),
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return user;
 }
 
 Deno.test("memories: store a batch, find the one sharing words first", async () => {
@@ -108,8 +94,13 @@ Deno.test("memories: store a batch, find the one sharing words first", async () 
   assert.equal(one.body.content, "Visited Lisbon in spring 2024 with her sister");
   assert.deepEqual(one.body.metadata, { trip_id: 7 });
   assert.equal((await api(user, "DELETE", `/memories/${stored.body.ids[3]}`)).status, 204);
-  assert.equal((await api(user, "GET", `/memories/${stored.body.ids[3]}`)).status, 404);
-  assert.equal((await api(user, "DELETE", `/memories/${stored.body.ids[3]}`)).status, 404);
+  // Deleted: kept with its history and restorable, but no longer listed or searched.
+  assert.ok((await api(user, "GET", `/memories/${stored.body.ids[3]}`)).body.deleted_at);
+  const listed = await api(user, "GET", "/memories?limit=100");
+  assert.ok(!listed.body.items.some((m: { id: string }) => m.id === stored.body.ids[3]));
+  assert.equal((await api(user, "DELETE", `/memories/${stored.body.ids[3]}`)).status, 204);
+  const unknown = "00000000-0000-4000-8000-000000000000";
+  assert.equal((await api(user, "DELETE", `/memories/${unknown}`)).status, 404);
 });
 
 Deno.test("memories: the same content is not embedded or stored twice", async () => {

@@ -153,3 +153,22 @@ export async function request(
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null, text };
 }
+
+/** The local OpenAI-compatible server's own routes (/__faults, /__stats, /__responses, /__requests). */
+export const localOpenAi = (path: string, init: RequestInit = {}) =>
+  fetch(`${env("OPENAI_BASE_URL").replace(/\/v1$/, "")}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${env("LOCAL_OPENAI_KEY")}` },
+  });
+
+/** A user whose stored OpenAI key is the one the local OpenAI server accepts. */
+export async function userWithKey(label: string): Promise<TestUser> {
+  const user = await newUser(label);
+  const res = await request(user, "POST", "/api-keys", {
+    service_name: "openai",
+    key_name: "default",
+    value: env("LOCAL_OPENAI_KEY"),
+  });
+  if (res.status !== 201) throw new Error(`storing the key: ${res.status} ${res.text}`);
+  return user;
+}

@@ -139,37 +139,37 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"memories": {
+                },"memory_embeddings": {
                   Row: {
-                    "content": string,"created_at": string,"id": string,"importance": number,"memory_type": string,"metadata": NonNullable<Json>,"updated_at": string,"user_id": string
+                    "content_hash": string,"content_text": string,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at": string,"deleted_at": string | null,"embedding": string,"id": string,"in_ann_index": boolean,"metadata": NonNullable<Json>,"model": string,"source": Database["public"]['Enums']["memory_source"],"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "content": string,"created_at"?: string,"id"?: string,"importance"?: number,"memory_type"?: string,"metadata"?: NonNullable<Json>,"updated_at"?: string,"user_id"?: string
+                    "content_hash": string,"content_text": string,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"embedding": string,"id"?: string,"in_ann_index"?: boolean,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "content"?: string,"created_at"?: string,"id"?: string,"importance"?: number,"memory_type"?: string,"metadata"?: NonNullable<Json>,"updated_at"?: string,"user_id"?: string
+                    "content_hash"?: string,"content_text"?: string,"content_type"?: Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"embedding"?: string,"id"?: string,"in_ann_index"?: boolean,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
                   ]
-                },"memory_embeddings": {
+                },"memory_history": {
                   Row: {
-                    "content_hash": string,"content_text": string,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at": string,"embedding": string,"id": string,"in_ann_index": boolean,"memory_id": string | null,"metadata": NonNullable<Json>,"model": string,"updated_at": string,"user_id": string
+                    "actor": Database["public"]['Enums']["memory_source"],"created_at": string,"event": Database["public"]['Enums']["memory_event"],"id": number,"memory_id": string,"message_id": number | null,"new_memory": string | null,"old_memory": string | null,"session_id": string | null,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "content_hash": string,"content_text": string,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"embedding": string,"id"?: string,"in_ann_index"?: boolean,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
+                    "actor": Database["public"]['Enums']["memory_source"],"created_at"?: string,"event": Database["public"]['Enums']["memory_event"],"id"?: never,"memory_id": string,"message_id"?: number | null,"new_memory"?: string | null,"old_memory"?: string | null,"session_id"?: string | null,"user_id": string
                   }
                   Update: {
-                    "content_hash"?: string,"content_text"?: string,"content_type"?: Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"embedding"?: string,"id"?: string,"in_ann_index"?: boolean,"memory_id"?: string | null,"metadata"?: NonNullable<Json>,"model"?: string,"updated_at"?: string,"user_id"?: string
+                    "actor"?: Database["public"]['Enums']["memory_source"],"created_at"?: string,"event"?: Database["public"]['Enums']["memory_event"],"id"?: never,"memory_id"?: string,"message_id"?: number | null,"new_memory"?: string | null,"old_memory"?: string | null,"session_id"?: string | null,"user_id"?: string
                   }
                   Relationships: [
                     {
-      foreignKeyName: "memory_embeddings_memory_id_fkey"
+      foreignKeyName: "memory_history_memory_id_fkey"
       columns: ["memory_id"]
 isOneToOne: false
-      referencedRelation: "memories"
+      referencedRelation: "memory_embeddings"
       referencedColumns: ["id"]
     }
                   ]
@@ -375,7 +375,10 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "cleanup_old_price_history":
+            "apply_memory_decisions":
+{ Args: { "p_context"?: Json,"p_embeddings": (string)[],"p_model": string,"p_ops": Json }; Returns: Json
+                           },
+"cleanup_old_price_history":
 { Args: { "p_keep"?: string }; Returns: number
                            },
 "cleanup_old_search_history":
@@ -459,7 +462,7 @@ isOneToOne: false
                            }
           }
           Enums: {
-            "accommodation_type": "hotel"|"apartment"|"hostel"|"resort"|"villa"|"guesthouse"|"other","api_service": "openai"|"anthropic"|"google_maps"|"openweathermap"|"duffel","booking_status": "viewed"|"saved"|"booked"|"canceled","chat_role": "user"|"assistant"|"system"|"tool","flight_class": "economy"|"premium_economy"|"business"|"first","invitation_status": "pending"|"accepted"|"declined"|"revoked","itinerary_item_type": "activity"|"meal"|"transport"|"accommodation"|"event"|"free_time"|"other","itinerary_status": "planned"|"booked"|"canceled","memory_content_type": "preference"|"fact"|"trip_context"|"conversation"|"note"|"other","offer_type": "flight"|"accommodation"|"transportation"|"activity","search_type": "flight"|"accommodation"|"activity"|"destination"|"transportation","transport_type": "car_rental"|"train"|"bus"|"ferry"|"taxi"|"transfer"|"other","trip_permission_level": "view"|"edit"|"admin","trip_status": "planning"|"booked"|"completed"|"canceled","trip_type": "leisure"|"business"|"family"|"solo"|"other","upload_status": "uploading"|"completed"|"failed"
+            "accommodation_type": "hotel"|"apartment"|"hostel"|"resort"|"villa"|"guesthouse"|"other","api_service": "openai"|"anthropic"|"google_maps"|"openweathermap"|"duffel","booking_status": "viewed"|"saved"|"booked"|"canceled","chat_role": "user"|"assistant"|"system"|"tool","flight_class": "economy"|"premium_economy"|"business"|"first","invitation_status": "pending"|"accepted"|"declined"|"revoked","itinerary_item_type": "activity"|"meal"|"transport"|"accommodation"|"event"|"free_time"|"other","itinerary_status": "planned"|"booked"|"canceled","memory_content_type": "preference"|"fact"|"trip_context"|"conversation"|"note"|"other","memory_event": "ADD"|"UPDATE"|"DELETE"|"RESTORE","memory_source": "user"|"extractor","offer_type": "flight"|"accommodation"|"transportation"|"activity","search_type": "flight"|"accommodation"|"activity"|"destination"|"transportation","transport_type": "car_rental"|"train"|"bus"|"ferry"|"taxi"|"transfer"|"other","trip_permission_level": "view"|"edit"|"admin","trip_status": "planning"|"booked"|"completed"|"canceled","trip_type": "leisure"|"business"|"family"|"solo"|"other","upload_status": "uploading"|"completed"|"failed"
           }
           CompositeTypes: {
             [_ in never]: never
@@ -575,7 +578,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
           Enums: {
-            "accommodation_type": ["hotel", "apartment", "hostel", "resort", "villa", "guesthouse", "other"],"api_service": ["openai", "anthropic", "google_maps", "openweathermap", "duffel"],"booking_status": ["viewed", "saved", "booked", "canceled"],"chat_role": ["user", "assistant", "system", "tool"],"flight_class": ["economy", "premium_economy", "business", "first"],"invitation_status": ["pending", "accepted", "declined", "revoked"],"itinerary_item_type": ["activity", "meal", "transport", "accommodation", "event", "free_time", "other"],"itinerary_status": ["planned", "booked", "canceled"],"memory_content_type": ["preference", "fact", "trip_context", "conversation", "note", "other"],"offer_type": ["flight", "accommodation", "transportation", "activity"],"search_type": ["flight", "accommodation", "activity", "destination", "transportation"],"transport_type": ["car_rental", "train", "bus", "ferry", "taxi", "transfer", "other"],"trip_permission_level": ["view", "edit", "admin"],"trip_status": ["planning", "booked", "completed", "canceled"],"trip_type": ["leisure", "business", "family", "solo", "other"],"upload_status": ["uploading", "completed", "failed"]
+            "accommodation_type": ["hotel", "apartment", "hostel", "resort", "villa", "guesthouse", "other"],"api_service": ["openai", "anthropic", "google_maps", "openweathermap", "duffel"],"booking_status": ["viewed", "saved", "booked", "canceled"],"chat_role": ["user", "assistant", "system", "tool"],"flight_class": ["economy", "premium_economy", "business", "first"],"invitation_status": ["pending", "accepted", "declined", "revoked"],"itinerary_item_type": ["activity", "meal", "transport", "accommodation", "event", "free_time", "other"],"itinerary_status": ["planned", "booked", "canceled"],"memory_content_type": ["preference", "fact", "trip_context", "conversation", "note", "other"],"memory_event": ["ADD", "UPDATE", "DELETE", "RESTORE"],"memory_source": ["user", "extractor"],"offer_type": ["flight", "accommodation", "transportation", "activity"],"search_type": ["flight", "accommodation", "activity", "destination", "transportation"],"transport_type": ["car_rental", "train", "bus", "ferry", "taxi", "transfer", "other"],"trip_permission_level": ["view", "edit", "admin"],"trip_status": ["planning", "booked", "completed", "canceled"],"trip_type": ["leisure", "business", "family", "solo", "other"],"upload_status": ["uploading", "completed", "failed"]
           }
         }
 } as const

@@ -1,14 +1,26 @@
-// /functions/v1/memories: the planner's memory of a user. Memories are embedded
-// with the caller's own OpenAI key (one upstream call per batch; content already
-// stored is not embedded again) and searched by cosine similarity under RLS.
+// /functions/v1/memories: the planner's memory of a user. Memories are given as
+// texts (stored as given) or learnt from a conversation (the extractor: facts, then
+// ADD/UPDATE/DELETE/NONE against what is stored; _shared/memory_pipeline.ts). They
+// are embedded with the caller's own OpenAI key, searched by cosine similarity under
+// RLS, and every change is kept in their history.
 
 import { z } from "zod";
-import { allowOnly, defineFunction } from "../_shared/function.ts";
+import type { Context } from "hono";
+import { allowOnly, defineFunction, type RouteEnv } from "../_shared/function.ts";
 import { loadKeyring } from "../_shared/byok_crypto.ts";
-import { notFound } from "../_shared/errors.ts";
+import { ApiError, notFound } from "../_shared/errors.ts";
 import { parseBody, parseParams, parseQuery, validate } from "../_shared/validation.ts";
-import { embed, MODEL, openAiKeyFor } from "./embeddings.ts";
-import { listQuery, memory, memoryBatch, memoryParams, searchBody } from "./schemas.ts";
+import { embed, MODEL, openAiKeyFor } from "../_shared/openai.ts";
+import { inferMemories } from "../_shared/memory_pipeline.ts";
+import {
+  conversation,
+  listQuery,
+  memory,
+  memoryBatch,
+  memoryParams,
+  memoryPatch,
+  searchBody,
+} from "./schemas.ts";
 
 // Memories use stored keys: no keyring, no function.
 const keyring = await loadKeyring();
@@ -26,10 +38,35 @@ async function sha256Hex(text: string): Promise<string> {
 const fn = defineFunction("memories", { maxBodyBytes: MAX_BODY_BYTES });
 const app = fn.routes("user+admin");
 
+type Ctx = Context<RouteEnv<"user+admin">>;
+
 app.post("/", async (c) => {
   const raw = await parseBody(c, z.unknown());
-  const batch = typeof raw === "object" && raw !== null && "memories" in raw;
-  const items: Memory[] = batch ? validate(memoryBatch, raw).memories : [validate(memory, raw)];
+  const has = (k: string) => typeof raw === "object" && raw !== null && k in raw;
+  if (has("messages")) {
+    const conv = validate(conversation, raw);
+    if (!conv.infer) {
+      // Stored as given: each user message is a memory of its own.
+      const items = conv.messages.filter((m) => m.role === "user").map((m) => ({
+        content: m.content,
+        content_type: "conversation" as const,
+        metadata: conv.metadata,
+      }));
+      if (items.length === 0) return c.json({ ids: [], created: 0, deduplicated: 0 });
+      return await storeAsGiven(c, items);
+    }
+    const key = await openAiKeyFor(c.var.admin, keyring, c.var.userId);
+    const out = await inferMemories(c.var.db, key, conv.messages, { metadata: conv.metadata });
+    return c.json(out);
+  }
+  const items: Memory[] = has("memories")
+    ? validate(memoryBatch, raw).memories
+    : [validate(memory, raw)];
+  return await storeAsGiven(c, items);
+});
+
+/** Texts stored as given (source user); one embedding call for what is not stored yet. */
+async function storeAsGiven(c: Ctx, items: Memory[]) {
   const { db, admin, userId } = c.var;
 
   // The database's content_hash is the same SHA-256 of the UTF-8 text.
@@ -74,6 +111,20 @@ app.post("/", async (c) => {
     deduplicated: items.length - created,
   };
   return c.json(body, created > 0 ? 201 : 200);
+}
+
+app.delete("/", async (c) => {
+  // All of the caller's memories, however many, in bounded statements.
+  let deleted = 0;
+  for (;;) {
+    const rows = await c.var.db.query`
+      delete from public.memory_embeddings where id in (
+        select id from public.memory_embeddings where user_id = auth.uid() limit 2000)
+      returning 1`;
+    deleted += rows.length;
+    if (rows.length < 2000) break;
+  }
+  return c.json({ deleted });
 });
 
 app.get("/", async (c) => {
@@ -85,7 +136,7 @@ app.get("/", async (c) => {
       ${q.limit}, ${q.cursor ?? null}) as r`;
   return c.json(row.r);
 });
-allowOnly(app, "/", ["GET", "POST"]);
+allowOnly(app, "/", ["GET", "POST", "DELETE"]);
 
 app.post("/search", async (c) => {
   const q = await parseBody(c, searchBody);
@@ -106,23 +157,86 @@ app.post("/search", async (c) => {
 });
 allowOnly(app, "/search", ["POST"]);
 
-app.get("/:id", async (c) => {
-  const { id } = parseParams(c, memoryParams);
-  const [row]: { r: unknown }[] = await c.var.db.query`
+async function readMemory(c: Ctx, id: string) {
+  const [row]: { r: Record<string, unknown> }[] = await c.var.db.query`
     select jsonb_build_object('id', id, 'content', content_text, 'content_type', content_type,
-             'metadata', metadata, 'model', model, 'created_at', created_at) as r
+             'metadata', metadata, 'model', model, 'source', source, 'deleted_at', deleted_at,
+             'created_at', created_at, 'updated_at', updated_at) as r
       from public.memory_embeddings where id = ${id}::uuid`;
   if (!row) throw notFound("memory");
-  return c.json(row.r);
+  return row.r;
+}
+
+app.get("/:id", async (c) => {
+  const { id } = parseParams(c, memoryParams);
+  return c.json(await readMemory(c, id));
+});
+
+app.patch("/:id", async (c) => {
+  const { id } = parseParams(c, memoryParams);
+  const patch = await parseBody(c, memoryPatch);
+  const current = await readMemory(c, id);
+  if (current.deleted_at) {
+    throw new ApiError(409, "CONFLICT", "this memory is deleted", {
+      hint: `Restore it first: POST /memories/${id}/restore`,
+    });
+  }
+  const { db, admin, userId } = c.var;
+  // A new text is embedded again; an edit makes the memory the user's (the
+  // extractor never changes it afterwards).
+  const text = patch.content !== undefined && patch.content !== current.content
+    ? patch.content
+    : null;
+  const vector = text === null
+    ? null
+    : (await embed(await openAiKeyFor(admin, keyring, userId), [text]))[0];
+  await db.query`
+    update public.memory_embeddings
+       set content_text = coalesce(${text}, content_text),
+           embedding = coalesce(${vector}::extensions.vector, embedding),
+           content_type = coalesce(${
+    patch.content_type ?? null
+  }::public.memory_content_type, content_type),
+           metadata = coalesce(${
+    patch.metadata ? JSON.stringify(patch.metadata) : null
+  }::jsonb, metadata),
+           source = 'user'
+     where id = ${id}::uuid`;
+  return c.json(await readMemory(c, id));
 });
 
 app.delete("/:id", async (c) => {
   const { id } = parseParams(c, memoryParams);
+  // Kept, with its history, until restored or all memories are deleted.
   const rows = await c.var.db.query`
-    delete from public.memory_embeddings where id = ${id}::uuid returning id`;
+    update public.memory_embeddings set deleted_at = coalesce(deleted_at, now())
+     where id = ${id}::uuid returning id`;
   if (rows.length === 0) throw notFound("memory");
   return c.body(null, 204);
 });
-allowOnly(app, "/:id", ["GET", "DELETE"]);
+allowOnly(app, "/:id", ["GET", "PATCH", "DELETE"]);
+
+app.post("/:id/restore", async (c) => {
+  const { id } = parseParams(c, memoryParams);
+  const rows = await c.var.db.query`
+    update public.memory_embeddings set deleted_at = null
+     where id = ${id}::uuid and deleted_at is not null returning id`;
+  if (rows.length === 0) await readMemory(c, id); // 404 unless it exists (and is active)
+  return c.json(await readMemory(c, id));
+});
+allowOnly(app, "/:id/restore", ["POST"]);
+
+app.get("/:id/history", async (c) => {
+  const { id } = parseParams(c, memoryParams);
+  await readMemory(c, id);
+  const [row]: { items: unknown }[] = await c.var.db.query`
+    select coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'event', h.event,
+             'old_memory', h.old_memory, 'new_memory', h.new_memory, 'actor', h.actor,
+             'session_id', h.session_id, 'message_id', h.message_id, 'created_at', h.created_at)
+             order by h.id), '[]'::jsonb) as items
+      from public.memory_history h where h.memory_id = ${id}::uuid`;
+  return c.json({ items: row.items, next_cursor: null });
+});
+allowOnly(app, "/:id/history", ["GET"]);
 
 export default fn;

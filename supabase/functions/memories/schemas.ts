@@ -32,6 +32,31 @@ export const memoryBatch = z.strictObject({
 
 export const memoryParams = z.object({ id: uuid });
 
+/** A conversation for the extractor (POST /memories with messages). */
+export const MAX_TURNS = 50;
+export const MAX_CONVERSATION_CHARS = 32_000;
+
+export const conversation = z.strictObject({
+  messages: z.array(z.strictObject({
+    role: z.enum(["user", "assistant"], { error: "must be user or assistant" }),
+    content,
+  })).min(1, "must hold at least one message").max(MAX_TURNS),
+  infer: z.boolean().default(true),
+  metadata: jsonObject.default({}),
+}).refine(
+  (b) => b.messages.reduce((n, m) => n + m.content.length, 0) <= MAX_CONVERSATION_CHARS,
+  {
+    path: ["messages"],
+    message: `must hold at most ${MAX_CONVERSATION_CHARS} characters in all`,
+  },
+);
+
+export const memoryPatch = z.strictObject({
+  content: content.optional(),
+  content_type: contentType.optional(),
+  metadata: jsonObject.optional(),
+}).refine((p) => Object.keys(p).length > 0, { message: "must change at least one field" });
+
 export const searchBody = z.strictObject({
   query: content,
   match_count: z.number().int().min(1).max(100).default(10),

@@ -1,0 +1,179 @@
+// OpenAI through the `openai` SDK: embeddings and JSON chat completions, with the
+// caller's own key (or the deployment's), at OPENAI_BASE_URL when set (the local
+// stack's OpenAI-compatible server) or OpenAI. Every call reports its token usage.
+
+import type OpenAI from "openai";
+import type { PostgresApi } from "./db.ts";
+import { useApiKey } from "./byok.ts";
+import type { Keyring } from "./byok_crypto.ts";
+import { ApiError } from "./errors.ts";
+import {
+  fromUpstreamStatus,
+  upstreamFailed,
+  upstreamTimeout,
+  upstreamTimeoutMs,
+  upstreamUnreachable,
+} from "./upstream.ts";
+
+export const DIMENSIONS = 1536;
+export const MODEL = Deno.env.get("OPENAI_EMBEDDING_MODEL") || "text-embedding-3-small";
+/** The model of chat completions (memory extraction, chat). */
+export const CHAT_MODEL = Deno.env.get("OPENAI_CHAT_MODEL") || "gpt-4o-mini";
+
+/** Tokens an upstream call used, as OpenAI reports them. */
+export interface Usage {
+  calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export const noUsage = (): Usage => ({ calls: 0, prompt_tokens: 0, completion_tokens: 0 });
+
+export function addUsage(total: Usage, u: { prompt_tokens?: number; completion_tokens?: number }) {
+  total.calls += 1;
+  total.prompt_tokens += u.prompt_tokens ?? 0;
+  total.completion_tokens += u.completion_tokens ?? 0;
+}
+
+/** Whose key an upstream call uses: a refused server key is our fault, not the user's. */
+export interface OpenAiKey {
+  value: string;
+  owner: "user" | "server";
+}
+
+/** The caller's active OpenAI key, else the deployment's OPENAI_API_KEY, else 424. */
+export async function openAiKeyFor(
+  admin: PostgresApi,
+  keyring: Keyring,
+  userId: string,
+): Promise<OpenAiKey> {
+  const own = await useApiKey(admin, keyring, userId, "openai");
+  if (own) return { value: own.value, owner: "user" };
+  const server = Deno.env.get("OPENAI_API_KEY");
+  if (server) return { value: server, owner: "server" };
+  throw new ApiError(
+    424,
+    "OPENAI_KEY_REQUIRED",
+    "this needs an OpenAI key: add yours with POST /functions/v1/api-keys " +
+      '{"service_name":"openai","key_name":"default","value":"sk-..."}',
+  );
+}
+
+/**
+ * The SDK, loaded on the first upstream call: it is the heaviest module of the
+ * function (~50 ms to import on 2 cores), and most requests (lists, reads, errors)
+ * never need it (docs/benchmarks.md, startup).
+ */
+let sdk: Promise<typeof OpenAI> | undefined;
+const openAiSdk = () => (sdk ??= import("openai").then((m) => m.default));
+
+function upstreamError(
+  OpenAI: typeof import("openai").default,
+  e: unknown,
+  key: OpenAiKey,
+): unknown {
+  if (e instanceof OpenAI.APIConnectionTimeoutError) return upstreamTimeout("OpenAI");
+  if (e instanceof OpenAI.APIConnectionError) return upstreamUnreachable("OpenAI");
+  if (e instanceof OpenAI.APIError && e.status) {
+    if ((e.status === 401 || e.status === 403) && key.owner === "server") {
+      console.error(
+        JSON.stringify({ level: "error", msg: "OPENAI_API_KEY was refused", status: e.status }),
+      );
+      return upstreamFailed("OpenAI", e.status);
+    }
+    if (e.status === 400) {
+      return new ApiError(422, "UPSTREAM_REJECTED_INPUT", "OpenAI refused this input (HTTP 400)");
+    }
+    return fromUpstreamStatus("OpenAI", e.status, e.headers?.get("retry-after"));
+  }
+  return e;
+}
+
+async function clientFor(key: OpenAiKey) {
+  const OpenAI = await openAiSdk();
+  const client = new OpenAI({
+    apiKey: key.value,
+    baseURL: Deno.env.get("OPENAI_BASE_URL") || undefined,
+    timeout: upstreamTimeoutMs(),
+    // A 429 goes back to the caller with Retry-After instead of holding the request.
+    maxRetries: 0,
+  });
+  return { OpenAI, client };
+}
+
+/**
+ * One upstream call for all `texts`; vectors in input order, pgvector text form.
+ * `usage`, when given, gets the call's tokens added.
+ */
+export async function embed(key: OpenAiKey, texts: string[], usage?: Usage): Promise<string[]> {
+  const { OpenAI, client } = await clientFor(key);
+  let data: { index: number; embedding: number[] }[];
+  try {
+    const res = await client.embeddings.create({
+      model: MODEL,
+      input: texts,
+      ...(MODEL.startsWith("text-embedding-3") ? { dimensions: DIMENSIONS } : {}),
+    });
+    data = res.data;
+    if (usage) addUsage(usage, { prompt_tokens: res.usage?.prompt_tokens });
+  } catch (e) {
+    throw upstreamError(OpenAI, e, key);
+  }
+  const vectors: (string | undefined)[] = Array(texts.length).fill(undefined);
+  for (const d of data) {
+    if (d.embedding.length === DIMENSIONS && Number.isInteger(d.index) && d.index < texts.length) {
+      vectors[d.index] = `[${d.embedding.join(",")}]`;
+    }
+  }
+  if (data.length !== texts.length || vectors.some((v) => v === undefined)) {
+    throw new ApiError(502, "UPSTREAM_ERROR", "OpenAI returned embeddings of an unexpected shape");
+  }
+  return vectors as string[];
+}
+
+/** A chat completion asked for JSON: the messages, and the schema its answer must follow. */
+export interface JsonRequest {
+  system: string;
+  user: string;
+  schemaName: string;
+  schema: Record<string, unknown>;
+  maxTokens?: number;
+}
+
+/**
+ * One chat completion whose answer is a JSON object of `schema` (structured outputs);
+ * the parsed object, or null when the model refused or answered something that is not
+ * a JSON object (the caller decides what that means; never a 5xx of ours).
+ */
+export async function completeJson(
+  key: OpenAiKey,
+  req: JsonRequest,
+  usage: Usage,
+): Promise<Record<string, unknown> | null> {
+  const { OpenAI, client } = await clientFor(key);
+  let content: string | null | undefined;
+  try {
+    const res = await client.chat.completions.create({
+      model: CHAT_MODEL,
+      temperature: 0,
+      max_completion_tokens: req.maxTokens ?? 1000,
+      messages: [{ role: "system", content: req.system }, { role: "user", content: req.user }],
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: req.schemaName, schema: req.schema, strict: true },
+      },
+    });
+    addUsage(usage, res.usage ?? {});
+    const message = res.choices?.[0]?.message;
+    if (!message || message.refusal) return null;
+    content = message.content;
+  } catch (e) {
+    throw upstreamError(OpenAI, e, key);
+  }
+  try {
+    const parsed = JSON.parse(content ?? "");
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
