@@ -7,13 +7,11 @@ import { loadKeyring } from "../supabase/functions/_shared/byok_crypto.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
 import { openAiKeyFor } from "../supabase/functions/_shared/openai.ts";
 import {
-  env,
   invoke,
   localOpenAi,
   newUser,
   type Reply,
   request,
-  type TestUser,
   userWithKey,
   withAdminDb,
 } from "./support.ts";
