@@ -3,6 +3,8 @@
 // its own user, as in an app, and stays below match_memories' exact-search limit
 // (10,000 rows), so no row enters the HNSW index: that cost belongs to users above
 // the limit and is measured by the per-user vector bench (the index sync).
+// Each batch size runs twice in the same run: with the memory_history trigger (as
+// deployed) and with it disabled (as before migration 121000), to show its cost.
 
 import { adminPool, benchUser, need, progress, summarize, table } from "./lib.ts";
 
@@ -34,7 +36,25 @@ export async function ingestBench(
     }`;
   };
   const rows = [];
-  for (const batch of opts.batchSizes) {
+  const admin = adminPool(1);
+  const history = (on: boolean) =>
+    admin.query(
+      `alter table public.memory_embeddings ${
+        on ? "enable" : "disable"
+      } trigger memory_embeddings_history`,
+    );
+  try {
+    for (const batch of opts.batchSizes) {
+      for (const trigger of [true, false]) {
+        await history(trigger);
+        rows.push({ history: trigger ? "on" : "off (before)", ...await ingestRun(batch) });
+      }
+    }
+  } finally {
+    await history(true);
+    await admin.end();
+  }
+  async function ingestRun(batch: number) {
     const requests = Math.max(opts.connections, Math.ceil(opts.memories / batch));
     const bar = progress(`ingest: batches of ${batch}`, requests);
     const latencies: number[] = [];
@@ -57,13 +77,13 @@ export async function ingestBench(
     }));
     bar.done();
     const secs = (performance.now() - started) / 1000;
-    rows.push({
+    return {
       batch_size: batch,
       requests,
       memories_per_s: Math.round(latencies.length * batch / secs),
       errors,
       ...summarize(latencies),
-    });
+    };
   }
   const db = adminPool(1);
   await db.query(`delete from auth.users where email like $1`, [`ingest-${run}-%`]);

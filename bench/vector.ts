@@ -338,6 +338,27 @@ const BUCKETS: [number, number][] = [[10, 20], [100, 10], [1_000, 5], [5_000, 2]
 const benchUser = (size: number, i: number) =>
   `00000000-be00-4000-8000-${String(size).padStart(6, "0")}${String(i).padStart(6, "0")}`;
 
+/**
+ * match_memories as it was before the memory model (migration 121000 added the
+ * deleted_at filter), installed as bench.match_memories_before from its own
+ * migration, so both versions run side by side on the same rows in one run.
+ */
+const SEARCH_VERSIONS = {
+  current: "public.match_memories",
+  "before 121000": "bench.match_memories_before",
+};
+
+async function installSearchBefore(db: pg.Pool) {
+  const migration = await Deno.readTextFile(
+    new URL("../supabase/migrations/20261125002200_memories_api.sql", import.meta.url),
+  );
+  const fn = /create or replace function public\.match_memories\([\s\S]*?\n\$\$;/.exec(migration);
+  if (!fn) throw new Error("match_memories not found in migration 20261125002200");
+  await db.query(fn[0].replace("public.match_memories(", "bench.match_memories_before("));
+  await db.query(`grant usage on schema bench to authenticated;
+    grant execute on all functions in schema bench to authenticated`);
+}
+
 async function perUserBench(db: pg.Pool, opts: VectorOptions) {
   const total = BUCKETS.reduce((n, [size, users]) => n + size * users, 0);
   const wanted = `buckets=${JSON.stringify(BUCKETS)};seed=2;ann=partial`;
@@ -382,6 +403,7 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions) {
     );
   }
   await db.query("analyze public.memory_embeddings");
+  await installSearchBefore(db);
 
   const nextQuery = mixture(2, 1);
   const queries = Array.from({ length: 40 }, () => literal(nextQuery()));
@@ -402,43 +424,46 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions) {
       `per-user: exact top 10, ${size} rows per user`,
     );
     for (const clients of opts.clients) {
-      const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: clients });
-      const recalls: number[] = [];
-      const rpcMs: number[] = [];
-      const r = await closedLoop(clients, opts.seconds, async (w, i) => {
-        const k = (w * 31 + i) % pairs.length;
-        const c = await pool.connect();
-        try {
-          // What the function's RLS-scoped client does around the RPC.
-          await c.query("begin");
-          await c.query(`select set_config('request.jwt.claims', $1, true)`, [
-            JSON.stringify({ sub: pairs[k].user, role: "authenticated" }),
-          ]);
-          await c.query("set local role authenticated");
-          const t = performance.now();
-          const res = await c.query(
-            `select id from public.match_memories($1::extensions.vector, 10, null, null, null, '${MODEL}')`,
-            [queries[pairs[k].q]],
-          );
-          rpcMs.push(performance.now() - t);
-          await c.query("commit");
-          recalls.push(recall(res.rows.map((x: { id: string }) => x.id), truth[k]));
-        } finally {
-          c.release();
-        }
-      });
-      await pool.end();
-      rows.push({
-        rows_per_user: size,
-        clients,
-        strategy: size <= EXACT_MAX_ROWS ? "exact" : "hnsw iterative",
-        recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
-          10000,
-        min_recall: Math.min(...recalls),
-        qps: Math.round(r.qps),
-        errors: r.errors,
-        ...summarize(rpcMs),
-      });
+      for (const [version, fn] of Object.entries(SEARCH_VERSIONS)) {
+        const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: clients });
+        const recalls: number[] = [];
+        const rpcMs: number[] = [];
+        const r = await closedLoop(clients, opts.seconds, async (w, i) => {
+          const k = (w * 31 + i) % pairs.length;
+          const c = await pool.connect();
+          try {
+            // What the function's RLS-scoped client does around the RPC.
+            await c.query("begin");
+            await c.query(`select set_config('request.jwt.claims', $1, true)`, [
+              JSON.stringify({ sub: pairs[k].user, role: "authenticated" }),
+            ]);
+            await c.query("set local role authenticated");
+            const t = performance.now();
+            const res = await c.query(
+              `select id from ${fn}($1::extensions.vector, 10, null, null, null, '${MODEL}')`,
+              [queries[pairs[k].q]],
+            );
+            rpcMs.push(performance.now() - t);
+            await c.query("commit");
+            recalls.push(recall(res.rows.map((x: { id: string }) => x.id), truth[k]));
+          } finally {
+            c.release();
+          }
+        });
+        await pool.end();
+        rows.push({
+          rows_per_user: size,
+          clients,
+          version,
+          strategy: size <= EXACT_MAX_ROWS ? "exact" : "hnsw iterative",
+          recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
+            10000,
+          min_recall: Math.min(...recalls),
+          qps: Math.round(r.qps),
+          errors: r.errors,
+          ...summarize(rpcMs),
+        });
+      }
     }
   }
   table(

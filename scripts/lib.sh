@@ -72,7 +72,13 @@ use_profile() {
       STATE="$ROOT/.local/reliability"
       API_PORT=54381 DB_PORT=54382 EMBED_PORT=54390
       ;;
-    *) die "unknown profile '$PROFILE' (dev, test, bench or reliability)" ;;
+    eval)
+      # npm run eval:memory: its own cluster (kept; every run makes new users), and
+      # the tuning knobs from the shell, since choosing the model is the point.
+      STATE="$ROOT/.local/eval"
+      API_PORT=54401 DB_PORT=54402 EMBED_PORT=54410
+      ;;
+    *) die "unknown profile '$PROFILE' (dev, test, bench, reliability or eval)" ;;
   esac
   # Throwaway profiles get a new cluster every run.
   THROWAWAY=0

@@ -64,7 +64,7 @@ export function toFact(sentence: string): string | null {
     [/^i have (.+)$/i, (m) => `Has ${m[1]}`],
     [/^i no longer (\w+)(.*)$/i, (m) => `No longer ${thirdPerson(m[1])}${m[2]}`],
     [
-      /^i (never|always|usually|often|rarely|only) (\w+)(.*)$/i,
+      /^i (never|always|usually|often|rarely|only|really|also|still|definitely) (\w+)(.*)$/i,
       (m) => `${capitalize(m[1])} ${thirdPerson(m[2])}${m[3]}`,
     ],
     [/^i (\w+)(.*)$/i, (m) => `${capitalize(thirdPerson(m[1]))}${m[2]}`],

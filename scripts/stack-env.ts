@@ -115,7 +115,9 @@ const settings: Record<string, string> = {
   SUPABASE_PUBLISHABLE_KEY: s.publishable_key,
   SUPABASE_SECRET_KEY: s.secret_key,
   SIGNING_KEY_PATH: `${keysDir}/signing_key.json`,
-  OPENAI_BASE_URL: `http://127.0.0.1:${embedPort}/v1`,
+  // npm run eval:memory may aim the functions at another OpenAI-compatible endpoint.
+  OPENAI_BASE_URL: (profile === "eval" && Deno.env.get("EVAL_OPENAI_BASE_URL")) ||
+    `http://127.0.0.1:${embedPort}/v1`,
   LOCAL_OPENAI_KEY: s.local_openai_key,
   BYOK_KEYS: JSON.stringify(keyring.keys),
   BYOK_ACTIVE_KID: keyring.active_kid,

@@ -211,10 +211,28 @@ Deno.test("memories: PATCH re-embeds and takes a memory over, DELETE is soft, DE
   );
   assert.deepEqual(await active(user), []);
 
+  // Restored by the route, deleted again, then brought back by storing the same text.
+  const restored = await request(user, "POST", `/memories/${added.id}/restore`);
+  assert.equal(restored.status, 200, restored.text);
+  assert.equal(restored.body.deleted_at, null);
+  assert.equal((await request(user, "DELETE", `/memories/${added.id}`)).status, 204);
+  const again = await request(user, "POST", "/memories", {
+    content: "Prefers aisle seats near the front",
+  });
+  assert.equal(again.status, 201, again.text);
+  assert.deepEqual([again.body.ids, again.body.created], [[added.id], 1]);
+  assert.deepEqual(await active(user), ["Prefers aisle seats near the front"]);
+  const events = await request(user, "GET", `/memories/${added.id}/history`);
+  assert.deepEqual(
+    events.body.items.map((h: { event: string }) => h.event),
+    ["ADD", "UPDATE", "DELETE", "RESTORE", "DELETE", "RESTORE"],
+  );
+
   const batch = Array.from({ length: 250 }, (_, i) => ({ content: `note ${i}` }));
   assert.equal((await request(user, "POST", "/memories", { memories: batch })).status, 201);
   const wiped = await request(user, "DELETE", "/memories");
   assert.equal(wiped.status, 200);
   assert.equal(wiped.body.deleted, 251);
+  assert.deepEqual(await active(user), []);
   assert.equal((await request(user, "GET", `/memories/${added.id}`)).status, 404);
 });

@@ -69,12 +69,14 @@ app.post("/", async (c) => {
 async function storeAsGiven(c: Ctx, items: Memory[]) {
   const { db, admin, userId } = c.var;
 
-  // The database's content_hash is the same SHA-256 of the UTF-8 text.
+  // The database's content_hash is the same SHA-256 of the UTF-8 text. A deleted
+  // memory stored again counts as fresh: insert_memories restores it.
   const hashes = await Promise.all(items.map((m) => sha256Hex(m.content)));
   const ids = new Map<string, string>();
   const existing: { id: string; content_hash: string }[] = await db.query`
     select id, content_hash from public.memory_embeddings
-     where user_id = auth.uid() and model = ${MODEL} and content_hash = any(${hashes}::text[])`;
+     where user_id = auth.uid() and model = ${MODEL} and deleted_at is null
+       and content_hash = any(${hashes}::text[])`;
   for (const r of existing) ids.set(r.content_hash, r.id);
 
   // First occurrence of each content not stored yet: these, and only these, are embedded.

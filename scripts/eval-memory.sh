@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm run eval:memory [-- --only NAME]`: the memory pipeline's evaluation
+# (eval/memory.ts, docs/memory.md) against the `eval` stack (.local/eval/, ports
+# 54401/54402/54410), started unless it is running and stopped afterwards.
+# EVAL_OPENAI_BASE_URL and EVAL_OPENAI_API_KEY aim it at any OpenAI-compatible
+# endpoint; OPENAI_CHAT_MODEL and OPENAI_EMBEDDING_MODEL choose the models.
+source "$(dirname "$0")/lib.sh"
+
+bash "$ROOT/scripts/install.sh"
+use_profile eval
+mkdir -p "$STATE"
+export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
+
+if ! curl -s -o /dev/null -m 2 "http://127.0.0.1:$API_PORT/functions/v1/health"; then
+  stack_in_background
+fi
+cd "$ROOT"
+"$DENO" run --allow-all --env-file="$STACK_ENV" eval/memory.ts "$@"
