@@ -133,7 +133,9 @@ const summary = {
   conversations: cases.length,
   turns: turns.length,
   failed_turns: turns.filter((t) => t.status !== 200).length,
-  precision: activeTotal === 0 ? 1 : Math.round(((activeTotal - wrong) / activeTotal) * 1000) / 1000,
+  precision: activeTotal === 0
+    ? 1
+    : Math.round(((activeTotal - wrong) / activeTotal) * 1000) / 1000,
   recall: expectedTotal === 0 ? 1 : Math.round((found / expectedTotal) * 1000) / 1000,
   conversations_exact: results.filter((r) => !r.missing.length && !r.unexpected.length).length,
   llm_calls_per_turn: perTurn((t) => t.llm_calls),
