@@ -107,6 +107,14 @@ export interface Faults {
   retry_after?: number;
   /** How many requests the faults apply to; absent: until DELETE /__faults. */
   count?: number;
+  /** Only requests to this /v1 path ("chat/completions", "embeddings"); absent: all. */
+  path?: string;
+  /** Streams: silence after the headers before the first token, in ms. */
+  first_token_ms?: number;
+  /** Streams: pause between tokens, in ms. */
+  chunk_ms?: number;
+  /** Streams: the connection breaks after this many tokens. */
+  fail_after_chunks?: number;
 }
 
 export interface Stats {
@@ -164,8 +172,13 @@ function completion(body: Record<string, unknown>, answer: QueuedAnswer | string
   };
 }
 
-/** The same answer as server-sent chunks, word by word, then [DONE]. */
-function streamed(full: ReturnType<typeof completion>, includeUsage: boolean): Response {
+/** The same answer as server-sent chunks, word by word, then [DONE], paced by `f`. */
+function streamed(
+  full: ReturnType<typeof completion>,
+  includeUsage: boolean,
+  f: Faults = {},
+  signal?: AbortSignal,
+): Response {
   const text = full.choices[0].message.content ?? "";
   const base = {
     id: full.id,
@@ -183,7 +196,38 @@ function streamed(full: ReturnType<typeof completion>, includeUsage: boolean): R
     chunk({}, "stop"),
     ...(includeUsage ? [{ ...base, choices: [], usage: full.usage }] : []),
   ];
-  const body = events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("") + "data: [DONE]\n\n";
+  const encoder = new TextEncoder();
+  const send = (c: ReadableStreamDefaultController<Uint8Array>, e: unknown) =>
+    c.enqueue(encoder.encode(`data: ${JSON.stringify(e)}\n\n`));
+  const isToken = (e: unknown) =>
+    (e as { choices: { delta: { content?: string } }[] }).choices[0]?.delta?.content !==
+      undefined;
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        send(controller, events[0]);
+        if (f.first_token_ms) await sleep(f.first_token_ms, signal);
+        let sent = 0;
+        for (const e of events.slice(1)) {
+          if (isToken(e)) {
+            if (f.fail_after_chunks !== undefined && sent >= f.fail_after_chunks) {
+              // Let what was sent reach the client first: error() drops queued chunks.
+              await sleep(50, signal);
+              controller.error(new Error("injected failure mid-stream"));
+              return;
+            }
+            if (sent > 0 && f.chunk_ms) await sleep(f.chunk_ms, signal);
+            sent++;
+          }
+          send(controller, e);
+        }
+        controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+        controller.close();
+      } catch {
+        // the client went away (signal): nothing more to send
+      }
+    },
+  });
   return new Response(body, {
     headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
   });
@@ -193,8 +237,17 @@ function parseFaults(body: unknown): Faults | string {
   if (typeof body !== "object" || body === null) return "send a JSON object";
   const f = body as Record<string, unknown>;
   const nat = (v: unknown) => v === undefined || (Number.isInteger(v) && (v as number) >= 0);
-  if (!nat(f.latency_ms) || !nat(f.count) || !nat(f.retry_after)) {
-    return "latency_ms, count and retry_after are non-negative integers";
+  const counts = [
+    "latency_ms",
+    "count",
+    "retry_after",
+    "first_token_ms",
+    "chunk_ms",
+    "fail_after_chunks",
+  ];
+  if (!counts.every((k) => nat(f[k]))) return `${counts.join(", ")} are non-negative integers`;
+  if (f.path !== undefined && f.path !== "chat/completions" && f.path !== "embeddings") {
+    return 'path is "chat/completions" or "embeddings"';
   }
   if (
     f.status !== undefined &&
@@ -205,7 +258,15 @@ function parseFaults(body: unknown): Faults | string {
   return f as Faults;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
 
 const FAULT_MESSAGES: Record<string, [string, string]> = {
   "429": ["Rate limit reached for requests. Please try again later.", "rate_limit_exceeded"],
@@ -226,16 +287,18 @@ export function createHandler(acceptedKey: string) {
   let queued: QueuedAnswer[] = [];
   let received: unknown[] = [];
 
-  // Applies the current faults to one /v1 request; a Response when it must fail.
-  async function injected(): Promise<Response | null> {
-    if (!faults) return null;
+  // Applies the current faults to one /v1 request: a Response when it must fail, else
+  // the pacing of a stream (the faults, when they apply to this request).
+  async function injected(path: string): Promise<Response | Faults> {
+    if (!faults) return {};
     const f = faults;
+    if (f.path && `/v1/${f.path}` !== path) return {};
     if (f.count !== undefined) {
-      if (f.count <= 0) return null;
+      if (f.count <= 0) return {};
       f.count -= 1;
     }
     if (f.latency_ms) await sleep(f.latency_ms);
-    if (!f.status) return null;
+    if (!f.status) return f;
     const [message, code] = FAULT_MESSAGES[f.status === 429 ? "429" : "5xx"];
     const res = openAiError(
       f.status,
@@ -289,9 +352,11 @@ export function createHandler(acceptedKey: string) {
       if (req.method === "DELETE") received = [];
       return Response.json({ items: received });
     }
+    let pacing: Faults = {};
     if (url.pathname.startsWith("/v1/")) {
-      const failure = await injected();
-      if (failure) return failure;
+      const applied = await injected(url.pathname);
+      if (applied instanceof Response) return applied;
+      pacing = applied;
     }
     if (req.method === "GET" && url.pathname === "/v1/models") {
       stats.models_requests += 1;
@@ -322,7 +387,7 @@ export function createHandler(acceptedKey: string) {
       }
       const full = completion(body, next ?? localAnswer(body), stats.chat_requests);
       if (body.stream === true) {
-        return streamed(full, body.stream_options?.include_usage === true);
+        return streamed(full, body.stream_options?.include_usage === true, pacing, req.signal);
       }
       return Response.json(full);
     }

@@ -3,6 +3,10 @@
 // handler, the contract `supabase functions serve` and the hosted runtime use. As
 // there, the function sees the path from /<name> on (hence Hono's basePath).
 //
+// Like the platform, it offers `EdgeRuntime.waitUntil(promise)` (work that outlives
+// its response) and, standing in for a pg_cron schedule, calls the chat sweep every
+// CHAT_SWEEP_INTERVAL_MS (0: never).
+//
 // Env: the platform's variables (SUPABASE_URL, SUPABASE_DB_URL, SUPABASE_JWKS,
 // SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS, ...) plus API_PORT and, optionally,
 // FUNCTIONS (a comma-separated list of the functions to serve).
@@ -14,6 +18,17 @@ import { functionNames, functionsDir } from "./function-names.ts";
 type Handler = (req: Request) => Promise<Response> | Response;
 
 const port = Number(Deno.env.get("API_PORT") ?? "54321");
+
+// The edge runtime's background work: a long-lived server keeps running it anyway; it
+// only has to be caught, so a failure is logged rather than an unhandled rejection.
+const runtime = globalThis as { EdgeRuntime?: { waitUntil(p: Promise<unknown>): void } };
+runtime.EdgeRuntime ??= {
+  waitUntil(p: Promise<unknown>) {
+    p.catch((e) =>
+      console.error(JSON.stringify({ level: "error", msg: "background work", error: String(e) }))
+    );
+  },
+};
 
 async function loadFunctions(): Promise<Map<string, Handler>> {
   const handlers = new Map<string, Handler>();
@@ -40,6 +55,28 @@ const notFound = (req: Request, message: string) =>
   })(req);
 
 const handlers = await loadFunctions();
+
+/** What pg_cron + pg_net do on hosted (README, "Deploying"): POST the chat sweep. */
+function scheduleSweep(chat: Handler | undefined) {
+  const every = Number(Deno.env.get("CHAT_SWEEP_INTERVAL_MS") ?? "0");
+  const secret = Deno.env.get("SUPABASE_SECRET_KEY");
+  if (!chat || !secret || !(every > 0)) return;
+  setInterval(async () => {
+    try {
+      const res = await chat(
+        new Request(`http://127.0.0.1:${port}/chat/admin/sweep`, {
+          method: "POST",
+          headers: { apikey: secret, "content-type": "application/json" },
+          body: "{}",
+        }),
+      );
+      await res.body?.cancel();
+    } catch (e) {
+      console.error(JSON.stringify({ level: "error", msg: "chat sweep", error: String(e) }));
+    }
+  }, every);
+}
+scheduleSweep(handlers.get("chat"));
 
 Deno.serve({
   hostname: "127.0.0.1",

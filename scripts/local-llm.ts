@@ -10,7 +10,8 @@
 //                     about the same thing with a different value (same leading verb,
 //                     half of the words shared); ADD otherwise.
 //
-// Anything else gets a short deterministic reply about the last user message.
+// Anything else gets a deterministic reply: the last user message, and the memories
+// and trip the prompt's context held (what the chat function sends).
 
 import { stem } from "./embeddings-server.ts";
 
@@ -137,6 +138,27 @@ export function decide(data: Record<string, unknown>) {
   return { decisions };
 }
 
+/**
+ * A chat reply that says what the prompt held: the last user message, and from the
+ * system messages' <data> blocks the memories and the trip (the chat function's
+ * context), so tests and demos can see the grounding.
+ */
+function groundedReply(messages: ChatMessage[]): string {
+  const lastUser = [...messages].reverse().find((m) => m.role === "user");
+  const said = typeof lastUser?.content === "string" ? lastUser.content.trim() : "";
+  const context = dataOf(messages.filter((m) => m.role === "system"));
+  const parts = [`(local model) You said: ${said.slice(0, 200)}`];
+  const memories = Array.isArray(context.memories) ? context.memories : [];
+  const texts = memories.map((m) => m?.text).filter((t) => typeof t === "string");
+  if (texts.length) parts.push(`I remember: ${texts.join("; ")}.`);
+  const trip = context.trip as Record<string, unknown> | undefined;
+  if (trip && typeof trip.name === "string") {
+    const when = trip.start_date ? `, ${trip.start_date} to ${trip.end_date}` : "";
+    parts.push(`Your trip: ${trip.name} (${trip.destination ?? "no destination yet"}${when}).`);
+  }
+  return parts.join(" ");
+}
+
 /** The assistant's answer to a chat completion request, as text. */
 export function localAnswer(body: Record<string, unknown>): string {
   const messages = (Array.isArray(body.messages) ? body.messages : []) as ChatMessage[];
@@ -146,9 +168,7 @@ export function localAnswer(body: Record<string, unknown>): string {
   const task = format?.type === "json_schema" ? format.json_schema?.name : undefined;
   if (task === "memory_facts") return JSON.stringify({ facts: extractFacts(dataOf(messages)) });
   if (task === "memory_decisions") return JSON.stringify(decide(dataOf(messages)));
-  const lastUser = [...messages].reverse().find((m) => m.role === "user");
-  const said = typeof lastUser?.content === "string" ? lastUser.content.trim() : "";
-  const reply = `(local model) You said: ${said.slice(0, 200)}`;
+  const reply = groundedReply(messages);
   if (format?.type === "json_object" || format?.type === "json_schema") {
     return JSON.stringify({ reply });
   }

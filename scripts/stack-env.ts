@@ -129,6 +129,11 @@ const settings: Record<string, string> = {
   EMBED_PORT: embedPort,
   // Provider calls give up after this; short in tests that inject latency.
   UPSTREAM_TIMEOUT_MS: profile === "test" || profile === "reliability" ? "1500" : "10000",
+  // The local server runs the chat sweep on this period, as pg_cron would on hosted;
+  // tests call the sweep themselves, when they choose.
+  CHAT_SWEEP_INTERVAL_MS: profile === "test" ? "0" : "60000",
+  // Tests watch keep-alives without waiting 15 s.
+  ...(profile === "test" ? { CHAT_KEEPALIVE_MS: "300" } : {}),
   // Where tests find the logs they scan for leaked secrets.
   STACK_STATE: state,
   STACK_PG_LOG: need("PGLOG"),

@@ -49,10 +49,16 @@ Deno.test("migrations: every SQL function is defined in exactly one file, never 
     }
   }
   const repeated = [...definedIn].filter(([, where]) => where.length > 1);
-  assert.deepEqual(repeated, [], "functions defined in more than one migration");
+  assert.deepEqual(
+    repeated,
+    [],
+    "functions defined in more than one migration",
+  );
   for (const [name, sql] of all) {
     for (const fn of definedFunctions(sql)) {
-      if (!released.has(name)) definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
+      if (!released.has(name)) {
+        definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
+      }
     }
   }
   // A restatement keeps the security attributes of the definition it replaces.
@@ -66,18 +72,27 @@ Deno.test("migrations: every SQL function is defined in exactly one file, never 
     const attrs = where.map((file) => {
       const h = header(all.get(file)!, fn);
       return `${/security\s+definer/.test(h) ? "definer" : "invoker"}, ${
-        /set\s+search_path\s*=\s*''/.test(h) ? "search_path ''" : "search_path unset"
+        /set\s+search_path\s*=\s*''/.test(h)
+          ? "search_path ''"
+          : "search_path unset"
       }`;
     });
     assert.ok(
       attrs.every((a) => a === attrs[0]),
-      `${fn} changes its security attributes across ${where.join(", ")}: ${attrs.join(" / ")}`,
+      `${fn} changes its security attributes across ${where.join(", ")}: ${
+        attrs.join(" / ")
+      }`,
     );
   }
   for (const [name, sql] of all) {
-    for (const m of sql.matchAll(/^\s*alter\s+function\s+([a-z_]+\.[a-z_0-9]+)/gim)) {
+    for (
+      const m of sql.matchAll(/^\s*alter\s+function\s+([a-z_]+\.[a-z_0-9]+)/gim)
+    ) {
       const fn = m[1].toLowerCase();
-      assert.ok(definedIn.get(fn)?.includes(name), `${name} alters ${fn}, defined elsewhere`);
+      assert.ok(
+        definedIn.get(fn)?.includes(name),
+        `${name} alters ${fn}, defined elsewhere`,
+      );
     }
   }
   // And every function of our schemas in the built database comes from one of them.
@@ -90,7 +105,11 @@ Deno.test("migrations: every SQL function is defined in exactly one file, never 
                           where d.objid = p.oid and d.deptype = 'e')`
   );
   const missing = inDb.map((r) => r.fn).filter((fn) => !definedIn.has(fn));
-  assert.deepEqual(missing, [], "functions in the database that no migration defines");
+  assert.deepEqual(
+    missing,
+    [],
+    "functions in the database that no migration defines",
+  );
 });
 
 Deno.test("migrations: released migrations are unchanged (supabase/released-migrations.sha256)", async () => {
@@ -98,14 +117,25 @@ Deno.test("migrations: released migrations are unchanged (supabase/released-migr
   const manifest = await Deno.readTextFile(
     new URL("../supabase/released-migrations.sha256", import.meta.url),
   );
-  const lines = manifest.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  const lines = manifest.split("\n").filter((l) =>
+    l.trim() !== "" && !l.startsWith("#")
+  );
   assert.ok(lines.length > 0, "the manifest lists the released migrations");
   for (const line of lines) {
     const [hash, name] = line.trim().split(/\s+/);
     const sql = files.get(name);
-    assert.ok(sql !== undefined, `released migration ${name} was removed or renamed`);
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sql));
-    const actual = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"))
+    assert.ok(
+      sql !== undefined,
+      `released migration ${name} was removed or renamed`,
+    );
+    const digest = await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(sql),
+    );
+    const actual = Array.from(
+      new Uint8Array(digest),
+      (b) => b.toString(16).padStart(2, "0"),
+    )
       .join("");
     assert.equal(
       actual,
@@ -117,7 +147,10 @@ Deno.test("migrations: released migrations are unchanged (supabase/released-migr
   const last = lines.map((l) => l.trim().split(/\s+/)[1]).sort().at(-1)!;
   for (const name of files.keys()) {
     if (!lines.some((l) => l.endsWith(` ${name}`))) {
-      assert.ok(name > last, `${name} is not released yet sorts before the released ${last}`);
+      assert.ok(
+        name > last,
+        `${name} is not released yet sorts before the released ${last}`,
+      );
     }
   }
 });

@@ -15,7 +15,8 @@
 //               reads `authenticated` may not do (BYOK ciphertext): its queries
 //               must name `userId` explicitly.
 //   secret      operators: the project's secret API key in `apikey`, no user;
-//               only `admin`.
+//               `admin`, and `asUser(id)`: an RLS-scoped client for a user the
+//               operator works for (background jobs), as if that user had called.
 
 import { Hono } from "hono";
 import { defineMiddleware, pipeline } from "@supabase/middleware";
@@ -45,6 +46,8 @@ export interface PrivilegedUserVars extends UserVars {
 /** `secret`: operator routes, no user. */
 export interface SecretVars {
   admin: PostgresApi;
+  /** Queries as `authenticated` with `userId`'s claims: RLS decides, as for that user. */
+  asUser: (userId: string) => PostgresApi;
 }
 
 type VarsOf<A extends AuthMode> = A extends "secret" ? SecretVars
@@ -174,7 +177,11 @@ function authPipeline(auth: AuthMode) {
     case "secret":
       return {
         middleware: [withSupabase({ auth: "secret", cors: "disabled" })],
-        vars: () => ({ admin: admin() }),
+        vars: () => ({
+          admin: admin(),
+          asUser: (userId: string) =>
+            db({ jwtClaims: { sub: userId, role: "authenticated", aud: "authenticated" } }),
+        }),
       };
   }
 }

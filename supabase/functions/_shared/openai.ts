@@ -177,3 +177,68 @@ export async function completeJson(
     return null;
   }
 }
+
+/** One message of a chat completion. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** What a streamed reply yields: text as it arrives, then how it ended and its usage. */
+export type ChatEvent =
+  | { type: "text"; text: string }
+  | {
+    type: "end";
+    finishReason: string;
+    usage: { prompt_tokens: number; completion_tokens: number };
+  };
+
+/**
+ * A streamed chat completion. Resolves once the upstream has answered with its headers
+ * (so a refused key, a 429 or a timeout before the first byte is an ApiError here, and
+ * the caller can still answer with a status); the iterator then yields the text as it
+ * arrives. An error while iterating (the connection broke, `signal` aborted) is thrown
+ * from the iterator as the mapped ApiError or the abort reason.
+ */
+export async function streamChat(
+  key: OpenAiKey,
+  messages: ChatMessage[],
+  opts: { signal: AbortSignal; maxTokens: number },
+): Promise<AsyncIterable<ChatEvent>> {
+  const { OpenAI, client } = await clientFor(key);
+  let stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+  try {
+    stream = await client.chat.completions.create({
+      model: CHAT_MODEL,
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_completion_tokens: opts.maxTokens,
+    }, { signal: opts.signal });
+  } catch (e) {
+    if (opts.signal.aborted) throw opts.signal.reason;
+    throw upstreamError(OpenAI, e, key);
+  }
+  return (async function* () {
+    let finishReason = "stop";
+    const usage = { prompt_tokens: 0, completion_tokens: 0 };
+    try {
+      for await (const chunk of stream) {
+        const choice = chunk.choices?.[0];
+        const text = choice?.delta?.content;
+        if (text) yield { type: "text" as const, text };
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
+        if (chunk.usage) {
+          usage.prompt_tokens = chunk.usage.prompt_tokens ?? 0;
+          usage.completion_tokens = chunk.usage.completion_tokens ?? 0;
+        }
+      }
+    } catch (e) {
+      if (opts.signal.aborted) throw opts.signal.reason;
+      throw upstreamError(OpenAI, e, key);
+    }
+    // The SDK ends the iteration quietly when aborted: that is not a finished reply.
+    if (opts.signal.aborted) throw opts.signal.reason;
+    yield { type: "end" as const, finishReason, usage };
+  })();
+}
