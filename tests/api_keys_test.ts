@@ -480,9 +480,7 @@ Deno.test("api-keys: concurrent uses are each counted exactly once", async () =>
 });
 
 Deno.test("api-keys: rotation re-encrypts every row while keys are being read", async () => {
-  const keyringK0 = await loadKeyring((n) =>
-    n === "BYOK_ACTIVE_KID" ? "k0" : Deno.env.get(n)
-  );
+  const keyringK0 = await loadKeyring((n) => n === "BYOK_ACTIVE_KID" ? "k0" : Deno.env.get(n));
   const keyring = await loadKeyring();
   const users = await Promise.all(
     Array.from({ length: 12 }, (_, i) => newUser(`rot${i}`)),
@@ -519,9 +517,7 @@ Deno.test("api-keys: rotation re-encrypts every row while keys are being read", 
     await db.query`
       insert into public.api_keys (user_id, service_name, key_name, encrypted_value)
       values (${users[0].id}, 'duffel', 'tampered', ${forged}),
-             (${users[0].id}, 'duffel', 'lost', ${
-      forged.replace(".k0.", ".k9.")
-    })`;
+             (${users[0].id}, 'duffel', 'lost', ${forged.replace(".k0.", ".k9.")})`;
   });
   const before = await admin("GET", "/keyring");
   assert.equal(before.status, 200);

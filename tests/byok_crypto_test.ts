@@ -13,12 +13,10 @@ import {
   toBase64Url,
 } from "../supabase/functions/_shared/byok_crypto.ts";
 
-const randomKey = () =>
-  btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+const randomKey = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 const K0 = randomKey();
 const K1 = randomKey();
-const envOf = (vars: Record<string, string | undefined>) => (n: string) =>
-  vars[n];
+const envOf = (vars: Record<string, string | undefined>) => (n: string) => vars[n];
 const ring = (active: string) =>
   loadKeyring(
     envOf({
@@ -33,8 +31,7 @@ const ALICE: Binding = {
 };
 
 // The same pattern as the api_keys_encrypted_value_format check constraint.
-const STORED_FORMAT =
-  /^v1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22,}$/;
+const STORED_FORMAT = /^v1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22,}$/;
 
 async function refused(
   promise: Promise<unknown>,
@@ -113,8 +110,7 @@ Deno.test("keyring: a missing, short or malformed keyring is refused with a clea
 });
 
 Deno.test("keyring: a function with a broken keyring does not start", async () => {
-  const entry =
-    new URL("../supabase/functions/api-keys/index.ts", import.meta.url).href;
+  const entry = new URL("../supabase/functions/api-keys/index.ts", import.meta.url).href;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", `await import(${JSON.stringify(entry)})`],
     env: {
@@ -151,8 +147,7 @@ Deno.test("crypto: no IV repeats across 10,000 encryptions of the same value", a
   const ivs = new Set<string>();
   const bodies = new Set<string>();
   for (let i = 0; i < 10_000; i++) {
-    const [, , iv, body] =
-      (await encryptSecret(keyring, "sk-same-value", ALICE)).split(".");
+    const [, , iv, body] = (await encryptSecret(keyring, "sk-same-value", ALICE)).split(".");
     assert.equal(fromBase64Url(iv)!.length, 12);
     ivs.add(iv);
     bodies.add(body);

@@ -60,9 +60,7 @@ async function send(
     res,
     text,
     ...parseSse(
-      res.headers.get("content-type")?.startsWith("text/event-stream")
-        ? text
-        : "",
+      res.headers.get("content-type")?.startsWith("text/event-stream") ? text : "",
     ),
   };
 }
@@ -93,8 +91,7 @@ const faults = (f: Record<string, unknown>) =>
   localOpenAi("/__faults", { method: "POST", body: JSON.stringify(f) }).then((
     r,
   ) => r.text());
-const clearFaults = () =>
-  localOpenAi("/__faults", { method: "DELETE" }).then((r) => r.text());
+const clearFaults = () => localOpenAi("/__faults", { method: "DELETE" }).then((r) => r.text());
 
 async function lastChatRequest(): Promise<Record<string, unknown>> {
   const r = await localOpenAi("/__requests");
@@ -429,9 +426,7 @@ Deno.test("chat: completed turns are learnt from in the background, with their s
     const r = await request(user, "GET", "/memories?limit=10");
     return r.body.items.length === 2 ? r.body.items : null;
   });
-  const veg = learnt.find((m: { content: string }) =>
-    m.content === "Is vegetarian"
-  );
+  const veg = learnt.find((m: { content: string }) => m.content === "Is vegetarian");
   assert.ok(veg, JSON.stringify(learnt));
   const history = await request(user, "GET", `/memories/${veg.id}/history`);
   assert.deepEqual(
@@ -485,9 +480,7 @@ Deno.test("chat: the sweep runs jobs whose worker died and closes replies left s
   assert.deepEqual(mem.body.items.map((m: { content: string }) => m.content), [
     "Is travelling with my dog",
   ]);
-  const stale = (await messages(user, id)).find((m) =>
-    m.content === "half a rep"
-  )!;
+  const stale = (await messages(user, id)).find((m) => m.content === "half a rep")!;
   assert.deepEqual([stale.status, stale.finish_reason], [
     "error",
     "interrupted",
@@ -582,9 +575,7 @@ Deno.test("chat: a client that goes away aborts the reply, stored as aborted", a
     await reader.cancel();
     const stored = await eventually("the aborted reply", async () => {
       const m = await messages(user, id);
-      return m.find((x) =>
-        x.role === "assistant" && x.status !== "streaming"
-      ) ?? null;
+      return m.find((x) => x.role === "assistant" && x.status !== "streaming") ?? null;
     });
     assert.equal(stored.status, "aborted");
     assert.equal(stored.finish_reason, "aborted");

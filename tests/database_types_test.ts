@@ -4,8 +4,7 @@ import assert from "node:assert/strict";
 import { env } from "./support.ts";
 
 Deno.test("database.types.ts is up to date with the migrations (npm run gen:types)", async () => {
-  const cli =
-    new URL("../node_modules/.bin/supabase", import.meta.url).pathname;
+  const cli = new URL("../node_modules/.bin/supabase", import.meta.url).pathname;
   const out = await new Deno.Command(cli, {
     args: [
       "gen",

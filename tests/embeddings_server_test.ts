@@ -1,13 +1,8 @@
 // The offline embeddings server: deterministic lexical vectors, OpenAI's wire format.
 import assert from "node:assert/strict";
-import {
-  createHandler,
-  DIMENSIONS,
-  embed,
-} from "../scripts/embeddings-server.ts";
+import { createHandler, DIMENSIONS, embed } from "../scripts/embeddings-server.ts";
 
-const cosine = (a: Float32Array, b: Float32Array) =>
-  a.reduce((s, x, i) => s + x * b[i], 0);
+const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 
 Deno.test("embeddings: unit length, deterministic, 1536 dims", () => {
   const a = embed("Tokyo ramen tour in spring");

@@ -1,17 +1,9 @@
 // Unit tests of the SQLSTATE -> HTTP mapping every function shares.
 import assert from "node:assert/strict";
-import {
-  ApiError,
-  fromPostgresError,
-  toApiError,
-} from "../supabase/functions/_shared/errors.ts";
-import {
-  fromUpstreamStatus,
-  retryAfterSeconds,
-} from "../supabase/functions/_shared/upstream.ts";
+import { ApiError, fromPostgresError, toApiError } from "../supabase/functions/_shared/errors.ts";
+import { fromUpstreamStatus, retryAfterSeconds } from "../supabase/functions/_shared/upstream.ts";
 
-const status = (code: string) =>
-  fromPostgresError({ code, message: "m" })?.status;
+const status = (code: string) => fromPostgresError({ code, message: "m" })?.status;
 
 Deno.test("errors: constraint and input SQLSTATEs map to 4xx", () => {
   assert.equal(status("23505"), 409);

@@ -13,9 +13,7 @@ Deno.test("fuzz: hostile params, queries and bodies on every route never get a 5
     cases: Number(Deno.env.get("FUZZ_CASES")) || 2000,
     seed,
   });
-  const summary = `seed ${report.seed}, statuses ${
-    JSON.stringify(report.statuses)
-  }`;
+  const summary = `seed ${report.seed}, statuses ${JSON.stringify(report.statuses)}`;
   assert.deepEqual(report.failures, [], summary);
   assert.equal(
     report.routes_hit,

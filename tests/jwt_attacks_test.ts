@@ -5,10 +5,8 @@ import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { env, FUNCTIONS_URL, newUser, tokenWith } from "./support.ts";
 
-const b64url = (s: string) =>
-  btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-const decode = (part: string) =>
-  JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")));
+const b64url = (s: string) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const decode = (part: string) => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")));
 
 // A read route of each function; a successful answer would carry the caller's data.
 const ROUTES: [string, string, unknown?][] = [
@@ -61,9 +59,7 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
     [
       "alg none, signature kept",
       bearer(
-        `${
-          b64url(JSON.stringify({ alg: "none", typ: "JWT" }))
-        }.${payload}.${signature}`,
+        `${b64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${payload}.${signature}`,
       ),
       401,
     ],
@@ -81,9 +77,7 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
     [
       "wrong kid",
       bearer(
-        `${
-          b64url(JSON.stringify({ ...decode(header), kid: "nope" }))
-        }.${payload}.${signature}`,
+        `${b64url(JSON.stringify({ ...decode(header), kid: "nope" }))}.${payload}.${signature}`,
       ),
       401,
     ],
@@ -122,9 +116,7 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
     [
       "tampered payload",
       bearer(
-        `${header}.${
-          b64url(JSON.stringify({ ...claims, sub: crypto.randomUUID() }))
-        }.${signature}`,
+        `${header}.${b64url(JSON.stringify({ ...claims, sub: crypto.randomUUID() }))}.${signature}`,
       ),
       401,
     ],
@@ -195,9 +187,7 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
       }
       if (problems.length) {
         failures.push(
-          `${method} ${path} / ${name}: ${problems.join(", ")} ${
-            text.slice(0, 160)
-          }`,
+          `${method} ${path} / ${name}: ${problems.join(", ")} ${text.slice(0, 160)}`,
         );
       }
     }

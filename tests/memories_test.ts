@@ -83,9 +83,7 @@ Deno.test("memories: store a batch, find the one sharing words first", async () 
     "metadata",
     "similarity",
   ]);
-  const sims = found.body.items.map((i: { similarity: number }) =>
-    i.similarity
-  );
+  const sims = found.body.items.map((i: { similarity: number }) => i.similarity);
   assert.deepEqual(
     sims,
     [...sims].sort((a, b) => b - a),
@@ -273,9 +271,7 @@ Deno.test("memories: thresholds, filters and list paging", async () => {
   });
   assert.equal(byType.body.items.length, 6);
   assert.ok(
-    byType.body.items.every((i: { content_type: string }) =>
-      i.content_type === "note"
-    ),
+    byType.body.items.every((i: { content_type: string }) => i.content_type === "note"),
   );
   const byMeta = await api(user, "POST", "/memories/search", {
     query: "museum Paris",
@@ -284,9 +280,7 @@ Deno.test("memories: thresholds, filters and list paging", async () => {
   });
   assert.equal(byMeta.body.items.length, 4);
   assert.ok(
-    byMeta.body.items.every((i: { metadata: { trip_id: number } }) =>
-      i.metadata.trip_id === 1
-    ),
+    byMeta.body.items.every((i: { metadata: { trip_id: number } }) => i.metadata.trip_id === 1),
   );
 
   const bad: [unknown, string][] = [
@@ -524,9 +518,7 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
     ),
   ];
   const users = await Promise.all(
-    sizes.map((_, i) =>
-      i < 2 ? userWithKey(`recall${i}`) : newUser(`recall${i}`)
-    ),
+    sizes.map((_, i) => i < 2 ? userWithKey(`recall${i}`) : newUser(`recall${i}`)),
   );
   await withAdminDb(async (db) => {
     for (let u = 0; u < users.length; u++) {

@@ -100,9 +100,7 @@ Deno.test("memory inference: the issue's examples, step by step", async () => {
     query: "vegetarian",
   });
   assert.ok(
-    !search.body.items.some((m: { content: string }) =>
-      m.content === "Is vegetarian"
-    ),
+    !search.body.items.some((m: { content: string }) => m.content === "Is vegetarian"),
     "a deleted memory is not searchable",
   );
 

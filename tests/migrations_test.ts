@@ -72,16 +72,12 @@ Deno.test("migrations: every SQL function is defined in exactly one file, never 
     const attrs = where.map((file) => {
       const h = header(all.get(file)!, fn);
       return `${/security\s+definer/.test(h) ? "definer" : "invoker"}, ${
-        /set\s+search_path\s*=\s*''/.test(h)
-          ? "search_path ''"
-          : "search_path unset"
+        /set\s+search_path\s*=\s*''/.test(h) ? "search_path ''" : "search_path unset"
       }`;
     });
     assert.ok(
       attrs.every((a) => a === attrs[0]),
-      `${fn} changes its security attributes across ${where.join(", ")}: ${
-        attrs.join(" / ")
-      }`,
+      `${fn} changes its security attributes across ${where.join(", ")}: ${attrs.join(" / ")}`,
     );
   }
   for (const [name, sql] of all) {
@@ -117,9 +113,7 @@ Deno.test("migrations: released migrations are unchanged (supabase/released-migr
   const manifest = await Deno.readTextFile(
     new URL("../supabase/released-migrations.sha256", import.meta.url),
   );
-  const lines = manifest.split("\n").filter((l) =>
-    l.trim() !== "" && !l.startsWith("#")
-  );
+  const lines = manifest.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
   assert.ok(lines.length > 0, "the manifest lists the released migrations");
   for (const line of lines) {
     const [hash, name] = line.trim().split(/\s+/);

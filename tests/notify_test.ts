@@ -119,8 +119,7 @@ Deno.test("notify: trip_collaboration on collaborator added, updated, removed", 
     await db.query(`delete from public.trip_collaborators where trip_id = $1`, [
       trip.id,
     ]);
-    const mine = () =>
-      received.filter((r) => r.payload.trip_id === Number(trip.id));
+    const mine = () => received.filter((r) => r.payload.trip_id === Number(trip.id));
     await until(() => mine().length >= 3, "3 notifications");
     assert.deepEqual(
       mine().map((r) => [r.payload.event_type, r.payload.permission_level]),

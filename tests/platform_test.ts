@@ -10,14 +10,12 @@ import { env, newUser, request, type TestUser } from "./support.ts";
 
 const root = new URL("../", import.meta.url);
 // The binary, not npm's Node shim (scripts/lib.sh, EDGE_DENO).
-const EDGE_DENO =
-  new URL(".local/edge-deno/node_modules/deno/deno", root).pathname;
+const EDGE_DENO = new URL(".local/edge-deno/node_modules/deno/deno", root).pathname;
 
 const importsOf = async (path: URL): Promise<Record<string, string>> =>
   JSON.parse(await Deno.readTextFile(path)).imports ?? {};
 
-const configOf = (name: string) =>
-  new URL(`${name}/deno.json`, functionsDir).pathname;
+const configOf = (name: string) => new URL(`${name}/deno.json`, functionsDir).pathname;
 
 Deno.test("import maps: every function pins exactly what the root deno.json pins", async () => {
   const rootImports = await importsOf(new URL("deno.json", root));
@@ -272,9 +270,7 @@ Deno.test("env: supabase/functions/.env.example names every variable the functio
     "the scan finds what the code reads",
   );
   // The platform sets SUPABASE_*; the file says so instead of listing them as settings.
-  const missing = [...read].filter((v) =>
-    !v.startsWith("SUPABASE_") && !documented.has(v)
-  );
+  const missing = [...read].filter((v) => !v.startsWith("SUPABASE_") && !documented.has(v));
   assert.deepEqual(
     missing,
     [],

@@ -15,23 +15,15 @@ function fakeProviders(req: Request): Response | Promise<Response> {
     Response.json({ error: { message: `bad key ${GOOD}` } }, { status });
   switch (url.pathname) {
     case "/openai/models":
-      return h.get("authorization") === `Bearer ${GOOD}`
-        ? Response.json({ data: [] })
-        : deny(401);
+      return h.get("authorization") === `Bearer ${GOOD}` ? Response.json({ data: [] }) : deny(401);
     case "/anthropic/v1/models":
       if (h.get("anthropic-version") !== "2023-06-01") return deny(400);
-      return h.get("x-api-key") === GOOD
-        ? Response.json({ data: [] })
-        : deny(401);
+      return h.get("x-api-key") === GOOD ? Response.json({ data: [] }) : deny(401);
     case "/duffel/air/airlines":
       if (h.get("duffel-version") !== "v2") return deny(400);
-      return h.get("authorization") === `Bearer ${GOOD}`
-        ? Response.json({ data: [] })
-        : deny(401);
+      return h.get("authorization") === `Bearer ${GOOD}` ? Response.json({ data: [] }) : deny(401);
     case "/owm/data/2.5/weather":
-      return url.searchParams.get("appid") === GOOD
-        ? Response.json({ name: "" })
-        : deny(401);
+      return url.searchParams.get("appid") === GOOD ? Response.json({ name: "" }) : deny(401);
     case "/gmaps/maps/api/geocode/json":
       // Google answers 200 either way and puts the verdict in the body.
       return Response.json(

@@ -2,11 +2,7 @@
 // carries CORS and a request id and says nothing about its cause.
 import assert from "node:assert/strict";
 import { defineFunction } from "../supabase/functions/_shared/function.ts";
-import {
-  bodyReadError,
-  RequestLog,
-  serveFunction,
-} from "../supabase/functions/_shared/serve.ts";
+import { bodyReadError, RequestLog, serveFunction } from "../supabase/functions/_shared/serve.ts";
 import { parseBody } from "../supabase/functions/_shared/validation.ts";
 import { z } from "zod";
 import { env } from "./support.ts";
@@ -28,9 +24,7 @@ Deno.test("serve: a thrown error is a 500 with CORS, a request id and no leak", 
       'relation "secret_table" does not exist at select * from secret_table',
     );
   });
-  const res = await quietly(() =>
-    handler(new Request("http://x/boom", { method: "GET" }))
-  );
+  const res = await quietly(() => handler(new Request("http://x/boom", { method: "GET" })));
   assert.equal(res.status, 500);
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
   assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
@@ -60,20 +54,14 @@ Deno.test("serve: route groups of one function keep their own auth", async () =>
   fn.routes("secret", "/admin").get("/", () => new Response("operator"));
   const secret = { apikey: env("SUPABASE_SECRET_KEY") };
   // The operator group answers the secret key; the user group refuses it.
-  const ops = await quietly(() =>
-    fn.fetch(new Request("http://x/fn2/admin", { headers: secret }))
-  );
+  const ops = await quietly(() => fn.fetch(new Request("http://x/fn2/admin", { headers: secret })));
   assert.equal(ops.status, 200);
   assert.equal(await ops.text(), "operator");
-  const users = await quietly(() =>
-    fn.fetch(new Request("http://x/fn2", { headers: secret }))
-  );
+  const users = await quietly(() => fn.fetch(new Request("http://x/fn2", { headers: secret })));
   assert.equal(users.status, 401);
   await users.body?.cancel();
   // A path that only starts like the operator prefix is the user group's.
-  const near = await quietly(() =>
-    fn.fetch(new Request("http://x/fn2/administer"))
-  );
+  const near = await quietly(() => fn.fetch(new Request("http://x/fn2/administer")));
   assert.equal(near.status, 401);
   await near.body?.cancel();
 });

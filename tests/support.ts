@@ -20,8 +20,7 @@ export interface TestUser {
   token: string;
 }
 
-const signingKey = () =>
-  JSON.parse(Deno.readTextFileSync(env("SIGNING_KEY_PATH")));
+const signingKey = () => JSON.parse(Deno.readTextFileSync(env("SIGNING_KEY_PATH")));
 
 /** A fresh user (unique email per call unless one is given) and its access token. */
 export async function newUser(
@@ -169,11 +168,7 @@ export async function request(
   const res = await fetch(`${FUNCTIONS_URL()}${path}`, {
     method,
     headers: h,
-    body: body === undefined
-      ? undefined
-      : typeof body === "string"
-      ? body
-      : JSON.stringify(body),
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
   return {

@@ -1,14 +1,7 @@
 // The trips API over HTTP, through supabase-js functions.invoke, against the
 // running test stack: success paths field by field, validation, permissions.
 import assert from "node:assert/strict";
-import {
-  call,
-  client,
-  invoke,
-  newUser,
-  type TestUser,
-  withAdminDb,
-} from "./support.ts";
+import { call, client, invoke, newUser, type TestUser, withAdminDb } from "./support.ts";
 
 const trip = {
   name: "Cherry blossoms",
@@ -82,9 +75,7 @@ async function share(
 /** A trip owned by `owner`, shared with a viewer, an editor and an admin. */
 async function sharedTrip() {
   const [owner, viewer, editor, admin, stranger] = await Promise.all(
-    ["owner", "viewer", "editor", "admin", "stranger"].map((l) =>
-      newUser(`trips-${l}`)
-    ),
+    ["owner", "viewer", "editor", "admin", "stranger"].map((l) => newUser(`trips-${l}`)),
   );
   const created = await invoke(owner, "trips", "POST", trip);
   assert.equal(created.status, 201, JSON.stringify(created.body));

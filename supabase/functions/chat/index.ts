@@ -6,11 +6,7 @@
 // not finish.
 
 import type { Context } from "hono";
-import {
-  allowOnly,
-  defineFunction,
-  type RouteEnv,
-} from "../_shared/function.ts";
+import { allowOnly, defineFunction, type RouteEnv } from "../_shared/function.ts";
 import { loadKeyring } from "../_shared/byok_crypto.ts";
 import { ApiError, notFound } from "../_shared/errors.ts";
 import { envInt } from "../_shared/env.ts";
@@ -32,19 +28,8 @@ import {
   sessionParams,
   sessionPatch,
 } from "./schemas.ts";
-import {
-  buildPrompt,
-  type HistoryMessage,
-  type RecalledMemory,
-  summarizeTrip,
-} from "./prompt.ts";
-import {
-  deadlineMs,
-  failBeforeStreaming,
-  replayTurn,
-  streamTurn,
-  type Turn,
-} from "./turn.ts";
+import { buildPrompt, type HistoryMessage, type RecalledMemory, summarizeTrip } from "./prompt.ts";
+import { deadlineMs, failBeforeStreaming, replayTurn, streamTurn, type Turn } from "./turn.ts";
 import { sweep } from "./memory_jobs.ts";
 
 // Replies use stored keys: no keyring, no function.
@@ -65,8 +50,7 @@ const fn = defineFunction("chat");
 const app = fn.routes("user+admin");
 type Ctx = Context<RouteEnv<"user+admin">>;
 
-const SESSION_COLUMNS =
-  `jsonb_build_object('id', s.id, 'title', s.title, 'trip_id', s.trip_id,
+const SESSION_COLUMNS = `jsonb_build_object('id', s.id, 'title', s.title, 'trip_id', s.trip_id,
   'remember', s.remember, 'is_active', s.is_active, 'metadata', s.metadata,
   'last_message_at', s.last_message_at, 'created_at', s.created_at, 'updated_at', s.updated_at)`;
 
@@ -95,9 +79,7 @@ app.post("/sessions", async (c) => {
   const [row]: { id: string }[] = await db.query`
     insert into public.chat_sessions (user_id, trip_id, title, metadata, remember)
     values (auth.uid(), ${body.trip_id ?? null}::bigint, ${body.title ?? null},
-            coalesce(${
-    body.metadata ? JSON.stringify(body.metadata) : null
-  }::jsonb, '{}'),
+            coalesce(${body.metadata ? JSON.stringify(body.metadata) : null}::jsonb, '{}'),
             ${body.remember})
     returning id`;
   return c.json(await readSession(c, row.id), 201);
@@ -129,16 +111,15 @@ app.get("/sessions", async (c) => {
       );
     }
   }
-  const rows: { r: Record<string, unknown>; created_at: string; id: string }[] =
-    await c.var.db
-      .queryRaw(
-        `select ${SESSION_COLUMNS} as r, to_json(s.created_at)#>>'{}' as created_at, s.id
+  const rows: { r: Record<string, unknown>; created_at: string; id: string }[] = await c.var.db
+    .queryRaw(
+      `select ${SESSION_COLUMNS} as r, to_json(s.created_at)#>>'{}' as created_at, s.id
          from public.chat_sessions s
         where $1::timestamptz is null or (s.created_at, s.id) < ($1::timestamptz, $2::uuid)
         order by s.created_at desc, s.id desc
         limit $3`,
-        [after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],
-      );
+      [after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],
+    );
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   const next = rows.length > q.limit && last
@@ -160,12 +141,8 @@ app.patch("/sessions/:id", async (c) => {
   const patch = await parseBody(c, sessionPatch);
   const rows = await c.var.db.query`
     update public.chat_sessions
-       set title = case when ${"title" in patch} then ${
-    patch.title ?? null
-  } else title end,
-           metadata = coalesce(${
-    patch.metadata ? JSON.stringify(patch.metadata) : null
-  }::jsonb,
+       set title = case when ${"title" in patch} then ${patch.title ?? null} else title end,
+           metadata = coalesce(${patch.metadata ? JSON.stringify(patch.metadata) : null}::jsonb,
                                metadata)
      where id = ${id}::uuid
     returning id`;
@@ -197,9 +174,7 @@ app.get("/sessions/:id/messages", async (c) => {
              'finish_reason', m.finish_reason, 'client_message_id', m.client_message_id,
              'reply_to', m.reply_to, 'created_at', m.created_at) as r, m.id::text as id
       from public.chat_messages m
-     where m.session_id = ${id}::uuid and m.id > coalesce(${
-    q.cursor ?? null
-  }::bigint, 0)
+     where m.session_id = ${id}::uuid and m.id > coalesce(${q.cursor ?? null}::bigint, 0)
      order by m.id
      limit ${q.limit + 1}`;
   const page = rows.slice(0, q.limit);
@@ -217,9 +192,7 @@ app.post("/sessions/:id/messages", async (c) => {
   const key = await openAiKeyFor(admin, keyring, userId);
   const [begun]: { r: Record<string, unknown> }[] = await admin.query`
     select private.chat_begin_turn(${userId}::uuid, ${id}::uuid, ${body.content},
-      ${
-    body.client_message_id ?? null
-  }, ${CHAT_MODEL}, ${staleAfter()}::interval) as r`;
+      ${body.client_message_id ?? null}, ${CHAT_MODEL}, ${staleAfter()}::interval) as r`;
   const r = begun.r;
   if (r.state === "expired") {
     throw new ApiError(
@@ -227,8 +200,7 @@ app.post("/sessions/:id/messages", async (c) => {
       "SESSION_EXPIRED",
       "this chat session has expired",
       {
-        hint:
-          "Sessions close after 24 hours without messages; start a new one.",
+        hint: "Sessions close after 24 hours without messages; start a new one.",
       },
     );
   }
