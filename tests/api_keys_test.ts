@@ -47,14 +47,11 @@ const admin = (method: string, path: string, body?: unknown) =>
   api(null, method, `/admin${path}`, body, operator);
 
 async function embeddingsFaults(faults: Record<string, number> | null) {
-  const res = await fetch(
-    `${env("OPENAI_BASE_URL").replace(/\/v1$/, "")}/__faults`,
-    {
-      method: faults ? "POST" : "DELETE",
-      headers: { Authorization: `Bearer ${env("LOCAL_OPENAI_KEY")}` },
-      body: faults ? JSON.stringify(faults) : undefined,
-    },
-  );
+  const res = await fetch(`${env("OPENAI_BASE_URL").replace(/\/v1$/, "")}/__faults`, {
+    method: faults ? "POST" : "DELETE",
+    headers: { Authorization: `Bearer ${env("LOCAL_OPENAI_KEY")}` },
+    body: faults ? JSON.stringify(faults) : undefined,
+  });
   assert.equal(res.status, 200, await res.text());
 }
 
@@ -85,19 +82,11 @@ Deno.test("api-keys: create, list, read; the value never comes back", async () =
   assert.deepEqual(Object.keys(created.body).sort(), KEY_FIELDS);
   assert.equal(created.body.service_name, "openai");
   assert.equal(created.body.key_name, "main");
-  assert.equal(
-    created.body.mask,
-    `sk-…${value.slice(-4)}`,
-    "trimmed, then masked",
-  );
+  assert.equal(created.body.mask, `sk-…${value.slice(-4)}`, "trimmed, then masked");
   assert.equal(created.body.key_id, "k1");
   assert.equal(created.body.is_active, true);
   assert.equal(created.body.usage_count, 0);
-  assert.equal(
-    created.body.last_validated_at,
-    null,
-    "not checked, so not marked valid",
-  );
+  assert.equal(created.body.last_validated_at, null, "not checked, so not marked valid");
 
   const list = await api(user, "GET", "/");
   assert.equal(list.status, 200);
@@ -155,11 +144,7 @@ Deno.test("api-keys: bad input is a 400 naming the field, and echoes no value", 
   ];
   for (const [body, field] of cases) {
     const res = await api(user, "POST", "/", body);
-    assert.equal(
-      res.status,
-      400,
-      `${JSON.stringify(body)} -> ${JSON.stringify(res.body)}`,
-    );
+    assert.equal(res.status, 400, `${JSON.stringify(body)} -> ${JSON.stringify(res.body)}`);
     assert.equal(res.body.code, "VALIDATION_FAILED");
     assert.ok(
       res.body.details.fields.some((f: { field: string }) => f.field === field),
@@ -177,11 +162,7 @@ Deno.test("api-keys: bad input is a 400 naming the field, and echoes no value", 
   ];
   for (const [body, field] of patches) {
     const res = await api(user, "PATCH", `/${id}`, body);
-    assert.equal(
-      res.status,
-      400,
-      `${JSON.stringify(body)} -> ${JSON.stringify(res.body)}`,
-    );
+    assert.equal(res.status, 400, `${JSON.stringify(body)} -> ${JSON.stringify(res.body)}`);
     assert.ok(
       res.body.details.fields.some((f: { field: string }) => f.field === field),
       JSON.stringify(res.body),
@@ -211,11 +192,7 @@ Deno.test("api-keys: validation asks the provider and stores only what it accept
   assert.equal(refused.status, 422);
   assert.equal(refused.body.code, "API_KEY_REJECTED");
   assert.match(refused.body.message, /your openai key was rejected/);
-  assert.deepEqual(
-    (await api(user, "GET", "/")).body.items,
-    [],
-    "nothing stored",
-  );
+  assert.deepEqual((await api(user, "GET", "/")).body.items, [], "nothing stored");
 
   const accepted = await api(user, "POST", "/", {
     service_name: "openai",
@@ -230,9 +207,7 @@ Deno.test("api-keys: validation asks the provider and stores only what it accept
   const again = await api(user, "POST", `/${id}/validate`);
   assert.equal(again.status, 200);
   assert.equal(again.body.valid, true);
-  assert.ok(
-    again.body.key.last_validated_at >= accepted.body.last_validated_at,
-  );
+  assert.ok(again.body.key.last_validated_at >= accepted.body.last_validated_at);
   assert.equal(again.body.key.usage_count, 0, "validation is not a use");
 
   // A stored value that the provider refuses: 422, and never stamped valid.
@@ -243,10 +218,7 @@ Deno.test("api-keys: validation asks the provider and stores only what it accept
   });
   const check = await api(user, "POST", `/${unchecked.body.id}/validate`);
   assert.equal(check.status, 422);
-  assert.equal(
-    (await api(user, "GET", `/${unchecked.body.id}`)).body.last_validated_at,
-    null,
-  );
+  assert.equal((await api(user, "GET", `/${unchecked.body.id}`)).body.last_validated_at, null);
 
   // Replacing the value with validate: the new value is checked before it is stored.
   const replaced = await api(user, "PATCH", `/${unchecked.body.id}`, {
@@ -255,16 +227,9 @@ Deno.test("api-keys: validation asks the provider and stores only what it accept
   });
   assert.equal(replaced.status, 200);
   assert.ok(replaced.body.last_validated_at);
-  const rejectedReplace = await api(user, "PATCH", `/${id}`, {
-    value: bad,
-    validate: true,
-  });
+  const rejectedReplace = await api(user, "PATCH", `/${id}`, { value: bad, validate: true });
   assert.equal(rejectedReplace.status, 422);
-  assert.equal(
-    (await api(user, "GET", `/${id}`)).body.mask,
-    accepted.body.mask,
-    "old value kept",
-  );
+  assert.equal((await api(user, "GET", `/${id}`)).body.mask, accepted.body.mask, "old value kept");
 
   // Provider failures: 5xx -> 502, 429 -> 429 with Retry-After, too slow -> 504.
   try {
@@ -291,24 +256,17 @@ Deno.test("api-keys: validation asks the provider and stores only what it accept
   } finally {
     await embeddingsFaults(null);
   }
-  const names = (await api(user, "GET", "/")).body.items.map((
-    k: { key_name: string },
-  ) => k.key_name);
-  assert.deepEqual(
-    names,
-    ["good", "unchecked"],
-    "failed validations stored nothing",
+  const names = (await api(user, "GET", "/")).body.items.map((k: { key_name: string }) =>
+    k.key_name
   );
+  assert.deepEqual(names, ["good", "unchecked"], "failed validations stored nothing");
 });
 
 Deno.test("api-keys: rename re-encrypts, replace re-masks, settings toggle, delete", async () => {
   const user = await newUser("byok-edit");
   const first = secret("first-value");
-  const created = (await api(user, "POST", "/", {
-    service_name: "anthropic",
-    key_name: "a",
-    value: first,
-  })).body;
+  const created =
+    (await api(user, "POST", "/", { service_name: "anthropic", key_name: "a", value: first })).body;
   const other = await api(user, "POST", "/", {
     service_name: "anthropic",
     key_name: "b",
@@ -316,9 +274,7 @@ Deno.test("api-keys: rename re-encrypts, replace re-masks, settings toggle, dele
   });
   assert.equal(other.status, 201);
 
-  const renamed = await api(user, "PATCH", `/${created.id}`, {
-    key_name: "primary",
-  });
+  const renamed = await api(user, "PATCH", `/${created.id}`, { key_name: "primary" });
   assert.equal(renamed.status, 200);
   assert.equal(renamed.body.key_name, "primary");
   assert.equal(renamed.body.mask, created.mask);
@@ -330,18 +286,12 @@ Deno.test("api-keys: rename re-encrypts, replace re-masks, settings toggle, dele
   const keyring = await loadKeyring();
   await withAdminDb(async (db) => {
     // The renamed row still decrypts: its ciphertext was re-bound to the new name.
-    await db
-      .query`update public.api_keys set is_active = false where id = ${other.body.id}`;
-    assert.equal(
-      (await useApiKey(db, keyring, user.id, "anthropic"))?.value,
-      first,
-    );
+    await db.query`update public.api_keys set is_active = false where id = ${other.body.id}`;
+    assert.equal((await useApiKey(db, keyring, user.id, "anthropic"))?.value, first);
   });
 
   const second = secret("second-value");
-  const replaced = await api(user, "PATCH", `/${created.id}`, {
-    value: second,
-  });
+  const replaced = await api(user, "PATCH", `/${created.id}`, { value: second });
   assert.equal(replaced.status, 200);
   assert.equal(replaced.body.mask, `sk-…${second.slice(-4)}`);
   assert.equal(replaced.body.last_validated_at, null);
@@ -362,16 +312,10 @@ Deno.test("api-keys: rename re-encrypts, replace re-masks, settings toggle, dele
       "inactive keys are not used",
     );
   });
-  const back = await api(user, "PATCH", `/${created.id}`, {
-    is_active: true,
-    expires_at: null,
-  });
+  const back = await api(user, "PATCH", `/${created.id}`, { is_active: true, expires_at: null });
   assert.equal(back.body.expires_at, null);
   await withAdminDb(async (db) => {
-    assert.equal(
-      (await useApiKey(db, keyring, user.id, "anthropic"))?.value,
-      second,
-    );
+    assert.equal((await useApiKey(db, keyring, user.id, "anthropic"))?.value, second);
   });
 
   assert.equal((await api(user, "DELETE", `/${created.id}`)).status, 204);
@@ -383,11 +327,8 @@ Deno.test("api-keys: another user can neither list, use, validate, update nor de
   const owner = await newUser("byok-owner");
   const intruder = await newUser("byok-intruder");
   const value = secret("owned");
-  const { id } = (await api(owner, "POST", "/", {
-    service_name: "openai",
-    key_name: "main",
-    value,
-  })).body;
+  const { id } =
+    (await api(owner, "POST", "/", { service_name: "openai", key_name: "main", value })).body;
 
   assert.deepEqual((await api(intruder, "GET", "/")).body.items, []);
   const attempts: [string, string, unknown][] = [
@@ -400,19 +341,12 @@ Deno.test("api-keys: another user can neither list, use, validate, update nor de
   ];
   for (const [method, path, body] of attempts) {
     const res = await api(intruder, method, path, body);
-    assert.equal(
-      res.status,
-      404,
-      `${method} ${path}: ${JSON.stringify(res.body)}`,
-    );
+    assert.equal(res.status, 404, `${method} ${path}: ${JSON.stringify(res.body)}`);
     assert.equal(res.body.code, "NOT_FOUND");
   }
   assert.equal((await api(null, "GET", "/")).status, 401);
   await withAdminDb(async (db) => {
-    assert.equal(
-      await useApiKey(db, await loadKeyring(), intruder.id, "openai"),
-      null,
-    );
+    assert.equal(await useApiKey(db, await loadKeyring(), intruder.id, "openai"), null);
   });
   const mine = await api(owner, "GET", `/${id}`);
   assert.equal(mine.body.key_name, "main");
@@ -424,32 +358,19 @@ Deno.test("api-keys: expired keys are not used, the newest usable one is", async
   const user = await newUser("byok-expiry");
   const older = secret("older");
   const newer = secret("newer");
-  const a = (await api(user, "POST", "/", {
-    service_name: "duffel",
-    key_name: "older",
-    value: older,
-  }))
-    .body;
-  const b = (await api(user, "POST", "/", {
-    service_name: "duffel",
-    key_name: "newer",
-    value: newer,
-  }))
-    .body;
+  const a =
+    (await api(user, "POST", "/", { service_name: "duffel", key_name: "older", value: older }))
+      .body;
+  const b =
+    (await api(user, "POST", "/", { service_name: "duffel", key_name: "newer", value: newer }))
+      .body;
   const keyring = await loadKeyring();
   await withAdminDb(async (db) => {
-    assert.equal(
-      (await useApiKey(db, keyring, user.id, "duffel"))?.value,
-      newer,
-    );
+    assert.equal((await useApiKey(db, keyring, user.id, "duffel"))?.value, newer);
     await db
       .query`update public.api_keys set expires_at = now() - interval '1 second' where id = ${b.id}`;
-    assert.equal(
-      (await useApiKey(db, keyring, user.id, "duffel"))?.value,
-      older,
-    );
-    await db
-      .query`update public.api_keys set expires_at = now() where id = ${a.id}`;
+    assert.equal((await useApiKey(db, keyring, user.id, "duffel"))?.value, older);
+    await db.query`update public.api_keys set expires_at = now() where id = ${a.id}`;
     assert.equal(await useApiKey(db, keyring, user.id, "duffel"), null);
   });
 });
@@ -457,19 +378,13 @@ Deno.test("api-keys: expired keys are not used, the newest usable one is", async
 Deno.test("api-keys: concurrent uses are each counted exactly once", async () => {
   const user = await newUser("byok-usage");
   const value = secret("usage");
-  const { id } = (await api(user, "POST", "/", {
-    service_name: "openweathermap",
-    key_name: "w",
-    value,
-  })).body;
+  const { id } =
+    (await api(user, "POST", "/", { service_name: "openweathermap", key_name: "w", value })).body;
   const keyring = await loadKeyring();
   const uses = 60;
   await withAdminDb(async (db) => {
     const got = await Promise.all(
-      Array.from(
-        { length: uses },
-        () => useApiKey(db, keyring, user.id, "openweathermap"),
-      ),
+      Array.from({ length: uses }, () => useApiKey(db, keyring, user.id, "openweathermap")),
     );
     assert.ok(got.every((k) => k?.value === value));
   });
@@ -482,9 +397,7 @@ Deno.test("api-keys: concurrent uses are each counted exactly once", async () =>
 Deno.test("api-keys: rotation re-encrypts every row while keys are being read", async () => {
   const keyringK0 = await loadKeyring((n) => n === "BYOK_ACTIVE_KID" ? "k0" : Deno.env.get(n));
   const keyring = await loadKeyring();
-  const users = await Promise.all(
-    Array.from({ length: 12 }, (_, i) => newUser(`rot${i}`)),
-  );
+  const users = await Promise.all(Array.from({ length: 12 }, (_, i) => newUser(`rot${i}`)));
   const good = env("LOCAL_OPENAI_KEY");
   // Rows written under k0 before the rotation: 25 per user, one an OpenAI key the
   // local provider accepts so that HTTP validation reads it during the rotation.
@@ -496,11 +409,7 @@ Deno.test("api-keys: rotation re-encrypts every row while keys are being read", 
         const service = i === 0 ? "openai" : "google_maps";
         const value = i === 0 ? good : secret(`rot-${i}`);
         const keyName = `key-${i}`;
-        const sealed = await encryptSecret(keyringK0, value, {
-          userId: user.id,
-          service,
-          keyName,
-        });
+        const sealed = await encryptSecret(keyringK0, value, { userId: user.id, service, keyName });
         const [row] = await db.query<{ id: string }>`
           insert into public.api_keys (user_id, service_name, key_name, encrypted_value, value_mask)
           values (${user.id}, ${service}, ${keyName}, ${sealed}, 'sk-…') returning id::text as id`;
@@ -548,9 +457,7 @@ Deno.test("api-keys: rotation re-encrypts every row while keys are being read", 
         const { user, id } = validateIds[reads % validateIds.length];
         reads++;
         const res = await api(user, "POST", `/${id}/validate`);
-        if (res.status !== 200) {
-          readFailures.push(`validate ${id}: ${res.status}`);
-        }
+        if (res.status !== 200) readFailures.push(`validate ${id}: ${res.status}`);
       }
     })(),
   ]);
@@ -560,11 +467,7 @@ Deno.test("api-keys: rotation re-encrypts every row while keys are being read", 
   const failed = new Map<number, string>();
   try {
     while (after !== null) {
-      const res = await admin("POST", "/rotate", {
-        batch_size: 20,
-        max_rows: 40,
-        after_id: after,
-      });
+      const res = await admin("POST", "/rotate", { batch_size: 20, max_rows: 40, after_id: after });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       rotated += res.body.rotated;
       for (const f of res.body.failed) failed.set(f.id, f.reason);
@@ -574,27 +477,16 @@ Deno.test("api-keys: rotation re-encrypts every row while keys are being read", 
     rotating = false;
     await readers;
   }
-  assert.deepEqual(
-    readFailures,
-    [],
-    "every read during the rotation succeeded",
-  );
+  assert.deepEqual(readFailures, [], "every read during the rotation succeeded");
   assert.ok(reads > 20, `readers ran during the rotation (${reads} reads)`);
   assert.ok(rotated >= 300, `rotated ${rotated}`);
-  assert.deepEqual(
-    [...failed.values()].map((r) => r.match(/k9|altered/)?.[0]).sort(),
-    [
-      "altered",
-      "k9",
-    ],
-  );
+  assert.deepEqual([...failed.values()].map((r) => r.match(/k9|altered/)?.[0]).sort(), [
+    "altered",
+    "k9",
+  ]);
 
   const status = await admin("GET", "/keyring");
-  assert.equal(
-    status.body.rows_by_kid.k0,
-    1,
-    "only the tampered row is left under k0",
-  );
+  assert.equal(status.body.rows_by_kid.k0, 1, "only the tampered row is left under k0");
   assert.equal(status.body.rows_by_kid.k9, 1);
   assert.equal(status.body.remaining, 2);
 
@@ -640,18 +532,9 @@ Deno.test("api-keys: the admin routes need the secret key", async () => {
     [user, { apikey: env("SUPABASE_PUBLISHABLE_KEY") }],
   ];
   for (const [who, headers] of attempts) {
-    for (
-      const [method, path] of [["GET", "/admin/keyring"], [
-        "POST",
-        "/admin/rotate",
-      ]]
-    ) {
+    for (const [method, path] of [["GET", "/admin/keyring"], ["POST", "/admin/rotate"]]) {
       const res = await api(who, method, path, undefined, headers);
-      assert.equal(
-        res.status,
-        401,
-        `${method} ${path} ${JSON.stringify(headers)}`,
-      );
+      assert.equal(res.status, 401, `${method} ${path} ${JSON.stringify(headers)}`);
       assert.equal(res.headers.get("access-control-allow-origin"), "*");
       assert.equal(res.body.rows_by_kid, undefined);
     }
@@ -666,15 +549,8 @@ Deno.test("api-keys: an anonymous session stores no provider key", async () => {
   const token = await tokenWith(user, { claims: { is_anonymous: true } });
   const res = await fetch(`${FUNCTIONS_URL()}/api-keys`, {
     method: "POST",
-    headers: {
-      Authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({
-      service_name: "openai",
-      key_name: "anon",
-      value: "sk-anon-0123456789",
-    }),
+    headers: { Authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ service_name: "openai", key_name: "anon", value: "sk-anon-0123456789" }),
   });
   assert.equal(res.status, 403);
   assert.equal((await res.json()).code, "ANONYMOUS_NOT_ALLOWED");
@@ -702,19 +578,12 @@ Deno.test("api-keys: no stored plaintext in any response, log or database dump",
     ["responses", responses.join("\n")],
   ];
   // The cluster's log may live outside the clone (scripts/lib.sh, cluster_home).
-  const logs = [
-    `${state}/functions.log`,
-    `${state}/embeddings.log`,
-    env("STACK_PG_LOG"),
-  ];
+  const logs = [`${state}/functions.log`, `${state}/embeddings.log`, env("STACK_PG_LOG")];
   for (const log of logs) sources.push([log, await Deno.readTextFile(log)]);
   for (const [where, text] of sources) {
     for (const value of plaintexts) {
       assert.ok(!text.includes(value), `a stored key appears in ${where}`);
-      assert.ok(
-        !text.includes(value.slice(8, 30)),
-        `part of a stored key appears in ${where}`,
-      );
+      assert.ok(!text.includes(value.slice(8, 30)), `part of a stored key appears in ${where}`);
     }
   }
 });

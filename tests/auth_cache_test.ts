@@ -6,11 +6,7 @@ import assert from "node:assert/strict";
 import { VerifiedTokens } from "../supabase/functions/_shared/auth.ts";
 import { call, newUser, tokenWith } from "./support.ts";
 
-const claims = (exp?: number) => ({
-  sub: "u",
-  role: "authenticated",
-  ...(exp ? { exp } : {}),
-});
+const claims = (exp?: number) => ({ sub: "u", role: "authenticated", ...(exp ? { exp } : {}) });
 
 Deno.test("VerifiedTokens keeps a token until its exp, and never past the max age", () => {
   const cache = new VerifiedTokens(10, 60_000);
@@ -22,17 +18,10 @@ Deno.test("VerifiedTokens keeps a token until its exp, and never past the max ag
 
   cache.remember("b", claims(now / 1000 + 3600), now);
   assert.ok(cache.get("b", now + 59_999));
-  assert.equal(
-    cache.get("b", now + 60_000),
-    undefined,
-    "max age bounds a long-lived token",
-  );
+  assert.equal(cache.get("b", now + 60_000), undefined, "max age bounds a long-lived token");
 
   cache.remember("c", claims(), now);
-  assert.ok(
-    cache.get("c", now + 1),
-    "a token without exp lives for the max age",
-  );
+  assert.ok(cache.get("c", now + 1), "a token without exp lives for the max age");
   assert.equal(cache.get("c", now + 60_000), undefined);
 
   cache.remember("d", claims(now / 1000 - 1), now);
@@ -57,11 +46,7 @@ Deno.test("a verified token stops working at its exp, cached or not", async () =
   const token = await tokenWith(user, { claims: { exp: now + 2, iat: now } });
   const first = await call("/trips", { token });
   assert.equal(first.status, 200, "valid before exp");
-  assert.equal(
-    (await call("/trips", { token })).status,
-    200,
-    "and again (from the cache)",
-  );
+  assert.equal((await call("/trips", { token })).status, 200, "and again (from the cache)");
   // Past exp (whole seconds) plus a margin for the clock's rounding.
   await new Promise((r) => setTimeout(r, (now + 3) * 1000 - Date.now() + 200));
   const late = await call("/trips", { token });

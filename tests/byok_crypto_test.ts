@@ -18,12 +18,7 @@ const K0 = randomKey();
 const K1 = randomKey();
 const envOf = (vars: Record<string, string | undefined>) => (n: string) => vars[n];
 const ring = (active: string) =>
-  loadKeyring(
-    envOf({
-      BYOK_KEYS: JSON.stringify({ k0: K0, k1: K1 }),
-      BYOK_ACTIVE_KID: active,
-    }),
-  );
+  loadKeyring(envOf({ BYOK_KEYS: JSON.stringify({ k0: K0, k1: K1 }), BYOK_ACTIVE_KID: active }));
 const ALICE: Binding = {
   userId: "7c6c2f4e-1111-4d3c-9d7e-0a0b0c0d0e0f",
   service: "openai",
@@ -33,10 +28,7 @@ const ALICE: Binding = {
 // The same pattern as the api_keys_encrypted_value_format check constraint.
 const STORED_FORMAT = /^v1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22,}$/;
 
-async function refused(
-  promise: Promise<unknown>,
-  reason: DecryptError["reason"],
-) {
+async function refused(promise: Promise<unknown>, reason: DecryptError["reason"]) {
   await assert.rejects(promise, (e: unknown) => {
     assert.ok(e instanceof DecryptError, `expected a DecryptError, got ${e}`);
     assert.equal(e.reason, reason, e.message);
@@ -50,30 +42,15 @@ Deno.test("keyring: a missing, short or malformed keyring is refused with a clea
     [{ BYOK_KEYS: "{k1:", BYOK_ACTIVE_KID: "k1" }, /not valid JSON/],
     [{ BYOK_KEYS: `["${K1}"]`, BYOK_ACTIVE_KID: "k1" }, /not a JSON object/],
     [{ BYOK_KEYS: "{}", BYOK_ACTIVE_KID: "k1" }, /has no keys/],
+    [{ BYOK_KEYS: JSON.stringify({ "k.1": K1 }), BYOK_ACTIVE_KID: "k.1" }, /key id 'k\.1'/],
+    [{ BYOK_KEYS: JSON.stringify({ k1: 42 }), BYOK_ACTIVE_KID: "k1" }, /k1 is not a string/],
+    [{ BYOK_KEYS: JSON.stringify({ k1: "not base64!" }), BYOK_ACTIVE_KID: "k1" }, /not base64/],
     [
-      { BYOK_KEYS: JSON.stringify({ "k.1": K1 }), BYOK_ACTIVE_KID: "k.1" },
-      /key id 'k\.1'/,
-    ],
-    [
-      { BYOK_KEYS: JSON.stringify({ k1: 42 }), BYOK_ACTIVE_KID: "k1" },
-      /k1 is not a string/,
-    ],
-    [{
-      BYOK_KEYS: JSON.stringify({ k1: "not base64!" }),
-      BYOK_ACTIVE_KID: "k1",
-    }, /not base64/],
-    [
-      {
-        BYOK_KEYS: JSON.stringify({ k1: btoa("sixteen byte key") }),
-        BYOK_ACTIVE_KID: "k1",
-      },
+      { BYOK_KEYS: JSON.stringify({ k1: btoa("sixteen byte key") }), BYOK_ACTIVE_KID: "k1" },
       /16 bytes; AES-256 needs exactly 32/,
     ],
     [
-      {
-        BYOK_KEYS: JSON.stringify({ k1: btoa("x".repeat(33)) }),
-        BYOK_ACTIVE_KID: "k1",
-      },
+      { BYOK_KEYS: JSON.stringify({ k1: btoa("x".repeat(33)) }), BYOK_ACTIVE_KID: "k1" },
       /33 bytes/,
     ],
     [
@@ -81,30 +58,20 @@ Deno.test("keyring: a missing, short or malformed keyring is refused with a clea
       /k2 is the same key as BYOK_KEYS\.k1/,
     ],
     [{ BYOK_KEYS: JSON.stringify({ k1: K1 }) }, /BYOK_ACTIVE_KID is not set/],
-    [
-      { BYOK_KEYS: JSON.stringify({ k1: K1 }), BYOK_ACTIVE_KID: "k2" },
-      /'k2' is not a key id/,
-    ],
+    [{ BYOK_KEYS: JSON.stringify({ k1: K1 }), BYOK_ACTIVE_KID: "k2" }, /'k2' is not a key id/],
   ];
   for (const [vars, message] of cases) {
     await assert.rejects(loadKeyring(envOf(vars)), (e: unknown) => {
       assert.ok(e instanceof KeyringError, `${JSON.stringify(vars)}: ${e}`);
       assert.match(e.message, message);
-      assert.match(
-        e.message,
-        /openssl rand -base64 32/,
-        "the error says how to make a key",
-      );
+      assert.match(e.message, /openssl rand -base64 32/, "the error says how to make a key");
       return true;
     });
   }
   // Standard base64 and base64url are both accepted.
   const url = K1.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   const ok = await loadKeyring(
-    envOf({
-      BYOK_KEYS: JSON.stringify({ a: K0, b: url }),
-      BYOK_ACTIVE_KID: "b",
-    }),
+    envOf({ BYOK_KEYS: JSON.stringify({ a: K0, b: url }), BYOK_ACTIVE_KID: "b" }),
   );
   assert.deepEqual(ok.kids, ["a", "b"]);
 });
@@ -113,18 +80,12 @@ Deno.test("keyring: a function with a broken keyring does not start", async () =
   const entry = new URL("../supabase/functions/api-keys/index.ts", import.meta.url).href;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", `await import(${JSON.stringify(entry)})`],
-    env: {
-      BYOK_KEYS: JSON.stringify({ k1: btoa("too short") }),
-      BYOK_ACTIVE_KID: "k1",
-    },
+    env: { BYOK_KEYS: JSON.stringify({ k1: btoa("too short") }), BYOK_ACTIVE_KID: "k1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
   assert.equal(out.success, false, "the import must fail");
-  assert.match(
-    new TextDecoder().decode(out.stderr),
-    /KeyringError: BYOK_KEYS\.k1 is 9 bytes/,
-  );
+  assert.match(new TextDecoder().decode(out.stderr), /KeyringError: BYOK_KEYS\.k1 is 9 bytes/);
 });
 
 Deno.test("crypto: round trip, format, and the key id in the ciphertext", async () => {
@@ -153,11 +114,7 @@ Deno.test("crypto: no IV repeats across 10,000 encryptions of the same value", a
     bodies.add(body);
   }
   assert.equal(ivs.size, 10_000);
-  assert.equal(
-    bodies.size,
-    10_000,
-    "fresh IVs give distinct ciphertexts of one value",
-  );
+  assert.equal(bodies.size, 10_000, "fresh IVs give distinct ciphertexts of one value");
 });
 
 function flipBit(part: string, bit: number): string {
@@ -195,34 +152,13 @@ Deno.test("crypto: any flipped bit in the IV, ciphertext or tag is refused", asy
     decryptSecret(keyring, [v, kid, iv, body.slice(0, -4)].join("."), ALICE),
     "not_authentic",
   );
-  await refused(
-    decryptSecret(keyring, [v, "k0", iv, body].join("."), ALICE),
-    "not_authentic",
-  );
-  await refused(
-    decryptSecret(keyring, ["v2", kid, iv, body].join("."), ALICE),
-    "malformed",
-  );
-  await refused(
-    decryptSecret(keyring, [v, kid, iv].join("."), ALICE),
-    "malformed",
-  );
-  await refused(
-    decryptSecret(keyring, [v, kid, iv + "AA", body].join("."), ALICE),
-    "malformed",
-  );
-  await refused(
-    decryptSecret(keyring, [v, kid, "!!!!", body].join("."), ALICE),
-    "malformed",
-  );
-  await refused(
-    decryptSecret(keyring, [v, kid, iv, "AAAA"].join("."), ALICE),
-    "malformed",
-  );
-  assert.equal(
-    await decryptSecret(keyring, sealed, ALICE),
-    "sk-a-secret-to-protect",
-  );
+  await refused(decryptSecret(keyring, [v, "k0", iv, body].join("."), ALICE), "not_authentic");
+  await refused(decryptSecret(keyring, ["v2", kid, iv, body].join("."), ALICE), "malformed");
+  await refused(decryptSecret(keyring, [v, kid, iv].join("."), ALICE), "malformed");
+  await refused(decryptSecret(keyring, [v, kid, iv + "AA", body].join("."), ALICE), "malformed");
+  await refused(decryptSecret(keyring, [v, kid, "!!!!", body].join("."), ALICE), "malformed");
+  await refused(decryptSecret(keyring, [v, kid, iv, "AAAA"].join("."), ALICE), "malformed");
+  assert.equal(await decryptSecret(keyring, sealed, ALICE), "sk-a-secret-to-protect");
 });
 
 Deno.test("crypto: a ciphertext moved to another row or user is refused", async () => {
@@ -234,17 +170,11 @@ Deno.test("crypto: a ciphertext moved to another row or user is refused", async 
     { ...ALICE, keyName: "backup" },
     { ...ALICE, keyName: "main " },
   ];
-  for (const b of elsewhere) {
-    await refused(decryptSecret(keyring, sealed, b), "not_authentic");
-  }
+  for (const b of elsewhere) await refused(decryptSecret(keyring, sealed, b), "not_authentic");
 });
 
 Deno.test("crypto: an unknown key id is a clear error naming it", async () => {
-  const sealed = await encryptSecret(
-    await ring("k1"),
-    "sk-from-elsewhere",
-    ALICE,
-  );
+  const sealed = await encryptSecret(await ring("k1"), "sk-from-elsewhere", ALICE);
   const onlyK0 = await loadKeyring(
     envOf({ BYOK_KEYS: JSON.stringify({ k0: K0 }), BYOK_ACTIVE_KID: "k0" }),
   );

@@ -28,10 +28,7 @@ Deno.test("embeddings: shared stems and close spellings relate texts with no wor
   assert.ok(sim > 0.2, `similarity ${sim}`);
   assert.ok(cosine(embed("flights"), embed("flight")) > 0.35);
   // Still no relation where nothing is shared.
-  assert.ok(
-    Math.abs(cosine(embed("hotel in Paris"), embed("ski chalet booking"))) <
-      0.1,
-  );
+  assert.ok(Math.abs(cosine(embed("hotel in Paris"), embed("ski chalet booking"))) < 0.1);
 });
 
 Deno.test("embeddings: the HTTP API speaks OpenAI's format and refuses other keys", async () => {
@@ -40,10 +37,7 @@ Deno.test("embeddings: the HTTP API speaks OpenAI's format and refuses other key
     new Request("http://x/v1/embeddings", {
       method: "POST",
       headers: { authorization: "Bearer sk-right" },
-      body: JSON.stringify({
-        input: ["a b", "c"],
-        model: "text-embedding-3-small",
-      }),
+      body: JSON.stringify({ input: ["a b", "c"], model: "text-embedding-3-small" }),
     }),
   );
   assert.equal(ok.status, 200);
@@ -54,9 +48,7 @@ Deno.test("embeddings: the HTTP API speaks OpenAI's format and refuses other key
   assert.equal(body.data[0].embedding.length, DIMENSIONS);
 
   const denied = await handler(
-    new Request("http://x/v1/models", {
-      headers: { authorization: "Bearer sk-wrong" },
-    }),
+    new Request("http://x/v1/models", { headers: { authorization: "Bearer sk-wrong" } }),
   );
   assert.equal(denied.status, 401);
   assert.equal((await denied.json()).error.code, "invalid_api_key");
@@ -75,30 +67,18 @@ Deno.test("embeddings: /__faults injects 429, 5xx and latency for a number of re
   const bad = await send("/__faults", "POST", { status: 404 });
   assert.equal(bad.status, 400);
   assert.equal(
-    (await send("/__faults", "POST", { status: 429, retry_after: 9, count: 1 }))
-      .status,
+    (await send("/__faults", "POST", { status: 429, retry_after: 9, count: 1 })).status,
     200,
   );
   const limited = await send("/v1/models");
   assert.equal(limited.status, 429);
   assert.equal(limited.headers.get("retry-after"), "9");
   assert.equal((await limited.json()).error.code, "rate_limit_exceeded");
-  assert.equal(
-    (await send("/v1/models")).status,
-    200,
-    "count: 1 means one request",
-  );
+  assert.equal((await send("/v1/models")).status, 200, "count: 1 means one request");
 
   await send("/__faults", "POST", { status: 503 });
-  assert.equal(
-    (await send("/v1/embeddings", "POST", { input: "a" })).status,
-    503,
-  );
-  assert.equal(
-    (await send("/v1/embeddings", "POST", { input: "a" })).status,
-    503,
-    "until cleared",
-  );
+  assert.equal((await send("/v1/embeddings", "POST", { input: "a" })).status, 503);
+  assert.equal((await send("/v1/embeddings", "POST", { input: "a" })).status, 503, "until cleared");
   await send("/__faults", "DELETE");
 
   await send("/__faults", "POST", { latency_ms: 200, count: 1 });
@@ -111,9 +91,5 @@ Deno.test("embeddings: /__faults injects 429, 5xx and latency for a number of re
   const after = await (await send("/__stats")).json();
   assert.equal(after.embeddings_requests - before.embeddings_requests, 1);
   assert.equal(after.embedded_inputs - before.embedded_inputs, 3);
-  assert.equal(
-    (await handler(new Request("http://x/__faults", { method: "DELETE" })))
-      .status,
-    401,
-  );
+  assert.equal((await handler(new Request("http://x/__faults", { method: "DELETE" }))).status, 401);
 });

@@ -19,9 +19,7 @@ Deno.test("errors: constraint and input SQLSTATEs map to 4xx", () => {
 });
 
 Deno.test("errors: an unavailable database is 503 with Retry-After", () => {
-  for (
-    const code of ["57P01", "57P03", "53300", "08006", "ECONNREFUSED", "40001"]
-  ) {
+  for (const code of ["57P01", "57P03", "53300", "08006", "ECONNREFUSED", "40001"]) {
     const err = fromPostgresError({ code });
     assert.ok(err, code);
     assert.equal(err.status, 503, code);
@@ -29,10 +27,7 @@ Deno.test("errors: an unavailable database is 503 with Retry-After", () => {
   }
   // @supabase/server's pool errors carry status 503 and a code.
   const pool = toApiError(
-    Object.assign(new Error("busy"), {
-      status: 503,
-      code: "POSTGRES_POOL_BUSY",
-    }),
+    Object.assign(new Error("busy"), { status: 503, code: "POSTGRES_POOL_BUSY" }),
   );
   assert.equal(pool.status, 503);
   // While new connections are paused after a failure, Retry-After is the pause.
@@ -45,45 +40,26 @@ Deno.test("errors: an unavailable database is 503 with Retry-After", () => {
   );
   assert.equal(paused.toResponse().headers.get("retry-after"), "4");
   // node-postgres' own errors for a connection lost mid-query carry no code.
-  for (
-    const message of [
-      "Connection terminated unexpectedly",
-      "Connection terminated",
-    ]
-  ) {
+  for (const message of ["Connection terminated unexpectedly", "Connection terminated"]) {
     assert.equal(toApiError(new Error(message)).status, 503, message);
   }
-  assert.equal(
-    toApiError(new Error("Connection terminated by a typo")).status,
-    500,
-  );
+  assert.equal(toApiError(new Error("Connection terminated by a typo")).status, 500);
 });
 
 Deno.test("errors: our own RPC messages pass through; unknown errors leak nothing", async () => {
-  const raised = toApiError({
-    code: "22023",
-    message: "end_date must not be before start_date",
-  });
+  const raised = toApiError({ code: "22023", message: "end_date must not be before start_date" });
   assert.equal(raised.message, "end_date must not be before start_date");
-  const leaked = toApiError(
-    new Error('syntax error at or near "selec" in select * from secret'),
-  );
+  const leaked = toApiError(new Error('syntax error at or near "selec" in select * from secret'));
   assert.equal(leaked.status, 500);
   const body = await leaked.toResponse().json();
   assert.deepEqual(Object.keys(body).sort(), ["code", "hint", "message"]);
   assert.doesNotMatch(JSON.stringify(body), /selec|secret/);
-  const undefinedTable = toApiError({
-    code: "42P01",
-    message: 'relation "x" does not exist',
-  });
+  const undefinedTable = toApiError({ code: "42P01", message: 'relation "x" does not exist' });
   assert.equal(undefinedTable.status, 500);
 });
 
 Deno.test("errors: ApiError bodies have the envelope shape", () => {
-  const e = new ApiError(422, "INVALID_INPUT", "bad", {
-    hint: "h",
-    details: { field: "f" },
-  });
+  const e = new ApiError(422, "INVALID_INPUT", "bad", { hint: "h", details: { field: "f" } });
   assert.deepEqual(e.toBody(), {
     code: "INVALID_INPUT",
     message: "bad",
@@ -100,11 +76,7 @@ Deno.test("errors: Retry-After of a provider's 429 is read, and absent means the
   assert.equal(retryAfterSeconds("Wed, 25 Nov 2026 10:01:00 GMT", 20, now), 60);
   // Absent, empty or unreadable: the fallback, never "retry at once".
   for (const h of [null, undefined, "", "  ", "soon", "-5"]) {
-    assert.equal(
-      retryAfterSeconds(h, 20, now),
-      20,
-      `header ${JSON.stringify(h)}`,
-    );
+    assert.equal(retryAfterSeconds(h, 20, now), 20, `header ${JSON.stringify(h)}`);
   }
   const e = fromUpstreamStatus("OpenAI", 429, null);
   assert.equal(e.status, 429);

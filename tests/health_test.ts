@@ -4,18 +4,13 @@ import { call, client, env, FUNCTIONS_URL, newUser, tokenWith } from "./support.
 
 Deno.test("health: a signed-in user gets 200 with their id, role and pgvector", async () => {
   const user = await newUser("health");
-  const { data, error } = await client(user).functions.invoke("health", {
-    method: "GET",
-  });
+  const { data, error } = await client(user).functions.invoke("health", { method: "GET" });
   assert.equal(error, null);
   assert.equal(data.user_id, user.id);
   assert.equal(data.role, "authenticated");
   assert.equal(data.db, "ok");
   const [major, minor] = String(data.pgvector).split(".").map(Number);
-  assert.ok(
-    major > 0 || minor >= 8,
-    `pgvector ${data.pgvector} should be >= 0.8`,
-  );
+  assert.ok(major > 0 || minor >= 8, `pgvector ${data.pgvector} should be >= 0.8`);
 });
 
 Deno.test("health: no token is 401 in the error shape, with CORS headers", async () => {
@@ -28,9 +23,7 @@ Deno.test("health: no token is 401 in the error shape, with CORS headers", async
 });
 
 Deno.test("health: supabase-js without a session gets a 401 FunctionsHttpError", async () => {
-  const { data, error } = await client().functions.invoke("health", {
-    method: "GET",
-  });
+  const { data, error } = await client().functions.invoke("health", { method: "GET" });
   assert.equal(data, null);
   assert.ok(error instanceof FunctionsHttpError);
   assert.equal(error.context.status, 401);
@@ -41,17 +34,11 @@ Deno.test("health: supabase-js without a session gets a 401 FunctionsHttpError",
 Deno.test("health: OPTIONS preflight is 204 without auth, with CORS", async () => {
   const res = await call("/health", {
     method: "OPTIONS",
-    headers: {
-      origin: "https://app.example",
-      "access-control-request-method": "GET",
-    },
+    headers: { origin: "https://app.example", "access-control-request-method": "GET" },
   });
   assert.equal(res.status, 204);
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
-  assert.match(
-    res.headers.get("access-control-allow-headers") ?? "",
-    /authorization/,
-  );
+  assert.match(res.headers.get("access-control-allow-headers") ?? "", /authorization/);
   assert.match(res.headers.get("access-control-allow-methods") ?? "", /PATCH/);
 });
 
@@ -79,10 +66,7 @@ Deno.test("health: every response carries an x-request-id; a sane supplied one i
     headers: { "x-request-id": "client-req-12345" },
   });
   assert.equal(supplied.headers.get("x-request-id"), "client-req-12345");
-  const junk = await call("/health", {
-    token: user.token,
-    headers: { "x-request-id": "a b" },
-  });
+  const junk = await call("/health", { token: user.token, headers: { "x-request-id": "a b" } });
   assert.notEqual(junk.headers.get("x-request-id"), "a b");
 });
 
@@ -123,13 +107,9 @@ Deno.test("health: every answer is no-store and nosniff; auth errors describe no
       headers: { Authorization: `Bearer ${user.token}` },
     }),
     await fetch(`${FUNCTIONS_URL()}/health`),
-    await fetch(`${FUNCTIONS_URL()}/health`, {
-      headers: { Authorization: "Bearer abc.def.ghi" },
-    }),
+    await fetch(`${FUNCTIONS_URL()}/health`, { headers: { Authorization: "Bearer abc.def.ghi" } }),
     await fetch(secretRoute, { headers: { apikey: "sb_secret_not-the-key" } }),
-    await fetch(secretRoute, {
-      headers: { apikey: env("SUPABASE_PUBLISHABLE_KEY") },
-    }),
+    await fetch(secretRoute, { headers: { apikey: env("SUPABASE_PUBLISHABLE_KEY") } }),
     await fetch(`${FUNCTIONS_URL()}/no-such-function`),
     await fetch(`${FUNCTIONS_URL()}/health`, { method: "OPTIONS" }),
   ];
@@ -143,31 +123,16 @@ Deno.test("health: every answer is no-store and nosniff; auth errors describe no
       const body = JSON.parse(text);
       assert.equal(typeof body.code, "string");
       // Nothing about key names, variables or accepted modes.
-      assert.doesNotMatch(
-        text,
-        /default|SUPABASE_|configured|acceptedAuthModes|hint|docs/,
-        text,
-      );
+      assert.doesNotMatch(text, /default|SUPABASE_|configured|acceptedAuthModes|hint|docs/, text);
     }
   }
-  assert.deepEqual(answers.map((r) => r.status), [
-    200,
-    401,
-    401,
-    401,
-    401,
-    404,
-    204,
-  ]);
+  assert.deepEqual(answers.map((r) => r.status), [200, 401, 401, 401, 401, 404, 204]);
 });
 
 Deno.test("health: TRACE and other methods no Request can carry get the envelope", async () => {
   // fetch() refuses to send TRACE; a raw HTTP/1.1 request does.
   const url = new URL(`${FUNCTIONS_URL()}/health`);
-  const conn = await Deno.connect({
-    hostname: url.hostname,
-    port: Number(url.port),
-  });
+  const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
   await conn.write(
     new TextEncoder().encode(
       `TRACE ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`,
@@ -181,9 +146,7 @@ Deno.test("health: TRACE and other methods no Request can carry get the envelope
     chunks.push(buf.slice(0, n));
   }
   conn.close();
-  const text = new TextDecoder().decode(
-    new Uint8Array(chunks.flatMap((c) => [...c])),
-  );
+  const text = new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
   assert.match(text, /^HTTP\/1\.1 405/);
   assert.match(text, /access-control-allow-origin: \*/i);
   assert.match(text, /"code":"METHOD_NOT_ALLOWED"/);

@@ -22,17 +22,14 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
   const user = await newUser("jwt-victim");
   const valid = await tokenWith(user, {});
   const [header, payload, signature] = valid.split(".");
-  const signingKey = JSON.parse(
-    await Deno.readTextFile(env("SIGNING_KEY_PATH")),
-  );
+  const signingKey = JSON.parse(await Deno.readTextFile(env("SIGNING_KEY_PATH")));
   const { d: _d, key_ops: _k, ...publicJwk } = signingKey;
   const now = Math.floor(Date.now() / 1000);
   const claims = decode(payload);
 
   const stranger = await generateKeyPair("ES256", { extractable: true });
   const signWith = (key: CryptoKey, kid: string, body = claims) =>
-    new SignJWT(body).setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
-      .sign(key);
+    new SignJWT(body).setProtectedHeader({ alg: "ES256", kid, typ: "JWT" }).sign(key);
   const hs256WithPublicKey = await new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", kid: signingKey.kid, typ: "JWT" })
     .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
@@ -48,32 +45,18 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
     [
       "alg none",
       bearer(
-        `${
-          b64url(
-            JSON.stringify({ alg: "none", typ: "JWT", kid: signingKey.kid }),
-          )
-        }.${payload}.`,
+        `${b64url(JSON.stringify({ alg: "none", typ: "JWT", kid: signingKey.kid }))}.${payload}.`,
       ),
       401,
     ],
     [
       "alg none, signature kept",
-      bearer(
-        `${b64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${payload}.${signature}`,
-      ),
+      bearer(`${b64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${payload}.${signature}`),
       401,
     ],
     ["HS256 signed with the public key", bearer(hs256WithPublicKey), 401],
-    [
-      "unknown key, real kid",
-      bearer(await signWith(stranger.privateKey, signingKey.kid)),
-      401,
-    ],
-    [
-      "unknown key, unknown kid",
-      bearer(await signWith(stranger.privateKey, "attacker")),
-      401,
-    ],
+    ["unknown key, real kid", bearer(await signWith(stranger.privateKey, signingKey.kid)), 401],
+    ["unknown key, unknown kid", bearer(await signWith(stranger.privateKey, "attacker")), 401],
     [
       "wrong kid",
       bearer(
@@ -83,34 +66,16 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
     ],
     [
       "expired",
-      bearer(
-        await tokenWith(user, { claims: { exp: now - 120, iat: now - 3720 } }),
-      ),
+      bearer(await tokenWith(user, { claims: { exp: now - 120, iat: now - 3720 } })),
       401,
     ],
-    [
-      "not yet valid",
-      bearer(await tokenWith(user, { claims: { nbf: now + 3600 } })),
-      401,
-    ],
+    ["not yet valid", bearer(await tokenWith(user, { claims: { nbf: now + 3600 } })), 401],
     // Correctly signed, but without an expiry it would be valid forever.
-    [
-      "no exp",
-      bearer(await tokenWith(user, { claims: { exp: undefined } })),
-      401,
-    ],
-    [
-      "wrong audience",
-      bearer(await tokenWith(user, { claims: { aud: "someone-else" } })),
-      401,
-    ],
+    ["no exp", bearer(await tokenWith(user, { claims: { exp: undefined } })), 401],
+    ["wrong audience", bearer(await tokenWith(user, { claims: { aud: "someone-else" } })), 401],
     [
       "wrong issuer",
-      bearer(
-        await tokenWith(user, {
-          claims: { iss: "https://evil.example/auth/v1" },
-        }),
-      ),
+      bearer(await tokenWith(user, { claims: { iss: "https://evil.example/auth/v1" } })),
       401,
     ],
     [
@@ -120,33 +85,17 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
       ),
       401,
     ],
-    [
-      "tampered signature",
-      bearer(`${header}.${payload}.${signature.slice(0, -4)}AAAA`),
-      401,
-    ],
+    ["tampered signature", bearer(`${header}.${payload}.${signature.slice(0, -4)}AAAA`), 401],
     ["publishable key as bearer", bearer(env("SUPABASE_PUBLISHABLE_KEY")), 401],
-    [
-      "publishable key as apikey",
-      { apikey: env("SUPABASE_PUBLISHABLE_KEY") },
-      401,
-    ],
+    ["publishable key as apikey", { apikey: env("SUPABASE_PUBLISHABLE_KEY") }, 401],
     ["secret key as bearer", bearer(env("SUPABASE_SECRET_KEY")), 401],
     [
       "service_role claim",
       bearer(await tokenWith(user, { claims: { role: "service_role" } })),
       403,
     ],
-    [
-      "custom role claim",
-      bearer(await tokenWith(user, { claims: { role: "admin" } })),
-      403,
-    ],
-    [
-      "anon role claim",
-      bearer(await tokenWith(user, { claims: { role: "anon" } })),
-      403,
-    ],
+    ["custom role claim", bearer(await tokenWith(user, { claims: { role: "admin" } })), 403],
+    ["anon role claim", bearer(await tokenWith(user, { claims: { role: "anon" } })), 403],
   ];
 
   const failures: string[] = [];
@@ -174,21 +123,13 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
       }
       const problems = [];
       if (res.status !== expected) problems.push(`status ${res.status}`);
-      if (res.headers.get("access-control-allow-origin") !== "*") {
-        problems.push("no CORS");
-      }
-      if (
-        typeof parsed.code !== "string" || typeof parsed.message !== "string"
-      ) {
+      if (res.headers.get("access-control-allow-origin") !== "*") problems.push("no CORS");
+      if (typeof parsed.code !== "string" || typeof parsed.message !== "string") {
         problems.push("not the error shape");
       }
-      if (/"items"|"user_id"|"pgvector"/.test(text)) {
-        problems.push("data in the body");
-      }
+      if (/"items"|"user_id"|"pgvector"/.test(text)) problems.push("data in the body");
       if (problems.length) {
-        failures.push(
-          `${method} ${path} / ${name}: ${problems.join(", ")} ${text.slice(0, 160)}`,
-        );
+        failures.push(`${method} ${path} / ${name}: ${problems.join(", ")} ${text.slice(0, 160)}`);
       }
     }
   }

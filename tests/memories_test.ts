@@ -28,9 +28,7 @@ async function faults(f: Record<string, number> | null) {
   assert.equal(res.status, 200, await res.text());
 }
 
-async function upstreamCalls(): Promise<
-  { embeddings_requests: number; embedded_inputs: number }
-> {
+async function upstreamCalls(): Promise<{ embeddings_requests: number; embedded_inputs: number }> {
   return await (await embedder("/__stats")).json();
 }
 
@@ -48,10 +46,7 @@ Deno.test("memories: store a batch, find the one sharing words first", async () 
         content_type: "fact",
         metadata: { severity: "high" },
       },
-      {
-        content: "Prefers aisle seats on long flights",
-        content_type: "preference",
-      },
+      { content: "Prefers aisle seats on long flights", content_type: "preference" },
       {
         content: "Visited Lisbon in spring 2024 with her sister",
         content_type: "trip_context",
@@ -84,47 +79,24 @@ Deno.test("memories: store a batch, find the one sharing words first", async () 
     "similarity",
   ]);
   const sims = found.body.items.map((i: { similarity: number }) => i.similarity);
-  assert.deepEqual(
-    sims,
-    [...sims].sort((a, b) => b - a),
-    "ordered by similarity",
-  );
+  assert.deepEqual(sims, [...sims].sort((a, b) => b - a), "ordered by similarity");
   assert.ok(sims.every((s: number) => s >= -1 - 1e-6 && s <= 1 + 1e-6));
-  assert.equal(
-    found.body.items.length,
-    4,
-    "default match_count 10 returns all four",
-  );
+  assert.equal(found.body.items.length, 4, "default match_count 10 returns all four");
 
   // Through supabase-js, as an app does.
-  const viaClient = await invoke(user, "memories/search", "POST", {
-    query: "peanut allergy nuts",
-  });
+  const viaClient = await invoke(user, "memories/search", "POST", { query: "peanut allergy nuts" });
   assert.equal(viaClient.status, 200);
   assert.equal(viaClient.body.items[0].id, stored.body.ids[1]);
 
   const one = await api(user, "GET", `/memories/${stored.body.ids[3]}`);
-  assert.equal(
-    one.body.content,
-    "Visited Lisbon in spring 2024 with her sister",
-  );
+  assert.equal(one.body.content, "Visited Lisbon in spring 2024 with her sister");
   assert.deepEqual(one.body.metadata, { trip_id: 7 });
-  assert.equal(
-    (await api(user, "DELETE", `/memories/${stored.body.ids[3]}`)).status,
-    204,
-  );
+  assert.equal((await api(user, "DELETE", `/memories/${stored.body.ids[3]}`)).status, 204);
   // Deleted: kept with its history and restorable, but no longer listed or searched.
-  assert.ok(
-    (await api(user, "GET", `/memories/${stored.body.ids[3]}`)).body.deleted_at,
-  );
+  assert.ok((await api(user, "GET", `/memories/${stored.body.ids[3]}`)).body.deleted_at);
   const listed = await api(user, "GET", "/memories?limit=100");
-  assert.ok(
-    !listed.body.items.some((m: { id: string }) => m.id === stored.body.ids[3]),
-  );
-  assert.equal(
-    (await api(user, "DELETE", `/memories/${stored.body.ids[3]}`)).status,
-    204,
-  );
+  assert.ok(!listed.body.items.some((m: { id: string }) => m.id === stored.body.ids[3]));
+  assert.equal((await api(user, "DELETE", `/memories/${stored.body.ids[3]}`)).status, 204);
   const unknown = "00000000-0000-4000-8000-000000000000";
   assert.equal((await api(user, "DELETE", `/memories/${unknown}`)).status, 404);
 });
@@ -137,19 +109,11 @@ Deno.test("memories: the same content is not embedded or stored twice", async ()
   });
   assert.equal(first.status, 201);
   const before = await upstreamCalls();
-  const again = await api(user, "POST", "/memories", {
-    content: "  Window seat, always\n",
-  });
+  const again = await api(user, "POST", "/memories", { content: "  Window seat, always\n" });
   assert.equal(again.status, 200);
-  assert.deepEqual(again.body, {
-    ids: first.body.ids,
-    created: 0,
-    deduplicated: 1,
-  });
+  assert.deepEqual(again.body, { ids: first.body.ids, created: 0, deduplicated: 1 });
   const mixed = await api(user, "POST", "/memories", {
-    memories: [{ content: "Window seat, always" }, {
-      content: "Hates red-eye flights",
-    }, {
+    memories: [{ content: "Window seat, always" }, { content: "Hates red-eye flights" }, {
       content: "Hates red-eye flights",
     }],
   });
@@ -163,11 +127,7 @@ Deno.test("memories: the same content is not embedded or stored twice", async ()
     1,
     "only the mixed batch called out",
   );
-  assert.equal(
-    after.embedded_inputs - before.embedded_inputs,
-    1,
-    "and embedded only the new text",
-  );
+  assert.equal(after.embedded_inputs - before.embedded_inputs, 1, "and embedded only the new text");
   const list = await api(user, "GET", "/memories");
   assert.equal(list.body.items.length, 2);
 });
@@ -177,36 +137,19 @@ Deno.test("memories: another user's memories never appear", async () => {
   const bob = await userWithKey("mem-bob");
   const secretText = "Bob keeps his passport in the blue suitcase";
   const bobs = await api(bob, "POST", "/memories", {
-    memories: [{ content: secretText }, {
-      content: "Bob likes jazz bars in New Orleans",
-    }],
+    memories: [{ content: secretText }, { content: "Bob likes jazz bars in New Orleans" }],
   });
-  const alices = await api(alice, "POST", "/memories", {
-    content: "Alice collects postcards",
-  });
+  const alices = await api(alice, "POST", "/memories", { content: "Alice collects postcards" });
   const mine = new Set(alices.body.ids);
-  for (
-    const query of [
-      secretText,
-      "passport suitcase",
-      "jazz bars New Orleans",
-      "postcards",
-    ]
-  ) {
-    const res = await api(alice, "POST", "/memories/search", {
-      query,
-      match_count: 100,
-    });
+  for (const query of [secretText, "passport suitcase", "jazz bars New Orleans", "postcards"]) {
+    const res = await api(alice, "POST", "/memories/search", { query, match_count: 100 });
     assert.equal(res.status, 200);
     for (const item of res.body.items) {
       assert.ok(mine.has(item.id), `${query}: leaked ${item.content}`);
     }
   }
   const list = await api(alice, "GET", "/memories?limit=100");
-  assert.deepEqual(
-    list.body.items.map((i: { id: string }) => i.id),
-    alices.body.ids,
-  );
+  assert.deepEqual(list.body.items.map((i: { id: string }) => i.id), alices.body.ids);
   for (
     const [method, path] of [["GET", `/memories/${bobs.body.ids[0]}`], [
       "DELETE",
@@ -219,22 +162,13 @@ Deno.test("memories: another user's memories never appear", async () => {
   const copy = await api(alice, "POST", "/memories", { content: secretText });
   assert.equal(copy.status, 201);
   assert.notEqual(copy.body.ids[0], bobs.body.ids[0]);
-  assert.equal(
-    (await api(bob, "GET", `/memories/${bobs.body.ids[0]}`)).status,
-    200,
-  );
-  assert.equal(
-    (await api(null, "POST", "/memories/search", { query: "x" })).status,
-    401,
-  );
+  assert.equal((await api(bob, "GET", `/memories/${bobs.body.ids[0]}`)).status, 200);
+  assert.equal((await api(null, "POST", "/memories/search", { query: "x" })).status, 401);
 });
 
 Deno.test("memories: thresholds, filters and list paging", async () => {
   const user = await userWithKey("mem-filters");
-  const texts = Array.from(
-    { length: 12 },
-    (_, i) => `museum visit number ${i} in Paris`,
-  );
+  const texts = Array.from({ length: 12 }, (_, i) => `museum visit number ${i} in Paris`);
   const stored = await api(user, "POST", "/memories", {
     memories: texts.map((content, i) => ({
       content,
@@ -248,10 +182,7 @@ Deno.test("memories: thresholds, filters and list paging", async () => {
     query: texts[5],
     min_similarity: 0.999,
   });
-  assert.deepEqual(
-    exact.body.items.map((i: { content: string }) => i.content),
-    [texts[5]],
-  );
+  assert.deepEqual(exact.body.items.map((i: { content: string }) => i.content), [texts[5]]);
   assert.ok(exact.body.items[0].similarity > 0.999);
   const none = await api(user, "POST", "/memories/search", {
     query: "quantum chromodynamics",
@@ -270,9 +201,7 @@ Deno.test("memories: thresholds, filters and list paging", async () => {
     match_count: 100,
   });
   assert.equal(byType.body.items.length, 6);
-  assert.ok(
-    byType.body.items.every((i: { content_type: string }) => i.content_type === "note"),
-  );
+  assert.ok(byType.body.items.every((i: { content_type: string }) => i.content_type === "note"));
   const byMeta = await api(user, "POST", "/memories/search", {
     query: "museum Paris",
     metadata: { trip_id: 1 },
@@ -324,11 +253,7 @@ Deno.test("memories: thresholds, filters and list paging", async () => {
     `/memories?metadata=${encodeURIComponent('{"trip_id":2}')}`,
   );
   assert.equal(metaList.body.items.length, 4);
-  const typeList = await api(
-    user,
-    "GET",
-    "/memories?content_type=trip_context&limit=100",
-  );
+  const typeList = await api(user, "GET", "/memories?content_type=trip_context&limit=100");
   assert.equal(typeList.body.items.length, 6);
   for (
     const q of [
@@ -349,16 +274,11 @@ Deno.test("memories: batch limits and bad bodies are refused before any upstream
   const user = await userWithKey("mem-limits");
   const before = await upstreamCalls();
   const cases: [unknown, number][] = [
-    [{
-      memories: Array.from({ length: 257 }, (_, i) => ({ content: `m${i}` })),
-    }, 400],
+    [{ memories: Array.from({ length: 257 }, (_, i) => ({ content: `m${i}` })) }, 400],
     [{ memories: [] }, 400],
     [
       {
-        memories: Array.from(
-          { length: 100 },
-          (_, i) => ({ content: `${i} ${"x".repeat(7000)}` }),
-        ),
+        memories: Array.from({ length: 100 }, (_, i) => ({ content: `${i} ${"x".repeat(7000)}` })),
       },
       400,
     ],
@@ -371,12 +291,7 @@ Deno.test("memories: batch limits and bad bodies are refused before any upstream
     [[{ content: "an array is not a body" }], 400],
     // What Postgres text cannot hold is refused before any embedding call.
     [{ content: "nul \u0000 inside" }, 400],
-    [{
-      memories: [{ content: "fine" }, {
-        content: "x",
-        metadata: { "k\u0000": 1 },
-      }],
-    }, 400],
+    [{ memories: [{ content: "fine" }, { content: "x", metadata: { "k\u0000": 1 } }] }, 400],
   ];
   for (const [body, status] of cases) {
     const res = await api(user, "POST", "/memories", body);
@@ -412,10 +327,7 @@ Deno.test("memories: no key, refused key, rate limits, timeouts and outages stor
   assert.equal(missing.status, 424);
   assert.equal(missing.body.code, "OPENAI_KEY_REQUIRED");
   assert.match(missing.body.message, /api-keys/);
-  assert.equal(
-    (await api(nokey, "POST", "/memories/search", { query: "hello" })).status,
-    424,
-  );
+  assert.equal((await api(nokey, "POST", "/memories/search", { query: "hello" })).status, 424);
 
   const refused = await newUser("mem-refused");
   await api(refused, "POST", "/api-keys", {
@@ -423,9 +335,7 @@ Deno.test("memories: no key, refused key, rate limits, timeouts and outages stor
     key_name: "typo",
     value: "sk-not-the-right-key-123",
   });
-  const rejected = await api(refused, "POST", "/memories", {
-    content: "hello",
-  });
+  const rejected = await api(refused, "POST", "/memories", { content: "hello" });
   assert.equal(rejected.status, 422);
   assert.equal(rejected.body.code, "API_KEY_REJECTED");
   assert.match(rejected.body.message, /your OpenAI key was rejected/);
@@ -435,10 +345,7 @@ Deno.test("memories: no key, refused key, rate limits, timeouts and outages stor
   // An inactive key is not used.
   const [key] = (await api(user, "GET", "/api-keys")).body.items;
   await api(user, "PATCH", `/api-keys/${key.id}`, { is_active: false });
-  assert.equal(
-    (await api(user, "POST", "/memories", { content: "hello" })).status,
-    424,
-  );
+  assert.equal((await api(user, "POST", "/memories", { content: "hello" })).status, 424);
   await api(user, "PATCH", `/api-keys/${key.id}`, { is_active: true });
 
   const failures: [Record<string, number>, number, string][] = [
@@ -450,9 +357,7 @@ Deno.test("memories: no key, refused key, rate limits, timeouts and outages stor
   try {
     for (const [f, status, code] of failures) {
       for (
-        const [path, body] of [["/memories", {
-          memories: [{ content: "a" }, { content: "b" }],
-        }], [
+        const [path, body] of [["/memories", { memories: [{ content: "a" }, { content: "b" }] }], [
           "/memories/search",
           { query: "a" },
         ]] as const
@@ -472,19 +377,11 @@ Deno.test("memories: no key, refused key, rate limits, timeouts and outages stor
   } finally {
     await faults(null);
   }
-  assert.deepEqual(
-    (await api(user, "GET", "/memories")).body.items,
-    [],
-    "no partial rows",
-  );
+  assert.deepEqual((await api(user, "GET", "/memories")).body.items, [], "no partial rows");
   const ok = await api(user, "POST", "/memories", {
     memories: [{ content: "a" }, { content: "b" }],
   });
-  assert.equal(
-    ok.status,
-    201,
-    "the same request works once the upstream is back",
-  );
+  assert.equal(ok.status, 201, "the same request works once the upstream is back");
 });
 
 // A small deterministic PRNG, so the recall corpus is the same on every run.
@@ -499,10 +396,7 @@ function mulberry32(seed: number) {
 
 Deno.test("memories: top 10 equals the brute-force top 10 for small and large users", async () => {
   const rand = mulberry32(20261124);
-  const vocabulary = Array.from(
-    { length: 400 },
-    (_, i) => `w${i.toString(36)}`,
-  );
+  const vocabulary = Array.from({ length: 400 }, (_, i) => `w${i.toString(36)}`);
   const sentence = () =>
     Array.from(
       { length: 4 + Math.floor(rand() * 8) },
@@ -512,20 +406,14 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
   // 30 users: one with 3,000 rows, the rest skewed between 3 and ~400; ~6,000 rows in all.
   const sizes = [
     3000,
-    ...Array.from(
-      { length: 29 },
-      (_, i) => Math.max(3, Math.round(400 / (i + 1))),
-    ),
+    ...Array.from({ length: 29 }, (_, i) => Math.max(3, Math.round(400 / (i + 1)))),
   ];
   const users = await Promise.all(
     sizes.map((_, i) => i < 2 ? userWithKey(`recall${i}`) : newUser(`recall${i}`)),
   );
   await withAdminDb(async (db) => {
     for (let u = 0; u < users.length; u++) {
-      const texts = Array.from(
-        { length: sizes[u] },
-        (_, i) => `${sentence()} ${i}`,
-      );
+      const texts = Array.from({ length: sizes[u] }, (_, i) => `${sentence()} ${i}`);
       for (let i = 0; i < texts.length; i += 500) {
         const chunk = texts.slice(i, i + 500);
         await db.query`
@@ -543,10 +431,7 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
     for (const user of [large, small]) {
       for (let q = 0; q < 8; q++) {
         const query = sentence();
-        const res = await api(user, "POST", "/memories/search", {
-          query,
-          match_count: 10,
-        });
+        const res = await api(user, "POST", "/memories/search", { query, match_count: 10 });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         // Brute force: every row of the user, no index at all, same ordering rule.
         const exact = await db.queryRaw<{ id: string }>(
@@ -573,10 +458,7 @@ Deno.test("memories: the user's own key first, then the deployment's OPENAI_API_
     await withAdminDb(async (db) => {
       Deno.env.delete("OPENAI_API_KEY");
       await assert.rejects(openAiKeyFor(db, keyring, user.id), (e: unknown) => {
-        assert.ok(
-          e instanceof ApiError && e.status === 424 &&
-            e.code === "OPENAI_KEY_REQUIRED",
-        );
+        assert.ok(e instanceof ApiError && e.status === 424 && e.code === "OPENAI_KEY_REQUIRED");
         return true;
       });
       Deno.env.set("OPENAI_API_KEY", "sk-deployment-key");

@@ -5,12 +5,7 @@
 import assert from "node:assert/strict";
 import { localOpenAi, request, type TestUser, userWithKey } from "./support.ts";
 
-type Result = {
-  id: string;
-  memory: string;
-  event: string;
-  previous_memory?: string;
-};
+type Result = { id: string; memory: string; event: string; previous_memory?: string };
 
 const say = async (user: TestUser, ...contents: string[]) => {
   const r = await request(user, "POST", "/memories", {
@@ -18,10 +13,7 @@ const say = async (user: TestUser, ...contents: string[]) => {
     infer: true,
   });
   assert.equal(r.status, 200, r.text);
-  return r.body as {
-    results: Result[];
-    usage: Record<string, Record<string, number>>;
-  };
+  return r.body as { results: Result[]; usage: Record<string, Record<string, number>> };
 };
 
 const active = async (user: TestUser): Promise<string[]> => {
@@ -47,10 +39,7 @@ Deno.test("memory inference: the issue's examples, step by step", async () => {
     ["ADD", "Prefers window seats"],
   ]);
   assert.equal(first.usage.llm.calls, 1, "no candidates yet: extraction only");
-  assert.ok(
-    first.usage.llm.prompt_tokens > 0 &&
-      first.usage.embeddings.prompt_tokens > 0,
-  );
+  assert.ok(first.usage.llm.prompt_tokens > 0 && first.usage.embeddings.prompt_tokens > 0);
   const seatId = first.results[1].id;
 
   // 2. A change of mind updates the seat memory in place.
@@ -62,10 +51,7 @@ Deno.test("memory inference: the issue's examples, step by step", async () => {
     previous_memory: "Prefers window seats",
   }]);
   assert.equal(second.usage.llm.calls, 2);
-  assert.deepEqual(await active(user), [
-    "Is vegetarian",
-    "Prefers aisle seats",
-  ]);
+  assert.deepEqual(await active(user), ["Is vegetarian", "Prefers aisle seats"]);
   const seatHistory = await request(user, "GET", `/memories/${seatId}/history`);
   assert.deepEqual(
     seatHistory.body.items.map((h: Record<string, unknown>) => [
@@ -91,14 +77,9 @@ Deno.test("memory inference: the issue's examples, step by step", async () => {
   assert.ok(!now.includes("Is vegetarian"), JSON.stringify(now));
   assert.deepEqual(now, ["Is no longer vegetarian", "Prefers aisle seats"]);
   const vegHistory = await request(user, "GET", `/memories/${vegId}/history`);
-  assert.deepEqual(
-    vegHistory.body.items.map((h: { event: string }) => h.event),
-    ["ADD", "DELETE"],
-  );
+  assert.deepEqual(vegHistory.body.items.map((h: { event: string }) => h.event), ["ADD", "DELETE"]);
   assert.equal(vegHistory.body.items[1].old_memory, "Is vegetarian");
-  const search = await request(user, "POST", "/memories/search", {
-    query: "vegetarian",
-  });
+  const search = await request(user, "POST", "/memories/search", { query: "vegetarian" });
   assert.ok(
     !search.body.items.some((m: { content: string }) => m.content === "Is vegetarian"),
     "a deleted memory is not searchable",
@@ -109,11 +90,7 @@ Deno.test("memory inference: the issue's examples, step by step", async () => {
   assert.equal(restored.status, 200);
   assert.equal(restored.body.deleted_at, null);
   const again = await say(user, "I prefer aisle seats.");
-  assert.deepEqual(again.results, [{
-    id: seatId,
-    memory: "Prefers aisle seats",
-    event: "NONE",
-  }]);
+  assert.deepEqual(again.results, [{ id: seatId, memory: "Prefers aisle seats", event: "NONE" }]);
   assert.equal(again.usage.llm.calls, 1, "an exact repeat needs no decision");
 });
 
@@ -126,14 +103,8 @@ Deno.test("memory inference: candidates are the caller's own memories only", asy
   const out = await say(me, "I prefer aisle seats.");
   const seen = await (await localOpenAi("/__requests")).json();
   const prompts = JSON.stringify(seen.items);
-  assert.ok(
-    !prompts.includes("window seats"),
-    "another user's memory reached the prompt",
-  );
-  assert.ok(
-    prompts.includes("Prefers hotels near the station"),
-    "own memories are candidates",
-  );
+  assert.ok(!prompts.includes("window seats"), "another user's memory reached the prompt");
+  assert.ok(prompts.includes("Prefers hotels near the station"), "own memories are candidates");
   assert.deepEqual(out.results.map((r) => r.event), ["ADD"]);
 });
 
@@ -141,10 +112,7 @@ Deno.test("memory inference: the same conversation twice at once stores each fac
   const user = await userWithKey("infer-race");
   const said = "I am allergic to peanuts. I prefer boutique hotels.";
   const [a, b] = await Promise.all([say(user, said), say(user, said)]);
-  assert.deepEqual(await active(user), [
-    "Is allergic to peanuts",
-    "Prefers boutique hotels",
-  ]);
+  assert.deepEqual(await active(user), ["Is allergic to peanuts", "Prefers boutique hotels"]);
   const events = [...a.results, ...b.results].map((r) => r.event).sort();
   assert.deepEqual(events, ["ADD", "ADD", "NONE", "NONE"]);
 });
@@ -170,11 +138,7 @@ Deno.test("memory inference: a model that answers badly loses nothing and breaks
     ["ADD", "Prefers aisle seats"],
     ["ADD", "Is vegan"],
   ]);
-  assert.deepEqual(await active(user), [
-    "Is vegan",
-    "Prefers aisle seats",
-    "Prefers window seats",
-  ]);
+  assert.deepEqual(await active(user), ["Is vegan", "Prefers aisle seats", "Prefers window seats"]);
 
   // Malformed JSON and a refusal: no facts, nothing changes, a 200 with no results.
   await queue({ content: "{not json" });
@@ -183,11 +147,7 @@ Deno.test("memory inference: a model that answers badly loses nothing and breaks
   assert.deepEqual((await say(user, "I like trains.")).results, []);
   // NONE names the memory that already says it; a NONE naming none keeps the fact.
   await queue(
-    {
-      content: JSON.stringify({
-        facts: ["Prefers window seats please", "Likes trams"],
-      }),
-    },
+    { content: JSON.stringify({ facts: ["Prefers window seats please", "Likes trams"] }) },
     {
       content: JSON.stringify({
         decisions: [
@@ -215,19 +175,11 @@ Deno.test("memory inference: a model that answers badly loses nothing and breaks
 
 Deno.test("memory inference: memories the user wrote are never changed by the extractor", async () => {
   const user = await userWithKey("infer-own");
-  const own = await request(user, "POST", "/memories", {
-    content: "Prefers window seats",
-  });
+  const own = await request(user, "POST", "/memories", { content: "Prefers window seats" });
   assert.equal(own.status, 201);
   const out = await say(user, "I prefer aisle seats.");
-  assert.deepEqual(out.results.map((r) => [r.event, r.memory]), [[
-    "ADD",
-    "Prefers aisle seats",
-  ]]);
-  assert.deepEqual(await active(user), [
-    "Prefers aisle seats",
-    "Prefers window seats",
-  ]);
+  assert.deepEqual(out.results.map((r) => [r.event, r.memory]), [["ADD", "Prefers aisle seats"]]);
+  assert.deepEqual(await active(user), ["Prefers aisle seats", "Prefers window seats"]);
 });
 
 Deno.test("memories: PATCH re-embeds and takes a memory over, DELETE is soft, DELETE all is all", async () => {
@@ -242,29 +194,19 @@ Deno.test("memories: PATCH re-embeds and takes a memory over, DELETE is soft, DE
     query: "aisle seats near the front",
     match_count: 1,
   });
-  assert.equal(
-    found.body.items[0].id,
-    added.id,
-    "the new text is what is searched",
-  );
+  assert.equal(found.body.items[0].id, added.id, "the new text is what is searched");
   const history = await request(user, "GET", `/memories/${added.id}/history`);
   assert.deepEqual(
-    history.body.items.map((
-      h: { event: string; actor: string },
-    ) => [h.event, h.actor]),
+    history.body.items.map((h: { event: string; actor: string }) => [h.event, h.actor]),
     [["ADD", "extractor"], ["UPDATE", "user"]],
   );
 
-  assert.equal(
-    (await request(user, "DELETE", `/memories/${added.id}`)).status,
-    204,
-  );
+  assert.equal((await request(user, "DELETE", `/memories/${added.id}`)).status, 204);
   const gone = await request(user, "GET", `/memories/${added.id}`);
   assert.equal(gone.status, 200);
   assert.ok(gone.body.deleted_at);
   assert.equal(
-    (await request(user, "PATCH", `/memories/${added.id}`, { content: "x" }))
-      .status,
+    (await request(user, "PATCH", `/memories/${added.id}`, { content: "x" })).status,
     409,
   );
   assert.deepEqual(await active(user), []);
@@ -273,10 +215,7 @@ Deno.test("memories: PATCH re-embeds and takes a memory over, DELETE is soft, DE
   const restored = await request(user, "POST", `/memories/${added.id}/restore`);
   assert.equal(restored.status, 200, restored.text);
   assert.equal(restored.body.deleted_at, null);
-  assert.equal(
-    (await request(user, "DELETE", `/memories/${added.id}`)).status,
-    204,
-  );
+  assert.equal((await request(user, "DELETE", `/memories/${added.id}`)).status, 204);
   const again = await request(user, "POST", "/memories", {
     content: "Prefers aisle seats near the front",
   });
@@ -289,20 +228,11 @@ Deno.test("memories: PATCH re-embeds and takes a memory over, DELETE is soft, DE
     ["ADD", "UPDATE", "DELETE", "RESTORE", "DELETE", "RESTORE"],
   );
 
-  const batch = Array.from(
-    { length: 250 },
-    (_, i) => ({ content: `note ${i}` }),
-  );
-  assert.equal(
-    (await request(user, "POST", "/memories", { memories: batch })).status,
-    201,
-  );
+  const batch = Array.from({ length: 250 }, (_, i) => ({ content: `note ${i}` }));
+  assert.equal((await request(user, "POST", "/memories", { memories: batch })).status, 201);
   const wiped = await request(user, "DELETE", "/memories");
   assert.equal(wiped.status, 200);
   assert.equal(wiped.body.deleted, 251);
   assert.deepEqual(await active(user), []);
-  assert.equal(
-    (await request(user, "GET", `/memories/${added.id}`)).status,
-    404,
-  );
+  assert.equal((await request(user, "GET", `/memories/${added.id}`)).status, 404);
 });

@@ -49,16 +49,10 @@ Deno.test("migrations: every SQL function is defined in exactly one file, never 
     }
   }
   const repeated = [...definedIn].filter(([, where]) => where.length > 1);
-  assert.deepEqual(
-    repeated,
-    [],
-    "functions defined in more than one migration",
-  );
+  assert.deepEqual(repeated, [], "functions defined in more than one migration");
   for (const [name, sql] of all) {
     for (const fn of definedFunctions(sql)) {
-      if (!released.has(name)) {
-        definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
-      }
+      if (!released.has(name)) definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
     }
   }
   // A restatement keeps the security attributes of the definition it replaces.
@@ -81,14 +75,9 @@ Deno.test("migrations: every SQL function is defined in exactly one file, never 
     );
   }
   for (const [name, sql] of all) {
-    for (
-      const m of sql.matchAll(/^\s*alter\s+function\s+([a-z_]+\.[a-z_0-9]+)/gim)
-    ) {
+    for (const m of sql.matchAll(/^\s*alter\s+function\s+([a-z_]+\.[a-z_0-9]+)/gim)) {
       const fn = m[1].toLowerCase();
-      assert.ok(
-        definedIn.get(fn)?.includes(name),
-        `${name} alters ${fn}, defined elsewhere`,
-      );
+      assert.ok(definedIn.get(fn)?.includes(name), `${name} alters ${fn}, defined elsewhere`);
     }
   }
   // And every function of our schemas in the built database comes from one of them.
@@ -101,11 +90,7 @@ Deno.test("migrations: every SQL function is defined in exactly one file, never 
                           where d.objid = p.oid and d.deptype = 'e')`
   );
   const missing = inDb.map((r) => r.fn).filter((fn) => !definedIn.has(fn));
-  assert.deepEqual(
-    missing,
-    [],
-    "functions in the database that no migration defines",
-  );
+  assert.deepEqual(missing, [], "functions in the database that no migration defines");
 });
 
 Deno.test("migrations: released migrations are unchanged (supabase/released-migrations.sha256)", async () => {
@@ -118,18 +103,9 @@ Deno.test("migrations: released migrations are unchanged (supabase/released-migr
   for (const line of lines) {
     const [hash, name] = line.trim().split(/\s+/);
     const sql = files.get(name);
-    assert.ok(
-      sql !== undefined,
-      `released migration ${name} was removed or renamed`,
-    );
-    const digest = await crypto.subtle.digest(
-      "SHA-256",
-      new TextEncoder().encode(sql),
-    );
-    const actual = Array.from(
-      new Uint8Array(digest),
-      (b) => b.toString(16).padStart(2, "0"),
-    )
+    assert.ok(sql !== undefined, `released migration ${name} was removed or renamed`);
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sql));
+    const actual = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"))
       .join("");
     assert.equal(
       actual,
@@ -141,10 +117,7 @@ Deno.test("migrations: released migrations are unchanged (supabase/released-migr
   const last = lines.map((l) => l.trim().split(/\s+/)[1]).sort().at(-1)!;
   for (const name of files.keys()) {
     if (!lines.some((l) => l.endsWith(` ${name}`))) {
-      assert.ok(
-        name > last,
-        `${name} is not released yet sorts before the released ${last}`,
-      );
+      assert.ok(name > last, `${name} is not released yet sorts before the released ${last}`);
     }
   }
 });

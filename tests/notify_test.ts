@@ -11,19 +11,14 @@ async function listen(channels: string[]) {
   await client.connect();
   const received: { channel: string; payload: Payload }[] = [];
   client.on("notification", (n: { channel: string; payload?: string }) => {
-    received.push({
-      channel: n.channel,
-      payload: JSON.parse(n.payload ?? "{}"),
-    });
+    received.push({ channel: n.channel, payload: JSON.parse(n.payload ?? "{}") });
   });
   for (const c of channels) await client.query(`listen ${c}`);
   return { client, received };
 }
 
 async function until(check: () => boolean, what: string) {
-  for (let i = 0; i < 200 && !check(); i++) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(check(), `timed out waiting for ${what}`);
 }
 
@@ -48,37 +43,25 @@ Deno.test("notify: trips, flights and accommodations send cache_invalidation pay
        values ($1, 'H', '2027-01-01', '2027-01-02', 1)`,
       [trip.id],
     );
-    await db.query(`update public.trips set name = 'N2' where id = $1`, [
-      trip.id,
-    ]);
+    await db.query(`update public.trips set name = 'N2' where id = $1`, [trip.id]);
     await db.query(`delete from public.trips where id = $1`, [trip.id]); // cascades to children
     const mine = () =>
       received.filter((r) =>
-        r.payload.table_name !== "trips" ||
-        r.payload.record_id === String(trip.id)
+        r.payload.table_name !== "trips" || r.payload.record_id === String(trip.id)
       );
     await until(() => mine().length >= 7, "7 notifications");
     const trips = mine().filter((r) => r.payload.table_name === "trips");
-    assert.deepEqual(trips.map((r) => r.payload.operation), [
-      "INSERT",
-      "UPDATE",
-      "DELETE",
-    ]);
+    assert.deepEqual(trips.map((r) => r.payload.operation), ["INSERT", "UPDATE", "DELETE"]);
     for (const { payload } of trips) {
       assert.equal(payload.event_type, "cache_invalidation");
       assert.equal(payload.record_id, String(trip.id));
-      assert.match(
-        String(payload.timestamp),
-        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/,
-      );
+      assert.match(String(payload.timestamp), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       assert.deepEqual(
         Object.keys(payload).sort(),
         ["event_type", "operation", "record_id", "table_name", "timestamp"],
       );
     }
-    const tables = new Set(
-      mine().map((r) => `${r.payload.table_name}:${r.payload.operation}`),
-    );
+    const tables = new Set(mine().map((r) => `${r.payload.table_name}:${r.payload.operation}`));
     for (
       const t of [
         "flights:INSERT",
@@ -116,9 +99,7 @@ Deno.test("notify: trip_collaboration on collaborator added, updated, removed", 
       `update public.trip_collaborators set permission_level = 'edit' where trip_id = $1`,
       [trip.id],
     );
-    await db.query(`delete from public.trip_collaborators where trip_id = $1`, [
-      trip.id,
-    ]);
+    await db.query(`delete from public.trip_collaborators where trip_id = $1`, [trip.id]);
     const mine = () => received.filter((r) => r.payload.trip_id === Number(trip.id));
     await until(() => mine().length >= 3, "3 notifications");
     assert.deepEqual(

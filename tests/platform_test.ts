@@ -65,11 +65,7 @@ function freePort(): number {
 }
 
 /** One function served by a process of its own, loaded through its own deno.json. */
-async function boot(
-  deno: string,
-  name: string,
-  extraEnv: Record<string, string> = {},
-) {
+async function boot(deno: string, name: string, extraEnv: Record<string, string> = {}) {
   const port = freePort();
   const child = new Deno.Command(deno, {
     args: [
@@ -104,29 +100,19 @@ async function boot(
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) {
-      throw new Error(`${name} did not boot:\n${await stop()}`);
-    }
+    if (Date.now() > deadline) throw new Error(`${name} did not boot:\n${await stop()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return { base, stop };
 }
 
-async function send(
-  base: string,
-  path: string,
-  init: RequestInit & { user?: TestUser } = {},
-) {
+async function send(base: string, path: string, init: RequestInit & { user?: TestUser } = {}) {
   const headers = new Headers(init.headers);
   if (init.user) headers.set("Authorization", `Bearer ${init.user.token}`);
   if (init.body) headers.set("content-type", "application/json");
   const res = await fetch(`${base}${path}`, { ...init, headers });
   const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: text ? JSON.parse(text) : null,
-  };
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }
 
 /** The smoke subset: what proves a function loaded all it needs and reached the database. */
@@ -209,9 +195,7 @@ async function smokeAll(deno: string, extraEnv: Record<string, string> = {}) {
       await smoke(fn.base, name, user);
     } catch (e) {
       const log = await fn.stop();
-      throw new Error(
-        `${name} on ${deno}: ${e instanceof Error ? e.message : e}\n${log}`,
-      );
+      throw new Error(`${name} on ${deno}: ${e instanceof Error ? e.message : e}\n${log}`);
     }
     await fn.stop();
   }
@@ -223,14 +207,9 @@ Deno.test("platform: each function boots alone through its own deno.json and ans
 
 Deno.test("platform: the same on the edge runtime's Deno release", async () => {
   const version = new TextDecoder().decode(
-    (await new Deno.Command(EDGE_DENO, { args: ["--version"], stdout: "piped" })
-      .output()).stdout,
+    (await new Deno.Command(EDGE_DENO, { args: ["--version"], stdout: "piped" }).output()).stdout,
   );
-  assert.match(
-    version,
-    /^deno 2\.1\.4 /,
-    "scripts/install.sh installs the edge runtime's Deno",
-  );
+  assert.match(version, /^deno 2\.1\.4 /, "scripts/install.sh installs the edge runtime's Deno");
   await smokeAll(EDGE_DENO, {
     // Its own cache: another Deno release, another cache layout.
     DENO_DIR: new URL(".local/deno-edge-cache", root).pathname,
@@ -240,42 +219,28 @@ Deno.test("platform: the same on the edge runtime's Deno release", async () => {
 });
 
 Deno.test("env: supabase/functions/.env.example names every variable the functions read", async () => {
-  const example = await Deno.readTextFile(
-    new URL(".env.example", functionsDir),
-  );
+  const example = await Deno.readTextFile(new URL(".env.example", functionsDir));
   const documented = new Set(
     [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]),
   );
   const read = new Set<string>();
   const walk = async (dir: URL) => {
     for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory && !e.name.startsWith(".")) {
-        await walk(new URL(`${e.name}/`, dir));
-      } else if (e.name.endsWith(".ts")) {
+      if (e.isDirectory && !e.name.startsWith(".")) await walk(new URL(`${e.name}/`, dir));
+      else if (e.name.endsWith(".ts")) {
         const src = await Deno.readTextFile(new URL(e.name, dir));
         // Deno.env.get("X"), envInt("X", ...), base("X", ...), get("X") of the keyring.
-        for (
-          const m of src.matchAll(
-            /\b(?:get|envInt|envNumber|base)\("([A-Z][A-Z0-9_]+)"/g,
-          )
-        ) {
+        for (const m of src.matchAll(/\b(?:get|envInt|envNumber|base)\("([A-Z][A-Z0-9_]+)"/g)) {
           read.add(m[1]);
         }
       }
     }
   };
   await walk(functionsDir);
-  assert.ok(
-    read.has("BYOK_KEYS") && read.has("DB_URL"),
-    "the scan finds what the code reads",
-  );
+  assert.ok(read.has("BYOK_KEYS") && read.has("DB_URL"), "the scan finds what the code reads");
   // The platform sets SUPABASE_*; the file says so instead of listing them as settings.
   const missing = [...read].filter((v) => !v.startsWith("SUPABASE_") && !documented.has(v));
-  assert.deepEqual(
-    missing,
-    [],
-    "variables the functions read that .env.example does not name",
-  );
+  assert.deepEqual(missing, [], "variables the functions read that .env.example does not name");
 });
 
 /** The test database's URL with other connection parameters. */
@@ -290,9 +255,7 @@ async function sslInUse(connectionString: string): Promise<boolean> {
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
-    const r = await client.query(
-      "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
-    );
+    const r = await client.query("select ssl from pg_stat_ssl where pid = pg_backend_pid()");
     return r.rows[0].ssl;
   } finally {
     await client.end();
@@ -304,14 +267,8 @@ Deno.test("database: the TLS settings a hosted URL needs work against a server w
   // node-postgres reads sslmode=require as verify-full: a certificate it cannot verify fails.
   await assert.rejects(sslInUse(dbUrl({ sslmode: "require" })), /certificate/i);
   // libpq's meaning (encrypt, do not verify), or verification against the server's CA.
-  assert.equal(
-    await sslInUse(dbUrl({ sslmode: "require", uselibpqcompat: "true" })),
-    true,
-  );
-  assert.equal(
-    await sslInUse(dbUrl({ sslmode: "verify-full", sslrootcert: ca })),
-    true,
-  );
+  assert.equal(await sslInUse(dbUrl({ sslmode: "require", uselibpqcompat: "true" })), true);
+  assert.equal(await sslInUse(dbUrl({ sslmode: "verify-full", sslrootcert: ca })), true);
 });
 
 Deno.test("database: through DB_URL (a pooler URL) the statement timeout still applies", async () => {
@@ -340,9 +297,7 @@ Deno.test("database: through DB_URL (a pooler URL) the statement timeout still a
     // Another session holds the row: the update waits for the lock until the timeout.
     await locker.connect();
     await locker.query("begin");
-    await locker.query("select 1 from public.trips where id = $1 for update", [
-      created.body.id,
-    ]);
+    await locker.query("select 1 from public.trips where id = $1 for update", [created.body.id]);
     const started = Date.now();
     const patched = await send(fn.base, `/trips/${created.body.id}`, {
       method: "PATCH",
@@ -351,10 +306,7 @@ Deno.test("database: through DB_URL (a pooler URL) the statement timeout still a
     });
     assert.equal(patched.status, 503, JSON.stringify(patched.body));
     assert.ok(Number(patched.headers.get("retry-after")) > 0);
-    assert.ok(
-      Date.now() - started < 5000,
-      "answered after the timeout, not after the lock",
-    );
+    assert.ok(Date.now() - started < 5000, "answered after the timeout, not after the lock");
     // The timeout belonged to that transaction only: the next request is fine.
     await locker.query("rollback");
     const after = await send(fn.base, `/trips/${created.body.id}`, {

@@ -27,20 +27,16 @@ function fakeProviders(req: Request): Response | Promise<Response> {
     case "/gmaps/maps/api/geocode/json":
       // Google answers 200 either way and puts the verdict in the body.
       return Response.json(
-        url.searchParams.get("key") === GOOD ? { status: "OK", results: [] } : {
-          status: "REQUEST_DENIED",
-          error_message: "The provided API key is invalid.",
-        },
+        url.searchParams.get("key") === GOOD
+          ? { status: "OK", results: [] }
+          : { status: "REQUEST_DENIED", error_message: "The provided API key is invalid." },
       );
     case "/slow/models":
       return new Promise((r) => setTimeout(() => r(Response.json({})), 1500));
     case "/broken/models":
       return new Response("upstream exploded", { status: 500 });
     case "/limited/models":
-      return new Response("slow down", {
-        status: 429,
-        headers: { "retry-after": "12" },
-      });
+      return new Response("slow down", { status: 429, headers: { "retry-after": "12" } });
     case "/redirect/models":
       return Response.redirect("http://example.invalid/steal", 302);
   }
@@ -56,15 +52,10 @@ const BASES = {
 };
 
 async function withProviders(fn: (origin: string) => Promise<void>) {
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    fakeProviders,
-  );
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, fakeProviders);
   const origin = `http://127.0.0.1:${server.addr.port}`;
   const saved = new Map<string, string | undefined>();
-  for (
-    const [name, path] of Object.entries({ ...BASES, UPSTREAM_TIMEOUT_MS: "" })
-  ) {
+  for (const [name, path] of Object.entries({ ...BASES, UPSTREAM_TIMEOUT_MS: "" })) {
     saved.set(name, Deno.env.get(name));
     if (path) Deno.env.set(name, `${origin}/${path}`);
   }
@@ -80,12 +71,7 @@ async function withProviders(fn: (origin: string) => Promise<void>) {
   }
 }
 
-async function failsWith(
-  service: Service,
-  key: string,
-  status: number,
-  code: string,
-) {
+async function failsWith(service: Service, key: string, status: number, code: string) {
   await assert.rejects(checkWithProvider(service, key), (e: unknown) => {
     assert.ok(e instanceof ApiError, String(e));
     assert.equal(e.status, status, `${service}: ${e.message}`);
@@ -101,13 +87,7 @@ async function failsWith(
 Deno.test("providers: each service accepts its good key and refuses a bad one", async () => {
   await withProviders(async () => {
     for (
-      const service of [
-        "openai",
-        "anthropic",
-        "duffel",
-        "openweathermap",
-        "google_maps",
-      ] as const
+      const service of ["openai", "anthropic", "duffel", "openweathermap", "google_maps"] as const
     ) {
       await checkWithProvider(service, GOOD);
       await failsWith(service, "bad-key-0123456789", 422, "API_KEY_REJECTED");

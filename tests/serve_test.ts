@@ -20,9 +20,7 @@ function quietly<T>(fn: () => Promise<T>): Promise<T> {
 
 Deno.test("serve: a thrown error is a 500 with CORS, a request id and no leak", async () => {
   const handler = serveFunction("boom", () => {
-    throw new Error(
-      'relation "secret_table" does not exist at select * from secret_table',
-    );
+    throw new Error('relation "secret_table" does not exist at select * from secret_table');
   });
   const res = await quietly(() => handler(new Request("http://x/boom", { method: "GET" })));
   assert.equal(res.status, 500);
@@ -39,9 +37,7 @@ Deno.test("serve: an error inside a route of a built function is a 500 through t
   fn.routes("secret").get("/", () => {
     throw new TypeError("cannot read properties of undefined (reading 'rows')");
   });
-  const req = new Request("http://x/fn", {
-    headers: { apikey: env("SUPABASE_SECRET_KEY") },
-  });
+  const req = new Request("http://x/fn", { headers: { apikey: env("SUPABASE_SECRET_KEY") } });
   const res = await quietly(() => fn.fetch(req));
   assert.equal(res.status, 500);
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
@@ -99,12 +95,7 @@ Deno.test("serve: a chunked body over the cap is refused without reading it all"
     return new Response("never");
   });
   const res = await quietly(() =>
-    handler(
-      new Request(
-        "http://x/cap",
-        { method: "POST", body, duplex: "half" } as RequestInit,
-      ),
-    )
+    handler(new Request("http://x/cap", { method: "POST", body, duplex: "half" } as RequestInit))
   );
   assert.equal(res.status, 413);
   assert.ok(pulled < 10, `read ${pulled} chunks before refusing`);
@@ -115,17 +106,12 @@ Deno.test("serve: authentication comes before the body is read", async () => {
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
       pulled++;
-      controller.enqueue(
-        new TextEncoder().encode(`{"pad":"${"x".repeat(16 * 1024)}`),
-      );
+      controller.enqueue(new TextEncoder().encode(`{"pad":"${"x".repeat(16 * 1024)}`));
       if (pulled > 100) controller.close();
     },
   });
   const fn = defineFunction("fn3");
-  fn.routes("user").post(
-    "/",
-    async (c) => c.json(await parseBody(c, z.unknown())),
-  );
+  fn.routes("user").post("/", async (c) => c.json(await parseBody(c, z.unknown())));
   const res = await quietly(() =>
     fn.fetch(
       new Request("http://x/fn3", {
@@ -149,21 +135,8 @@ Deno.test("serve: request lines are sampled, errors and slow requests always wri
   assert.equal(log.keep(200, 1000), true, "slow requests always");
   coin = 0.05;
   const t = 1_000_000;
-  assert.deepEqual([1, 2, 3, 4].map(() => log.keep(404, 5, t)), [
-    true,
-    true,
-    true,
-    false,
-  ]);
-  assert.equal(
-    log.keep(503, 5, t),
-    true,
-    "the sample budget never silences errors",
-  );
+  assert.deepEqual([1, 2, 3, 4].map(() => log.keep(404, 5, t)), [true, true, true, false]);
+  assert.equal(log.keep(503, 5, t), true, "the sample budget never silences errors");
   assert.equal(log.keep(200, 5, t + 10_000), true, "a new 10 s window");
-  assert.equal(
-    new RequestLog(0, 1000, 50).keep(200, 5),
-    false,
-    "rate 0: only errors and slow",
-  );
+  assert.equal(new RequestLog(0, 1000, 50).keep(200, 5), false, "rate 0: only errors and slow");
 });

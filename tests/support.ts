@@ -23,12 +23,8 @@ export interface TestUser {
 const signingKey = () => JSON.parse(Deno.readTextFileSync(env("SIGNING_KEY_PATH")));
 
 /** A fresh user (unique email per call unless one is given) and its access token. */
-export async function newUser(
-  label = "user",
-  email?: string,
-): Promise<TestUser> {
-  const address = email ??
-    `${label}.${crypto.randomUUID().slice(0, 8)}@test.local`;
+export async function newUser(label = "user", email?: string): Promise<TestUser> {
+  const address = email ?? `${label}.${crypto.randomUUID().slice(0, 8)}@test.local`;
   const id = await ensureUser(env("SUPABASE_DB_URL"), address);
   const token = await signAccessToken(id, address, {
     supabaseUrl: env("SUPABASE_URL"),
@@ -64,9 +60,7 @@ export async function call(
 ): Promise<{ status: number; headers: Headers; body: unknown }> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
-  if (init.body && !headers.has("content-type")) {
-    headers.set("content-type", "application/json");
-  }
+  if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
   const res = await fetch(`${FUNCTIONS_URL()}${path}`, { ...init, headers });
   const text = await res.text();
   let body: unknown = text;
@@ -103,11 +97,7 @@ export async function invoke(
     const res: Response | undefined = (error as { context?: Response }).context;
     if (!res) throw error;
     const text = await res.text();
-    return {
-      status: res.status,
-      headers: res.headers,
-      body: text ? JSON.parse(text) : null,
-    };
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
   }
   return {
     status: response?.status ?? 200,
@@ -120,23 +110,13 @@ export async function invoke(
  * Runs `fn` with a PostgresApi over a connection as the database owner, the shape
  * the functions' admin client has, closed afterwards (Deno's sanitizers check).
  */
-export async function withAdminDb<T>(
-  fn: (admin: PostgresApi) => Promise<T>,
-): Promise<T> {
-  const pool = new pg.Pool({
-    connectionString: env("SUPABASE_DB_URL"),
-    max: 8,
-  });
-  const queryRaw = async <R>(
-    text: string,
-    params: unknown[] = [],
-  ): Promise<R[]> => (await pool.query(text, params)).rows as R[];
+export async function withAdminDb<T>(fn: (admin: PostgresApi) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: 8 });
+  const queryRaw = async <R>(text: string, params: unknown[] = []): Promise<R[]> =>
+    (await pool.query(text, params)).rows as R[];
   const api: PostgresApi = {
     query: <R>(strings: TemplateStringsArray, ...values: unknown[]) =>
-      queryRaw<R>(
-        strings.reduce((text, part, i) => `${text}$${i}${part}`),
-        values,
-      ),
+      queryRaw<R>(strings.reduce((text, part, i) => `${text}$${i}${part}`), values),
     queryRaw,
   };
   try {
@@ -171,12 +151,7 @@ export async function request(
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: text ? JSON.parse(text) : null,
-    text,
-  };
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null, text };
 }
 
 /** The local OpenAI-compatible server's own routes (/__faults, /__stats, /__responses, /__requests). */
@@ -194,9 +169,7 @@ export async function userWithKey(label: string): Promise<TestUser> {
     key_name: "default",
     value: env("LOCAL_OPENAI_KEY"),
   });
-  if (res.status !== 201) {
-    throw new Error(`storing the key: ${res.status} ${res.text}`);
-  }
+  if (res.status !== 201) throw new Error(`storing the key: ${res.status} ${res.text}`);
   return user;
 }
 
@@ -215,11 +188,7 @@ export async function asDataApi(
   try {
     await db.query("begin");
     await db.query("select set_config('request.jwt.claims', $1, true)", [
-      JSON.stringify({
-        sub: user.id,
-        role: "authenticated",
-        aud: "authenticated",
-      }),
+      JSON.stringify({ sub: user.id, role: "authenticated", aud: "authenticated" }),
     ]);
     await db.query("set local role authenticated");
     try {

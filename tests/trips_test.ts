@@ -52,22 +52,13 @@ const item = {
 };
 
 /** `from` invites `to` to the trip and `to` accepts: how anyone becomes a member. */
-async function share(
-  from: TestUser,
-  tripId: number,
-  to: TestUser,
-  level = "view",
-) {
+async function share(from: TestUser, tripId: number, to: TestUser, level = "view") {
   const invited = await invoke(from, `trips/${tripId}/invitations`, "POST", {
     email: to.email,
     permission_level: level,
   });
   assert.equal(invited.status, 201, JSON.stringify(invited.body));
-  const accepted = await invoke(
-    to,
-    `trips/invitations/${invited.body.id}/accept`,
-    "POST",
-  );
+  const accepted = await invoke(to, `trips/invitations/${invited.body.id}/accept`, "POST");
   assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
   return invited.body;
 }
@@ -80,12 +71,7 @@ async function sharedTrip() {
   const created = await invoke(owner, "trips", "POST", trip);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id as number;
-  for (
-    const [u, level] of [[viewer, "view"], [editor, "edit"], [
-      admin,
-      "admin",
-    ]] as const
-  ) {
+  for (const [u, level] of [[viewer, "view"], [editor, "edit"], [admin, "admin"]] as const) {
     await share(owner, id, u, level);
   }
   return { id, owner, viewer, editor, admin, stranger };
@@ -142,22 +128,13 @@ Deno.test("trips: get returns owner, collaborators, children and counts", async 
   assert.equal(r.status, 200);
   assert.equal(r.body.id, s.id);
   assert.equal(r.body.my_permission, "view");
-  assert.deepEqual(r.body.owner, {
-    user_id: s.owner.id,
-    email: s.owner.email,
-    name: null,
-  });
+  assert.deepEqual(r.body.owner, { user_id: s.owner.id, email: s.owner.email, name: null });
   assert.deepEqual(
-    r.body.collaborators.map((
-      c: { email: string; permission_level: string },
-    ) => [
+    r.body.collaborators.map((c: { email: string; permission_level: string }) => [
       c.email,
       c.permission_level,
     ]),
-    [[s.viewer.email, "view"], [s.editor.email, "edit"], [
-      s.admin.email,
-      "admin",
-    ]],
+    [[s.viewer.email, "view"], [s.editor.email, "edit"], [s.admin.email, "admin"]],
   );
   assert.equal(r.body.flights.length, 1);
   assert.equal(r.body.flights[0].flight_number, "JL1");
@@ -187,10 +164,7 @@ Deno.test("trips: get answers a big trip in bounded size, with cursors to the re
   const id = created.body.id;
   const titles = Array.from({ length: 23 }, (_, i) => `Stop ${i + 1}`);
   for (const title of titles) {
-    const r = await invoke(owner, `trips/${id}/itinerary-items`, "POST", {
-      ...item,
-      title,
-    });
+    const r = await invoke(owner, `trips/${id}/itinerary-items`, "POST", { ...item, title });
     assert.equal(r.status, 201);
   }
   const r = await invoke(owner, `trips/${id}`);
@@ -203,9 +177,7 @@ Deno.test("trips: get answers a big trip in bounded size, with cursors to the re
   );
   assert.equal(rest.status, 200);
   assert.deepEqual(
-    [...r.body.itinerary_items, ...rest.body.items].map((
-      i: { title: string },
-    ) => i.title),
+    [...r.body.itinerary_items, ...rest.body.items].map((i: { title: string }) => i.title),
     titles,
   );
   assert.equal(rest.body.next_cursor, null);
@@ -214,13 +186,7 @@ Deno.test("trips: get answers a big trip in bounded size, with cursors to the re
 Deno.test("trips: list shows own and shared trips, filters, sorts and pages", async () => {
   const me = await newUser("trips-list");
   const other = await newUser("trips-list-other");
-  const make = (
-    u: TestUser,
-    name: string,
-    destination: string,
-    start: string,
-    extra = {},
-  ) =>
+  const make = (u: TestUser, name: string, destination: string, start: string, extra = {}) =>
     invoke(u, "trips", "POST", {
       name,
       destination,
@@ -238,43 +204,23 @@ Deno.test("trips: list shows own and shared trips, filters, sorts and pages", as
 
   const all = await invoke(me, "trips?sort=start_date");
   assert.equal(all.status, 200);
-  assert.deepEqual(all.body.items.map((t: { name: string }) => t.name), [
-    "B",
-    "C",
-    "A",
-    "D",
-  ]);
+  assert.deepEqual(all.body.items.map((t: { name: string }) => t.name), ["B", "C", "A", "D"]);
   assert.equal(all.body.items[3].my_permission, "view");
   assert.equal(all.body.next_cursor, null);
 
   const paris = await invoke(me, "trips?destination=PARIS&sort=-start_date");
-  assert.deepEqual(paris.body.items.map((t: { name: string }) => t.name), [
-    "A",
-    "C",
-  ]);
+  assert.deepEqual(paris.body.items.map((t: { name: string }) => t.name), ["A", "C"]);
   const booked = await invoke(me, "trips?status=booked");
-  assert.deepEqual(booked.body.items.map((t: { name: string }) => t.name), [
-    "B",
-  ]);
+  assert.deepEqual(booked.body.items.map((t: { name: string }) => t.name), ["B"]);
   const family = await invoke(me, "trips?trip_type=family");
-  assert.deepEqual(family.body.items.map((t: { name: string }) => t.name), [
-    "C",
-  ]);
-  const range = await invoke(
-    me,
-    "trips?start_from=2027-02-01&start_to=2027-03-31&sort=start_date",
-  );
-  assert.deepEqual(range.body.items.map((t: { name: string }) => t.name), [
-    "C",
-    "A",
-  ]);
+  assert.deepEqual(family.body.items.map((t: { name: string }) => t.name), ["C"]);
+  const range = await invoke(me, "trips?start_from=2027-02-01&start_to=2027-03-31&sort=start_date");
+  assert.deepEqual(range.body.items.map((t: { name: string }) => t.name), ["C", "A"]);
 
   const names: string[] = [];
   let cursor: string | null = null;
   do {
-    const page: {
-      body: { items: { name: string }[]; next_cursor: string | null };
-    } = await invoke(
+    const page: { body: { items: { name: string }[]; next_cursor: string | null } } = await invoke(
       me,
       `trips?sort=start_date&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
     );
@@ -297,9 +243,7 @@ Deno.test("trips: patch changes only the fields sent; delete removes; both by th
   assert.equal(patched.body.my_permission, "edit");
   assert.ok(patched.body.updated_at >= patched.body.created_at);
 
-  const cleared = await invoke(s.owner, `trips/${s.id}`, "PATCH", {
-    description: null,
-  });
+  const cleared = await invoke(s.owner, `trips/${s.id}`, "PATCH", { description: null });
   assert.equal(cleared.body.description, null);
 
   for (const who of [s.viewer, s.editor, s.admin]) {
@@ -333,37 +277,22 @@ Deno.test("trips: permission levels end to end", async () => {
   // viewer: reads, 403 on writes
   assert.equal((await invoke(s.viewer, `trips/${s.id}`)).status, 200);
   assert.equal((await invoke(s.viewer, `trips/${s.id}/flights`)).status, 200);
-  assert.equal(
-    (await invoke(s.viewer, `trips/${s.id}/collaborators`)).status,
-    200,
-  );
-  const vPatch = await invoke(s.viewer, `trips/${s.id}`, "PATCH", {
-    name: "x",
-  });
+  assert.equal((await invoke(s.viewer, `trips/${s.id}/collaborators`)).status, 200);
+  const vPatch = await invoke(s.viewer, `trips/${s.id}`, "PATCH", { name: "x" });
   assert.equal(vPatch.status, 403);
   assert.equal(vPatch.body.message, "you can view this trip but not change it");
+  assert.equal((await invoke(s.viewer, `trips/${s.id}/flights`, "POST", flight)).status, 403);
   assert.equal(
-    (await invoke(s.viewer, `trips/${s.id}/flights`, "POST", flight)).status,
-    403,
-  );
-  assert.equal(
-    (await invoke(s.viewer, `trips/${s.id}/invitations`, "POST", {
-      email: s.stranger.email,
-    }))
+    (await invoke(s.viewer, `trips/${s.id}/invitations`, "POST", { email: s.stranger.email }))
       .status,
     403,
   );
   // editor: writes child rows and the trip, cannot share
   const f = await invoke(s.editor, `trips/${s.id}/flights`, "POST", flight);
   assert.equal(f.status, 201);
+  assert.equal((await invoke(s.editor, `trips/${s.id}`, "PATCH", { travelers: 3 })).status, 200);
   assert.equal(
-    (await invoke(s.editor, `trips/${s.id}`, "PATCH", { travelers: 3 })).status,
-    200,
-  );
-  assert.equal(
-    (await invoke(s.editor, `trips/${s.id}/invitations`, "POST", {
-      email: s.stranger.email,
-    }))
+    (await invoke(s.editor, `trips/${s.id}/invitations`, "POST", { email: s.stranger.email }))
       .status,
     403,
   );
@@ -371,15 +300,10 @@ Deno.test("trips: permission levels end to end", async () => {
   const added = await share(s.admin, s.id, s.stranger, "edit");
   assert.equal(added.permission_level, "edit");
   assert.equal(added.invited_by, s.admin.id);
-  const adminInvite = await invoke(
-    s.admin,
-    `trips/${s.id}/invitations`,
-    "POST",
-    {
-      email: "someone-else@test.local",
-      permission_level: "admin",
-    },
-  );
+  const adminInvite = await invoke(s.admin, `trips/${s.id}/invitations`, "POST", {
+    email: "someone-else@test.local",
+    permission_level: "admin",
+  });
   assert.equal(adminInvite.status, 403);
   assert.equal(adminInvite.body.message, "only the owner can grant admin");
   const grantAdmin = await invoke(
@@ -392,40 +316,22 @@ Deno.test("trips: permission levels end to end", async () => {
   );
   assert.equal(grantAdmin.status, 403);
   assert.equal(grantAdmin.body.message, "only the owner can grant admin");
-  const own = await invoke(
-    s.admin,
-    `trips/${s.id}/collaborators/${s.admin.id}`,
-    "PATCH",
-    {
-      permission_level: "view",
-    },
-  );
+  const own = await invoke(s.admin, `trips/${s.id}/collaborators/${s.admin.id}`, "PATCH", {
+    permission_level: "view",
+  });
   assert.equal(own.status, 403);
   assert.equal(
-    (await invoke(
-      s.admin,
-      `trips/${s.id}/collaborators/${s.stranger.id}`,
-      "DELETE",
-    )).status,
+    (await invoke(s.admin, `trips/${s.id}/collaborators/${s.stranger.id}`, "DELETE")).status,
     204,
   );
   // owner grants admin; anyone may leave
-  const promoted = await invoke(
-    s.owner,
-    `trips/${s.id}/collaborators/${s.editor.id}`,
-    "PATCH",
-    {
-      permission_level: "admin",
-    },
-  );
+  const promoted = await invoke(s.owner, `trips/${s.id}/collaborators/${s.editor.id}`, "PATCH", {
+    permission_level: "admin",
+  });
   assert.equal(promoted.status, 200);
   assert.equal(promoted.body.permission_level, "admin");
   assert.equal(
-    (await invoke(
-      s.viewer,
-      `trips/${s.id}/collaborators/${s.viewer.id}`,
-      "DELETE",
-    )).status,
+    (await invoke(s.viewer, `trips/${s.id}/collaborators/${s.viewer.id}`, "DELETE")).status,
     204,
   );
   assert.equal((await invoke(s.viewer, `trips/${s.id}`)).status, 404);
@@ -471,30 +377,17 @@ Deno.test("trips: collaborators list; nobody is added without accepting", async 
 Deno.test("trips: invitations answer alike for any address and need the invitee's consent", async () => {
   const s = await sharedTrip();
   const invite = (email: string) =>
-    invoke(s.owner, `trips/${s.id}/invitations`, "POST", {
-      email,
-      permission_level: "edit",
-    });
+    invoke(s.owner, `trips/${s.id}/invitations`, "POST", { email, permission_level: "edit" });
   const known = await invite(s.stranger.email);
   const unknown = await invite(`nobody-${crypto.randomUUID()}@test.local`);
   assert.equal(known.status, 201);
   assert.equal(unknown.status, 201);
   const shape = (b: Record<string, unknown>) => {
-    const {
-      id: _i,
-      email: _e,
-      created_at: _c,
-      updated_at: _u,
-      expires_at: _x,
-      ...rest
-    } = b;
+    const { id: _i, email: _e, created_at: _c, updated_at: _u, expires_at: _x, ...rest } = b;
     return rest;
   };
   assert.deepEqual(shape(known.body), shape(unknown.body));
-  assert.ok(
-    !JSON.stringify(known.body).includes(s.stranger.id),
-    "no user id in the answer",
-  );
+  assert.ok(!JSON.stringify(known.body).includes(s.stranger.id), "no user id in the answer");
   assert.equal(known.body.status, "pending");
 
   // The invitee sees it; the trip stays out of their list until they accept.
@@ -508,30 +401,15 @@ Deno.test("trips: invitations answer alike for any address and need the invitee'
 
   // Nobody else can answer it.
   const thief = await newUser("trips-thief");
-  const stolen = await invoke(
-    thief,
-    `trips/invitations/${known.body.id}/accept`,
-    "POST",
-  );
+  const stolen = await invoke(thief, `trips/invitations/${known.body.id}/accept`, "POST");
   assert.equal(stolen.status, 404);
   assert.equal(stolen.body.message, "invitation not found");
 
-  const accepted = await invoke(
-    s.stranger,
-    `trips/invitations/${known.body.id}/accept`,
-    "POST",
-  );
+  const accepted = await invoke(s.stranger, `trips/invitations/${known.body.id}/accept`, "POST");
   assert.equal(accepted.status, 200);
   assert.equal(accepted.body.status, "accepted");
-  assert.equal(
-    (await invoke(s.stranger, `trips/${s.id}`)).body.my_permission,
-    "edit",
-  );
-  const again = await invoke(
-    s.stranger,
-    `trips/invitations/${known.body.id}/decline`,
-    "POST",
-  );
+  assert.equal((await invoke(s.stranger, `trips/${s.id}`)).body.my_permission, "edit");
+  const again = await invoke(s.stranger, `trips/invitations/${known.body.id}/decline`, "POST");
   assert.equal(again.status, 409);
   assert.equal(again.body.message, "the invitation was already accepted");
 
@@ -543,27 +421,14 @@ Deno.test("trips: invitations answer alike for any address and need the invitee'
     ["accepted", "accepted", "accepted", "accepted", "pending"],
   );
   const late = await newUser("trips-late");
-  const lateInvite = await invoke(
-    s.owner,
-    `trips/${s.id}/invitations`,
-    "POST",
-    {
-      email: late.email,
-    },
-  );
+  const lateInvite = await invoke(s.owner, `trips/${s.id}/invitations`, "POST", {
+    email: late.email,
+  });
   assert.equal(
-    (await invoke(
-      s.admin,
-      `trips/${s.id}/invitations/${lateInvite.body.id}`,
-      "DELETE",
-    )).status,
+    (await invoke(s.admin, `trips/${s.id}/invitations/${lateInvite.body.id}`, "DELETE")).status,
     204,
   );
-  const revoked = await invoke(
-    late,
-    `trips/invitations/${lateInvite.body.id}/accept`,
-    "POST",
-  );
+  const revoked = await invoke(late, `trips/invitations/${lateInvite.body.id}/accept`, "POST");
   assert.equal(revoked.status, 409);
   assert.equal(revoked.body.message, "the invitation was already revoked");
   assert.deepEqual((await invoke(late, "trips/invitations")).body.items, []);
@@ -573,11 +438,7 @@ Deno.test("trips: invitations answer alike for any address and need the invitee'
   const declineMe = await invoke(s.owner, `trips/${s.id}/invitations`, "POST", {
     email: other.email,
   });
-  const declined = await invoke(
-    other,
-    `trips/invitations/${declineMe.body.id}/decline`,
-    "POST",
-  );
+  const declined = await invoke(other, `trips/invitations/${declineMe.body.id}/decline`, "POST");
   assert.equal(declined.body.status, "declined");
   assert.equal((await invoke(other, `trips/${s.id}`)).status, 404);
 });
@@ -586,35 +447,17 @@ Deno.test("trips: flights, accommodations and itinerary items CRUD", async () =>
   const s = await sharedTrip();
   for (
     const [segment, body, patch, check] of [
-      [
-        "flights",
-        flight,
-        { price: 99.99, flight_class: "first" },
-        "flight_class",
-      ],
+      ["flights", flight, { price: 99.99, flight_class: "first" }, "flight_class"],
       ["accommodations", stay, { rating: 3.5 }, "rating"],
       ["itinerary-items", item, { title: "Inari", end_time: "10:00" }, "title"],
     ] as const
   ) {
-    const created = await invoke(
-      s.editor,
-      `trips/${s.id}/${segment}`,
-      "POST",
-      body,
-    );
-    assert.equal(
-      created.status,
-      201,
-      `${segment}: ${JSON.stringify(created.body)}`,
-    );
+    const created = await invoke(s.editor, `trips/${s.id}/${segment}`, "POST", body);
+    assert.equal(created.status, 201, `${segment}: ${JSON.stringify(created.body)}`);
     for (const [k, v] of Object.entries(body)) {
       const got = created.body[k];
       if (k.endsWith("_time") && segment === "flights") {
-        assert.equal(
-          Date.parse(got),
-          Date.parse(v as string),
-          `${segment}.${k}`,
-        );
+        assert.equal(Date.parse(got), Date.parse(v as string), `${segment}.${k}`);
       } else if (k.endsWith("_time")) {
         assert.equal(String(got).slice(0, 5), v, `${segment}.${k}`);
       } else {
@@ -624,33 +467,20 @@ Deno.test("trips: flights, accommodations and itinerary items CRUD", async () =>
     assert.equal(created.body.trip_id, s.id);
     const childId = created.body.id;
     const listed = await invoke(s.viewer, `trips/${s.id}/${segment}`);
-    assert.deepEqual(listed.body.items.map((x: { id: number }) => x.id), [
-      childId,
-    ]);
-    const changed = await invoke(
-      s.editor,
-      `trips/${s.id}/${segment}/${childId}`,
-      "PATCH",
-      patch,
-    );
+    assert.deepEqual(listed.body.items.map((x: { id: number }) => x.id), [childId]);
+    const changed = await invoke(s.editor, `trips/${s.id}/${segment}/${childId}`, "PATCH", patch);
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body[check], (patch as Record<string, unknown>)[check]);
     assert.equal(
-      changed.body[check],
-      (patch as Record<string, unknown>)[check],
-    );
-    assert.equal(
-      (await invoke(s.viewer, `trips/${s.id}/${segment}/${childId}`, "DELETE"))
-        .status,
+      (await invoke(s.viewer, `trips/${s.id}/${segment}/${childId}`, "DELETE")).status,
       403,
     );
     assert.equal(
-      (await invoke(s.editor, `trips/${s.id}/${segment}/${childId}`, "DELETE"))
-        .status,
+      (await invoke(s.editor, `trips/${s.id}/${segment}/${childId}`, "DELETE")).status,
       204,
     );
     assert.equal(
-      (await invoke(s.editor, `trips/${s.id}/${segment}/${childId}`, "DELETE"))
-        .status,
+      (await invoke(s.editor, `trips/${s.id}/${segment}/${childId}`, "DELETE")).status,
       404,
     );
   }
@@ -659,22 +489,10 @@ Deno.test("trips: flights, accommodations and itinerary items CRUD", async () =>
 Deno.test("trips: a child of another trip is 404 under this trip's URL; pages by cursor", async () => {
   const s = await sharedTrip();
   const other = await invoke(s.owner, "trips", "POST", trip);
-  const f = await invoke(
-    s.owner,
-    `trips/${other.body.id}/flights`,
-    "POST",
-    flight,
-  );
-  const wrong = await invoke(
-    s.owner,
-    `trips/${s.id}/flights/${f.body.id}`,
-    "PATCH",
-    { price: 1 },
-  );
+  const f = await invoke(s.owner, `trips/${other.body.id}/flights`, "POST", flight);
+  const wrong = await invoke(s.owner, `trips/${s.id}/flights/${f.body.id}`, "PATCH", { price: 1 });
   assert.equal(wrong.status, 404);
-  for (let i = 0; i < 3; i++) {
-    await invoke(s.owner, `trips/${s.id}/itinerary-items`, "POST", item);
-  }
+  for (let i = 0; i < 3; i++) await invoke(s.owner, `trips/${s.id}/itinerary-items`, "POST", item);
   const p1 = await invoke(s.owner, `trips/${s.id}/itinerary-items?limit=2`);
   assert.equal(p1.body.items.length, 2);
   assert.ok(p1.body.next_cursor);
@@ -724,9 +542,7 @@ Deno.test("trips: validation failures are 400/422 and name the field", async () 
   const created = await invoke(owner, "trips", "POST", trip);
   const id = created.body.id;
   // A patch that is fine alone but breaks the stored dates reaches SQL: 422, field named.
-  const order = await invoke(owner, `trips/${id}`, "PATCH", {
-    end_date: "2027-03-01",
-  });
+  const order = await invoke(owner, `trips/${id}`, "PATCH", { end_date: "2027-03-01" });
   assert.equal(order.status, 422);
   assert.equal(order.body.details.field, "end_date");
   const empty = await invoke(owner, `trips/${id}`, "PATCH", {});
@@ -734,21 +550,13 @@ Deno.test("trips: validation failures are 400/422 and name the field", async () 
 
   const childCases: [string, unknown, string][] = [
     ["flights", { ...flight, origin: "Paris" }, "origin"],
-    [
-      "flights",
-      { ...flight, arrival_time: "2027-04-01T10:00:00Z" },
-      "arrival_time",
-    ],
+    ["flights", { ...flight, arrival_time: "2027-04-01T10:00:00Z" }, "arrival_time"],
     ["flights", { ...flight, destination: "SFO" }, "destination"],
     ["flights", { ...flight, price: -1 }, "price"],
     ["flights", { ...flight, price: 1e10 }, "price"],
     ["accommodations", { ...stay, total_price: 1e10 }, "total_price"],
     ["flights", { ...flight, departure_time: "tomorrow" }, "departure_time"],
-    [
-      "accommodations",
-      { ...stay, check_out_date: "2027-04-02" },
-      "check_out_date",
-    ],
+    ["accommodations", { ...stay, check_out_date: "2027-04-02" }, "check_out_date"],
     ["accommodations", { ...stay, rating: 5.5 }, "rating"],
     ["accommodations", { ...stay, total_price: -5 }, "total_price"],
     ["itinerary-items", { ...item, end_time: "05:00" }, "end_time"],
@@ -756,20 +564,11 @@ Deno.test("trips: validation failures are 400/422 and name the field", async () 
   ];
   for (const [segment, body, field] of childCases) {
     const r = await invoke(owner, `trips/${id}/${segment}`, "POST", body);
-    assert.equal(
-      r.status,
-      400,
-      `${segment}.${field}: ${JSON.stringify(r.body)}`,
-    );
-    assert.ok(
-      r.body.details.fields.some((f: { field: string }) => f.field === field),
-    );
+    assert.equal(r.status, 400, `${segment}.${field}: ${JSON.stringify(r.body)}`);
+    assert.ok(r.body.details.fields.some((f: { field: string }) => f.field === field));
   }
   // The largest amounts the columns hold are accepted.
-  const richest = await invoke(owner, "trips", "POST", {
-    ...trip,
-    budget: 999999999999.99,
-  });
+  const richest = await invoke(owner, "trips", "POST", { ...trip, budget: 999999999999.99 });
   assert.equal(richest.status, 201, JSON.stringify(richest.body));
   assert.equal(richest.body.budget, 999999999999.99);
   const dearest = await invoke(owner, `trips/${id}/flights`, "POST", {
@@ -779,19 +578,11 @@ Deno.test("trips: validation failures are 400/422 and name the field", async () 
   assert.equal(dearest.status, 201, JSON.stringify(dearest.body));
   // A flight patch that crosses the stored times is refused by the database: 422.
   const f = await invoke(owner, `trips/${id}/flights`, "POST", flight);
-  const crossed = await invoke(
-    owner,
-    `trips/${id}/flights/${f.body.id}`,
-    "PATCH",
-    {
-      arrival_time: "2027-03-01T00:00:00Z",
-    },
-  );
+  const crossed = await invoke(owner, `trips/${id}/flights/${f.body.id}`, "PATCH", {
+    arrival_time: "2027-03-01T00:00:00Z",
+  });
   assert.equal(crossed.status, 422);
-  assert.equal(
-    crossed.body.details.constraint,
-    "flights_arrival_after_departure",
-  );
+  assert.equal(crossed.body.details.constraint, "flights_arrival_after_departure");
 
   const query = await invoke(owner, "trips?limit=500");
   assert.equal(query.status, 400);
@@ -807,10 +598,7 @@ Deno.test("trips: HTTP edges: CORS, unknown route, wrong method, bad JSON, big b
   const owner = await newUser("trips-http");
   const pre = await call("/trips/1/flights", {
     method: "OPTIONS",
-    headers: {
-      origin: "https://app.example",
-      "access-control-request-method": "PATCH",
-    },
+    headers: { origin: "https://app.example", "access-control-request-method": "PATCH" },
   });
   assert.equal(pre.status, 204);
   assert.equal(pre.headers.get("access-control-allow-origin"), "*");
@@ -821,26 +609,15 @@ Deno.test("trips: HTTP edges: CORS, unknown route, wrong method, bad JSON, big b
 
   const route = await call("/trips/1/boats", { token: owner.token });
   assert.equal(route.status, 404);
-  assert.equal(
-    route.body && (route.body as { code: string }).code,
-    "ROUTE_NOT_FOUND",
-  );
+  assert.equal(route.body && (route.body as { code: string }).code, "ROUTE_NOT_FOUND");
   assert.equal(route.headers.get("access-control-allow-origin"), "*");
 
-  const method = await call("/trips/1", {
-    method: "PUT",
-    token: owner.token,
-    body: "{}",
-  });
+  const method = await call("/trips/1", { method: "PUT", token: owner.token, body: "{}" });
   assert.equal(method.status, 405);
   assert.match(method.headers.get("allow") ?? "", /PATCH/);
   assert.equal(method.headers.get("access-control-allow-origin"), "*");
 
-  const bad = await call("/trips", {
-    method: "POST",
-    token: owner.token,
-    body: '{"name": "x",',
-  });
+  const bad = await call("/trips", { method: "POST", token: owner.token, body: '{"name": "x",' });
   assert.equal(bad.status, 400);
   assert.equal((bad.body as { code: string }).code, "INVALID_JSON");
 
@@ -859,14 +636,7 @@ Deno.test("trips: HTTP edges: CORS, unknown route, wrong method, bad JSON, big b
   });
   assert.equal(big.status, 413);
 
-  for (
-    const path of [
-      "/trips/abc",
-      "/trips/-1",
-      "/trips/0",
-      "/trips/99999999999999999999",
-    ]
-  ) {
+  for (const path of ["/trips/abc", "/trips/-1", "/trips/0", "/trips/99999999999999999999"]) {
     const r = await call(path, { token: owner.token });
     assert.equal(r.status, 404, path);
   }
@@ -892,8 +662,5 @@ Deno.test("trips: a full trip refuses more children with 409 LIMIT_REACHED", asy
   assert.equal(over.body.code, "LIMIT_REACHED");
   assert.match(over.body.message, /flights: at most 500 per trip/);
   // Other kinds of the same trip are counted separately.
-  assert.equal(
-    (await invoke(owner, `trips/${id}/accommodations`, "POST", stay)).status,
-    201,
-  );
+  assert.equal((await invoke(owner, `trips/${id}/accommodations`, "POST", stay)).status, 201);
 });
