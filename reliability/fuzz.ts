@@ -25,6 +25,8 @@ export interface Fixture {
   childIds: Record<string, string>;
   memoryId: string;
   keyId: string;
+  /** A chat session of the owner's. */
+  sessionId: string;
   /** The project's secret key, for the operator routes. */
   secretKey: string;
 }
@@ -46,9 +48,11 @@ export async function fixture(): Promise<Fixture> {
     childIds: {},
     keyId: await created(owner, "/api-keys", TEMPLATES.key),
     memoryId: "",
+    sessionId: "",
     secretKey: env("SUPABASE_SECRET_KEY"),
   };
   f.memoryId = await created(owner, "/memories", TEMPLATES.memory);
+  f.sessionId = await created(owner, "/chat/sessions", TEMPLATES.session);
   await newTrip(f);
   return f;
 }
@@ -97,7 +101,8 @@ async function activeMemory(f: Fixture): Promise<string> {
 /** Puts back what a successful DELETE of a real id removed, so later cases still reach rows. */
 async function repair(f: Fixture, route: Route) {
   const [, fn, , segment] = route.path.split("/");
-  if (fn === "memories" || fn === "api-keys") {
+  if (fn === "chat") f.sessionId = await created(f.owner, "/chat/sessions", TEMPLATES.session);
+  else if (fn === "memories" || fn === "api-keys") {
     await usableKey(f);
     if (fn === "memories") f.memoryId = await activeMemory(f);
   } else if (route.path === "/trips/:id") await newTrip(f);
@@ -159,6 +164,10 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
     metadata: { channel: "fuzz" },
   },
   memoryPatch: { content: "prefers aisle seats now", content_type: "preference", metadata: {} },
+  session: { title: "Fuzz chat", remember: false, metadata: { k: 1 } },
+  sessionPatch: { title: "Renamed", metadata: {} },
+  message: { content: "Which tram goes to Belém?", client_message_id: "fuzz-1" },
+  sweep: { limit: 5 },
   search: { query: "seat preference", match_count: 5, min_similarity: 0.1 },
   // The local embedder's key, so the owner's memories routes reach the embedder.
   key: { service_name: "openai", key_name: "fuzz key", value: Deno.env.get("LOCAL_OPENAI_KEY") },
@@ -229,6 +238,14 @@ const SPECS: Record<string, RouteSpec> = {
   "DELETE /memories/:id": {},
   "POST /memories/:id/restore": { bodies: ["empty"] },
   "GET /memories/:id/history": {},
+  "POST /chat/sessions": { bodies: ["session"] },
+  "GET /chat/sessions": { query: ["limit", "cursor"] },
+  "GET /chat/sessions/:id": {},
+  "PATCH /chat/sessions/:id": { bodies: ["sessionPatch"] },
+  "DELETE /chat/sessions/:id": {},
+  "GET /chat/sessions/:id/messages": { query: ["limit", "cursor"] },
+  "POST /chat/sessions/:id/messages": { bodies: ["message"] },
+  "POST /chat/admin/sweep": { bodies: ["sweep"] },
   "GET /api-keys": { query: ["service_name"] },
   "POST /api-keys": { bodies: ["key"] },
   "GET /api-keys/:id": {},
@@ -449,7 +466,10 @@ export function buildRequest(c: Case, f: Fixture): {
   const route = ROUTES[c.route];
   const fn = route.path.split("/")[1];
   const real: Record<string, string> = {
-    id: fn === "memories" ? f.memoryId : fn === "api-keys" ? f.keyId : f.tripId,
+    id: ({ memories: f.memoryId, "api-keys": f.keyId, chat: f.sessionId } as Record<
+      string,
+      string
+    >)[fn] ?? f.tripId,
     userId: f.friend.id,
     invitationId: f.invitationId,
     childId: f.childIds[route.path.split("/")[3]] ?? "1",

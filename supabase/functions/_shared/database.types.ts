@@ -41,17 +41,23 @@ isOneToOne: false
                   ]
                 },"chat_messages": {
                   Row: {
-                    "content": string,"created_at": string,"id": number,"metadata": NonNullable<Json>,"role": Database["public"]['Enums']["chat_role"],"session_id": string
+                    "client_message_id": string | null,"content": string,"created_at": string,"finish_reason": string | null,"id": number,"metadata": NonNullable<Json>,"model": string | null,"reply_to": number | null,"role": Database["public"]['Enums']["chat_role"],"session_id": string,"status": Database["public"]['Enums']["chat_message_status"],"usage": Json | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "content": string,"created_at"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"role": Database["public"]['Enums']["chat_role"],"session_id": string
+                    "client_message_id"?: string | null,"content": string,"created_at"?: string,"finish_reason"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"model"?: string | null,"reply_to"?: number | null,"role": Database["public"]['Enums']["chat_role"],"session_id": string,"status"?: Database["public"]['Enums']["chat_message_status"],"usage"?: Json | null
                   }
                   Update: {
-                    "content"?: string,"created_at"?: string,"id"?: never,"metadata"?: NonNullable<Json>,"role"?: Database["public"]['Enums']["chat_role"],"session_id"?: string
+                    "client_message_id"?: string | null,"content"?: string,"created_at"?: string,"finish_reason"?: string | null,"id"?: never,"metadata"?: NonNullable<Json>,"model"?: string | null,"reply_to"?: number | null,"role"?: Database["public"]['Enums']["chat_role"],"session_id"?: string,"status"?: Database["public"]['Enums']["chat_message_status"],"usage"?: Json | null
                   }
                   Relationships: [
                     {
+      foreignKeyName: "chat_messages_reply_to_fkey"
+      columns: ["reply_to"]
+isOneToOne: false
+      referencedRelation: "chat_messages"
+      referencedColumns: ["id"]
+    },{
       foreignKeyName: "chat_messages_session_id_fkey"
       columns: ["session_id"]
 isOneToOne: false
@@ -61,14 +67,14 @@ isOneToOne: false
                   ]
                 },"chat_sessions": {
                   Row: {
-                    "created_at": string,"id": string,"is_active": boolean,"last_message_at": string | null,"metadata": NonNullable<Json>,"title": string | null,"trip_id": number | null,"updated_at": string,"user_id": string
+                    "created_at": string,"id": string,"is_active": boolean,"last_message_at": string | null,"metadata": NonNullable<Json>,"remember": boolean,"title": string | null,"trip_id": number | null,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"id"?: string,"is_active"?: boolean,"last_message_at"?: string | null,"metadata"?: NonNullable<Json>,"title"?: string | null,"trip_id"?: number | null,"updated_at"?: string,"user_id"?: string
+                    "created_at"?: string,"id"?: string,"is_active"?: boolean,"last_message_at"?: string | null,"metadata"?: NonNullable<Json>,"remember"?: boolean,"title"?: string | null,"trip_id"?: number | null,"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "created_at"?: string,"id"?: string,"is_active"?: boolean,"last_message_at"?: string | null,"metadata"?: NonNullable<Json>,"title"?: string | null,"trip_id"?: number | null,"updated_at"?: string,"user_id"?: string
+                    "created_at"?: string,"id"?: string,"is_active"?: boolean,"last_message_at"?: string | null,"metadata"?: NonNullable<Json>,"remember"?: boolean,"title"?: string | null,"trip_id"?: number | null,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     {
@@ -462,7 +468,7 @@ isOneToOne: false
                            }
           }
           Enums: {
-            "accommodation_type": "hotel"|"apartment"|"hostel"|"resort"|"villa"|"guesthouse"|"other","api_service": "openai"|"anthropic"|"google_maps"|"openweathermap"|"duffel","booking_status": "viewed"|"saved"|"booked"|"canceled","chat_role": "user"|"assistant"|"system"|"tool","flight_class": "economy"|"premium_economy"|"business"|"first","invitation_status": "pending"|"accepted"|"declined"|"revoked","itinerary_item_type": "activity"|"meal"|"transport"|"accommodation"|"event"|"free_time"|"other","itinerary_status": "planned"|"booked"|"canceled","memory_content_type": "preference"|"fact"|"trip_context"|"conversation"|"note"|"other","memory_event": "ADD"|"UPDATE"|"DELETE"|"RESTORE","memory_source": "user"|"extractor","offer_type": "flight"|"accommodation"|"transportation"|"activity","search_type": "flight"|"accommodation"|"activity"|"destination"|"transportation","transport_type": "car_rental"|"train"|"bus"|"ferry"|"taxi"|"transfer"|"other","trip_permission_level": "view"|"edit"|"admin","trip_status": "planning"|"booked"|"completed"|"canceled","trip_type": "leisure"|"business"|"family"|"solo"|"other","upload_status": "uploading"|"completed"|"failed"
+            "accommodation_type": "hotel"|"apartment"|"hostel"|"resort"|"villa"|"guesthouse"|"other","api_service": "openai"|"anthropic"|"google_maps"|"openweathermap"|"duffel","booking_status": "viewed"|"saved"|"booked"|"canceled","chat_message_status": "streaming"|"complete"|"aborted"|"error","chat_role": "user"|"assistant"|"system"|"tool","flight_class": "economy"|"premium_economy"|"business"|"first","invitation_status": "pending"|"accepted"|"declined"|"revoked","itinerary_item_type": "activity"|"meal"|"transport"|"accommodation"|"event"|"free_time"|"other","itinerary_status": "planned"|"booked"|"canceled","memory_content_type": "preference"|"fact"|"trip_context"|"conversation"|"note"|"other","memory_event": "ADD"|"UPDATE"|"DELETE"|"RESTORE","memory_source": "user"|"extractor","offer_type": "flight"|"accommodation"|"transportation"|"activity","search_type": "flight"|"accommodation"|"activity"|"destination"|"transportation","transport_type": "car_rental"|"train"|"bus"|"ferry"|"taxi"|"transfer"|"other","trip_permission_level": "view"|"edit"|"admin","trip_status": "planning"|"booked"|"completed"|"canceled","trip_type": "leisure"|"business"|"family"|"solo"|"other","upload_status": "uploading"|"completed"|"failed"
           }
           CompositeTypes: {
             [_ in never]: never
@@ -578,7 +584,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
           Enums: {
-            "accommodation_type": ["hotel", "apartment", "hostel", "resort", "villa", "guesthouse", "other"],"api_service": ["openai", "anthropic", "google_maps", "openweathermap", "duffel"],"booking_status": ["viewed", "saved", "booked", "canceled"],"chat_role": ["user", "assistant", "system", "tool"],"flight_class": ["economy", "premium_economy", "business", "first"],"invitation_status": ["pending", "accepted", "declined", "revoked"],"itinerary_item_type": ["activity", "meal", "transport", "accommodation", "event", "free_time", "other"],"itinerary_status": ["planned", "booked", "canceled"],"memory_content_type": ["preference", "fact", "trip_context", "conversation", "note", "other"],"memory_event": ["ADD", "UPDATE", "DELETE", "RESTORE"],"memory_source": ["user", "extractor"],"offer_type": ["flight", "accommodation", "transportation", "activity"],"search_type": ["flight", "accommodation", "activity", "destination", "transportation"],"transport_type": ["car_rental", "train", "bus", "ferry", "taxi", "transfer", "other"],"trip_permission_level": ["view", "edit", "admin"],"trip_status": ["planning", "booked", "completed", "canceled"],"trip_type": ["leisure", "business", "family", "solo", "other"],"upload_status": ["uploading", "completed", "failed"]
+            "accommodation_type": ["hotel", "apartment", "hostel", "resort", "villa", "guesthouse", "other"],"api_service": ["openai", "anthropic", "google_maps", "openweathermap", "duffel"],"booking_status": ["viewed", "saved", "booked", "canceled"],"chat_message_status": ["streaming", "complete", "aborted", "error"],"chat_role": ["user", "assistant", "system", "tool"],"flight_class": ["economy", "premium_economy", "business", "first"],"invitation_status": ["pending", "accepted", "declined", "revoked"],"itinerary_item_type": ["activity", "meal", "transport", "accommodation", "event", "free_time", "other"],"itinerary_status": ["planned", "booked", "canceled"],"memory_content_type": ["preference", "fact", "trip_context", "conversation", "note", "other"],"memory_event": ["ADD", "UPDATE", "DELETE", "RESTORE"],"memory_source": ["user", "extractor"],"offer_type": ["flight", "accommodation", "transportation", "activity"],"search_type": ["flight", "accommodation", "activity", "destination", "transportation"],"transport_type": ["car_rental", "train", "bus", "ferry", "taxi", "transfer", "other"],"trip_permission_level": ["view", "edit", "admin"],"trip_status": ["planning", "booked", "completed", "canceled"],"trip_type": ["leisure", "business", "family", "solo", "other"],"upload_status": ["uploading", "completed", "failed"]
           }
         }
 } as const

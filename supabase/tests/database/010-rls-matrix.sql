@@ -240,14 +240,15 @@ insert into expectations values
   ('search_history',     'insert', false, false, false, false, false, true),
   ('search_history',     'update', false, false, false, false, false, false),
   ('search_history',     'delete', false, false, false, false, false, true),
+  -- chat: sessions the owner's; messages read-only (the chat function writes them)
   ('chat_sessions',      'select', false, false, false, false, false, true),
   ('chat_sessions',      'insert', false, false, false, false, false, true),
   ('chat_sessions',      'update', false, false, false, false, false, true),
   ('chat_sessions',      'delete', false, false, false, false, false, true),
   ('chat_messages',      'select', false, false, false, false, false, true),
-  ('chat_messages',      'insert', false, false, false, false, false, true),
+  ('chat_messages',      'insert', false, false, false, false, false, false),
   ('chat_messages',      'update', false, false, false, false, false, false),
-  ('chat_messages',      'delete', false, false, false, false, false, true),
+  ('chat_messages',      'delete', false, false, false, false, false, false),
   -- a memory's history: read by its owner, written only by the database
   ('memory_history',     'select', false, false, false, false, false, true),
   ('memory_history',     'insert', false, false, false, false, false, false),

@@ -67,8 +67,8 @@ insert into public.chat_messages (session_id, role, content, created_at)
 values ('00000000-0000-4000-8000-0000000000c1', 'user', 'hello', '2027-05-05 10:00+00');
 select is((select last_message_at from public.chat_sessions where id = '00000000-0000-4000-8000-0000000000c1'),
           '2027-05-05 10:00+00'::timestamptz, 'a new message sets last_message_at');
-select ok((select is_active from public.chat_sessions where id = '00000000-0000-4000-8000-0000000000c1'),
-          'a new message reactivates the session');
+select ok((select not is_active from public.chat_sessions where id = '00000000-0000-4000-8000-0000000000c1'),
+          'a new message does not reactivate an expired session');
 insert into public.chat_messages (session_id, role, content, created_at)
 values ('00000000-0000-4000-8000-0000000000c1', 'assistant', 'late import', '2027-05-01 10:00+00');
 select is((select last_message_at from public.chat_sessions where id = '00000000-0000-4000-8000-0000000000c1'),

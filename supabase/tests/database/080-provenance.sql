@@ -2,7 +2,7 @@
 -- ..._provenance_set_by_database): the attacks of a trip member through the Data API
 -- (direct SQL as `authenticated`) fail.
 begin;
-select plan(19);
+select plan(20);
 
 select tests.create_user(u) from unnest(array['prov_owner', 'prov_editor', 'prov_admin', 'prov_other']) u;
 create temporary table ids (k text primary key, v text) on commit drop;
@@ -60,14 +60,15 @@ select tests.authenticate_as('prov_other');
 select throws_ok(format($$ insert into public.chat_sessions (user_id, trip_id) values ('%s', %s) $$,
   tests.get_user_id('prov_other'), (select v from ids where k = 'hidden')),
   '42501', null, 'a chat session cannot point at a trip its owner cannot see');
-insert into public.chat_sessions (user_id, trip_id, title, last_message_at, created_at)
-values (tests.get_user_id('prov_other'), (select v::bigint from ids where k = 'trip'), 'mine', '2099-01-01', '2000-01-01');
-insert into public.chat_messages (session_id, role, content, created_at)
-select id, 'user', 'hello', '2000-01-01' from public.chat_sessions where title = 'mine';
-select ok((select created_at > now() - interval '1 minute' from public.chat_messages where content = 'hello'),
-  'a message cannot be back-dated');
-select ok((select created_at > now() - interval '1 minute' and last_message_at < '2099-01-01'
-             from public.chat_sessions where title = 'mine'), 'nor a session, nor its last_message_at');
+select throws_ok(format($$ insert into public.chat_sessions (user_id, title, created_at) values ('%s', 'old', '2000-01-01') $$,
+  tests.get_user_id('prov_other')), '42501', null, 'a session cannot be back-dated (its dates are not writable)');
+insert into public.chat_sessions (user_id, trip_id, title)
+values (tests.get_user_id('prov_other'), (select v::bigint from ids where k = 'trip'), 'mine');
+select throws_ok($$ insert into public.chat_messages (session_id, role, content)
+                    select id, 'user', 'hello' from public.chat_sessions where title = 'mine' $$,
+  '42501', null, 'messages are written by the chat function only, never through the API');
+select ok((select created_at > now() - interval '1 minute' and last_message_at is null
+             from public.chat_sessions where title = 'mine'), 'a session''s dates are the database''s');
 
 -- Co-members see each other's name and email, never preferences.
 select tests.authenticate_as('prov_owner');

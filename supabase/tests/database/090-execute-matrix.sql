@@ -22,6 +22,10 @@ insert into expected values
   ('public.cleanup_old_price_history', false), ('public.cleanup_old_search_history', false),
   ('public.daily_cleanup_job', false), ('public.expire_inactive_chat_sessions', false),
   ('public.monthly_cleanup_job', false), ('public.weekly_maintenance_job', false),
+  -- Chat turns and memory jobs: the chat function's admin client, naming the user.
+  ('private.chat_begin_turn', false), ('private.chat_finish_turn', false),
+  ('private.claim_memory_jobs', false), ('private.finish_memory_job', false),
+  ('private.close_interrupted_replies', false),
   ('private.sync_memory_ann_index', false), ('private.apply_trip_child_policies', false),
   -- Reads any trip's rows: only get_trip calls it, after its own permission check.
   ('private.trip_child_first_page', false),
