@@ -2,12 +2,14 @@
 # Installs what the local stack needs and is missing; a no-op when all is there.
 # Debian packages, pgvector (binary package if the distro has one, otherwise built
 # from Debian's source package of a newer suite), and the npm devDependencies.
+# `--browser` adds Debian's chromium, which the browser test drives (npm test).
 source "$(dirname "$0")/lib.sh"
 
 DEBIAN_PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
   pgtap postgresql-15-plpgsql-check build-essential dpkg-dev
 )
+[ "${1:-}" = "--browser" ] && DEBIAN_PACKAGES+=(chromium)
 # Suite whose `pgvector` source package we build when the distro ships no binary.
 PGVECTOR_SUITE="trixie"
 
