@@ -6,13 +6,4 @@
 # endpoint; OPENAI_CHAT_MODEL and OPENAI_EMBEDDING_MODEL choose the models.
 source "$(dirname "$0")/lib.sh"
 
-bash "$ROOT/scripts/install.sh"
-use_profile eval
-mkdir -p "$STATE"
-export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
-
-if ! curl -s -o /dev/null -m 2 "http://127.0.0.1:$API_PORT/functions/v1/health"; then
-  stack_in_background
-fi
-cd "$ROOT"
-"$DENO" run --allow-all --env-file="$STACK_ENV" eval/memory.ts "$@"
+run_on_stack eval eval/memory.ts "$@"

@@ -134,6 +134,23 @@ pg_running() {
   [ -f "$PGDATA/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1
 }
 
+# run_on_stack PROFILE SCRIPT [ARGS...]: installs what is missing, starts PROFILE's
+# stack unless it is running (and stops it afterwards), then runs the Deno SCRIPT
+# against it with the stack's settings. For the kept profiles (bench, eval).
+run_on_stack() {
+  local profile="$1" script="$2"
+  shift 2
+  bash "$ROOT/scripts/install.sh"
+  use_profile "$profile"
+  mkdir -p "$STATE"
+  export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
+  if ! curl -s -o /dev/null -m 2 "http://127.0.0.1:$API_PORT/functions/v1/health"; then
+    stack_in_background
+  fi
+  cd "$ROOT"
+  "$DENO" run --allow-all --env-file="$STACK_ENV" "$script" "$@"
+}
+
 # stack_in_background: starts this profile's stack for the rest of the calling
 # script and waits for `ready`; the script's exit stops it, keeping its own status.
 stack_in_background() {
