@@ -546,6 +546,25 @@ Deno.test("chat: upstream failures before the stream are statuses, during it an 
   }
 });
 
+Deno.test("chat: a reply past the deadline ends with an error event, stored as error", async () => {
+  const user = await userWithKey("chat-deadline");
+  const id = await session(user);
+  try {
+    // ~12 tokens 400 ms apart: longer than the test stack's CHAT_DEADLINE_MS (3 s).
+    await faults({ chunk_ms: 400, path: "chat/completions" });
+    const { events } = await send(user, id, { content: "Describe every museum in Lisbon" });
+    const last = events.at(-1)!;
+    assert.equal(last.event, "error");
+    assert.equal(last.data.code, "UPSTREAM_TIMEOUT");
+    const reply = (await messages(user, id))[1];
+    assert.deepEqual([reply.status, reply.finish_reason], ["error", "deadline"]);
+    assert.equal(reply.content, deltas(events));
+    assert.ok(String(reply.content).length > 0, "what came before the deadline is kept");
+  } finally {
+    await clearFaults();
+  }
+});
+
 Deno.test("chat: a client that goes away aborts the reply, stored as aborted", async () => {
   const user = await userWithKey("chat-abort");
   const id = await session(user);
