@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 DEBIAN_PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
-  pgtap postgresql-15-plpgsql-check build-essential dpkg-dev
+  pgtap postgresql-15-plpgsql-check build-essential dpkg-dev redis-server
 )
 [ "${1:-}" = "--browser" ] && DEBIAN_PACKAGES+=(chromium)
 # Suite whose `pgvector` source package we build when the distro ships no binary.

@@ -30,6 +30,7 @@ STACK_VARIABLES=(
   SUPABASE_URL SUPABASE_FUNCTIONS_URL SUPABASE_DB_URL SUPABASE_JWKS SUPABASE_PUBLISHABLE_KEYS
   SUPABASE_SECRET_KEYS SUPABASE_PUBLISHABLE_KEY SUPABASE_SECRET_KEY SIGNING_KEY_PATH
   OPENAI_BASE_URL LOCAL_OPENAI_KEY DB_POOL_MAX API_PORT EMBED_PORT UPSTREAM_TIMEOUT_MS
+  REDIS_PORT CACHE_URL
   LOG_SAMPLE_RATE LOG_SAMPLED_PER_10S FUNCTIONS
   STACK_STATE STACK_PG_LOG STACK_PG_CA PROFILE STATE KEYS DB_URL DB_PORT PGLOG PGDATA
   PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE PGOPTIONS PGSERVICE
@@ -41,7 +42,8 @@ FUNCTION_KNOBS=(
   AUTH_ISSUER OPENAI_API_KEY OPENAI_EMBEDDING_MODEL DB_CHECKOUT_TIMEOUT_MS
   DB_STATEMENT_TIMEOUT_MS JWT_CACHE_SECONDS JWT_CACHE_MAX_ENTRIES BYOK_KEYS BYOK_ACTIVE_KID
   LOG_SLOW_MS OPENAI_CHAT_MODEL CHAT_DEADLINE_MS CHAT_KEEPALIVE_MS CHAT_MAX_TOKENS
-  CHAT_HISTORY_TOKENS
+  CHAT_HISTORY_TOKENS CACHE_TIMEOUT_MS CACHE_BREAKER_MS CACHE_MAX_VALUE_BYTES RATE_LIMIT_CHAT
+  RATE_LIMIT_MEMORY_WRITE RATE_LIMIT_EMBEDDING RATE_LIMIT_DEFAULT
 )
 unset "${STACK_VARIABLES[@]}"
 
@@ -54,30 +56,30 @@ use_profile() {
   case "$PROFILE" in
     dev)
       STATE="$ROOT/.local"
-      API_PORT=54321 DB_PORT=54322 EMBED_PORT=54330
+      API_PORT=54321 DB_PORT=54322 EMBED_PORT=54330 REDIS_PORT=54329
       ;;
     test)
       # scripts/test.sh picks a free block (TEST_PORT_BASE) so that another
       # checkout's test run, or anything else on these ports, cannot collide.
       STATE="$ROOT/.local/test"
       local base="${TEST_PORT_BASE:-54341}"
-      API_PORT=$base DB_PORT=$((base + 1)) EMBED_PORT=$((base + 9))
+      API_PORT=$base DB_PORT=$((base + 1)) EMBED_PORT=$((base + 9)) REDIS_PORT=$((base + 8))
       ;;
     bench)
       # Its own cluster, kept between runs: loading vectors is the slow part.
       STATE="$ROOT/.local/bench"
-      API_PORT=54361 DB_PORT=54362 EMBED_PORT=54370
+      API_PORT=54361 DB_PORT=54362 EMBED_PORT=54370 REDIS_PORT=54369
       ;;
     reliability)
       # Fault scripts restart its database and stall its embedder: never dev's.
       STATE="$ROOT/.local/reliability"
-      API_PORT=54381 DB_PORT=54382 EMBED_PORT=54390
+      API_PORT=54381 DB_PORT=54382 EMBED_PORT=54390 REDIS_PORT=54389
       ;;
     eval)
       # npm run eval:memory: its own cluster (kept; every run makes new users), and
       # the tuning knobs from the shell, since choosing the model is the point.
       STATE="$ROOT/.local/eval"
-      API_PORT=54401 DB_PORT=54402 EMBED_PORT=54410
+      API_PORT=54401 DB_PORT=54402 EMBED_PORT=54410 REDIS_PORT=54409
       ;;
     *) die "unknown profile '$PROFILE' (dev, test, bench, reliability or eval)" ;;
   esac

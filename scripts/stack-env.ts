@@ -3,7 +3,7 @@
 // the hosted platform gives every function, plus what clients and tests need.
 //
 // Usage: deno run -A scripts/stack-env.ts   (inputs come from the environment:
-// PROFILE, STATE, KEYS, API_PORT, DB_URL, EMBED_PORT, PGLOG, SUPABASE_BIN)
+// PROFILE, STATE, KEYS, API_PORT, DB_URL, EMBED_PORT, REDIS_PORT, PGLOG, SUPABASE_BIN)
 
 const need = (name: string): string => {
   const v = Deno.env.get(name);
@@ -17,6 +17,7 @@ const keysDir = need("KEYS");
 const apiPort = need("API_PORT");
 const dbUrl = need("DB_URL");
 const embedPort = need("EMBED_PORT");
+const redisPort = need("REDIS_PORT");
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -127,6 +128,18 @@ const settings: Record<string, string> = {
   LOG_SAMPLED_PER_10S: "1000000",
   API_PORT: apiPort,
   EMBED_PORT: embedPort,
+  // The stack's own Redis: cache and rate limits (docs/cache.md).
+  CACHE_URL: `redis://127.0.0.1:${redisPort}`,
+  REDIS_PORT: redisPort,
+  // Tests reach a chat limit in a few messages; every other limit stays out of their way.
+  ...(profile === "test"
+    ? {
+      RATE_LIMIT_CHAT: "8/60",
+      RATE_LIMIT_MEMORY_WRITE: "100000/60",
+      RATE_LIMIT_EMBEDDING: "100000/60",
+      RATE_LIMIT_DEFAULT: "100000/60",
+    }
+    : {}),
   // Provider calls give up after this; short in tests that inject latency.
   UPSTREAM_TIMEOUT_MS: profile === "test" || profile === "reliability" ? "1500" : "10000",
   // The local server runs the chat sweep on this period, as pg_cron would on hosted;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs one profile of the local stack in the foreground: PostgreSQL, the embeddings
-# server and the functions server. Prints the settings, then `ready`. Ctrl-C or
+# Runs one profile of the local stack in the foreground: PostgreSQL, Redis (the cache
+# and rate-limit store, no persistence), the embeddings server and the functions
+# server. Prints the settings, then `ready`. Ctrl-C or
 # SIGTERM stops what this run started (by pid), nothing else.
 #
 #   bash scripts/stack.sh dev     the developer stack (data kept between runs)
@@ -20,6 +21,15 @@ if ! flock -n 9; then
 fi
 echo $$ >"$LOCK"
 
+# Redis runs daemonized with a pid file (see below).
+REDIS_CONF="$STATE/redis.conf"
+redis_stop() {
+  local pid
+  pid="$(cat "$STATE/redis.pid" 2>/dev/null || true)"
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  rm -f "$STATE/redis.pid"
+}
+
 started_pg=0
 children=()
 cleanup() {
@@ -27,6 +37,7 @@ cleanup() {
   trap - EXIT INT TERM
   for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${children[@]}"; do wait "$pid" 2>/dev/null || true; done
+  redis_stop
   [ "$started_pg" = 1 ] && cluster_stop
   rm -f "$LOCK"
   log "stopped"
@@ -54,7 +65,25 @@ else
   migrations_up
 fi
 
-export PROFILE STATE KEYS API_PORT DB_URL EMBED_PORT PGLOG SUPABASE_BIN="$SUPABASE"
+# Redis: its own server per profile, memory only, daemonized with a pid file (not a
+# child: tests stop and restart it to prove the functions fail open, and the stack
+# must outlive that). Its config file is how they restart it as it was.
+redis_stop
+cat >"$REDIS_CONF" <<CONF
+port $REDIS_PORT
+bind 127.0.0.1
+protected-mode yes
+save ""
+appendonly no
+daemonize yes
+pidfile $STATE/redis.pid
+logfile $STATE/redis.log
+maxmemory 256mb
+maxmemory-policy allkeys-lru
+CONF
+redis-server "$REDIS_CONF" || die "redis-server did not start; see ${STATE#"$ROOT"/}/redis.log"
+
+export PROFILE STATE KEYS API_PORT DB_URL EMBED_PORT REDIS_PORT PGLOG SUPABASE_BIN="$SUPABASE"
 export DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}"
 "$DENO" run --quiet --allow-all "$ROOT/scripts/stack-env.ts" >/dev/null
 
@@ -82,7 +111,8 @@ echo "# settings of the $PROFILE stack (also in ${STACK_ENV#"$ROOT"/})"
 cat "$STACK_ENV"
 echo "# PostgreSQL: $DB_URL"
 echo "# functions:  http://127.0.0.1:$API_PORT/functions/v1/<name>"
-echo "# logs:       ${STATE#"$ROOT"/}/functions.log, embeddings.log, pg/postgres.log"
+echo "# Redis:      redis://127.0.0.1:$REDIS_PORT (${REDIS_CONF#"$ROOT"/})"
+echo "# logs:       ${STATE#"$ROOT"/}/functions.log, embeddings.log, redis.log, pg/postgres.log"
 echo "ready"
 
 # Stay in the foreground until a signal, or until a server dies.

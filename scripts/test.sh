@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/install.sh" --browser
 for base in 54341 54441 54541 54641 54741 54841; do
-  if ! port_in_use "$base" && ! port_in_use $((base + 1)) && ! port_in_use $((base + 9)); then
+  if ! port_in_use "$base" && ! port_in_use $((base + 1)) && ! port_in_use $((base + 8)) &&
+    ! port_in_use $((base + 9)); then
     export TEST_PORT_BASE=$base
     break
   fi

@@ -26,6 +26,8 @@ import { adminClient, type PoolOptions, type PostgresApi, rlsClient } from "./db
 import { ApiError, toApiError } from "./errors.ts";
 import { currentRequest, type FetchHandler, serveFunction } from "./serve.ts";
 import { envInt } from "./env.ts";
+import { cacheStore } from "./cache.ts";
+import { limitOf, RATE_CLASSES, type RateClass, takeRequest } from "./rate_limit.ts";
 
 export type AuthMode = "user" | "user+admin" | "secret";
 
@@ -216,10 +218,15 @@ export interface RouteInfo {
 export interface FunctionOptions {
   /** Largest request body accepted, in bytes (default serve.ts's MAX_BODY_BYTES). */
   maxBodyBytes?: number;
+  /** The rate-limit class of a user request (rate_limit.ts); default "default". */
+  rateClass?: (method: string, path: string) => RateClass;
 }
 
 export function defineFunction(name: string, opts: FunctionOptions = {}): FunctionDefinition {
   const groups: RouteGroup[] = [];
+  // A malformed RATE_LIMIT_* stops the function at boot, not one request later.
+  for (const cls of RATE_CLASSES) limitOf(cls);
+  const rateClass = opts.rateClass ?? (() => "default" as const);
 
   const routes = <A extends AuthMode>(auth: A, path = ""): Hono<RouteEnv<A>> => {
     const prefix = `/${name}${path}`;
@@ -237,7 +244,17 @@ export function defineFunction(name: string, opts: FunctionOptions = {}): Functi
     // Authentication wraps the rest of the request; the clients it yields go to c.var.
     app.use(async (c, next) => {
       const run = pipeline(middleware as never[], async (_req: Request, ctx: Context) => {
-        for (const [k, v] of Object.entries(vars(ctx))) c.set(k as never, v as never);
+        const v: Record<string, unknown> = vars(ctx);
+        for (const [k, x] of Object.entries(v)) c.set(k as never, x as never);
+        // Signed-in users are counted per function and class (operators are not).
+        if (typeof v.userId === "string") {
+          await takeRequest(
+            await cacheStore(),
+            name,
+            rateClass(c.req.method, c.req.path),
+            v.userId,
+          );
+        }
         await next();
         if (c.error) throw c.error;
         return c.res;

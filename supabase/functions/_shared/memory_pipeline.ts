@@ -15,7 +15,8 @@ import {
   MAX_FACTS,
   type Turn,
 } from "./memory_prompts.ts";
-import { completeJson, embed, MODEL, noUsage, type OpenAiKey, type Usage } from "./openai.ts";
+import { completeJson, MODEL, noUsage, type OpenAiKey, type Usage } from "./openai.ts";
+import { embedForUser } from "./cached_embeddings.ts";
 
 export type { Turn };
 
@@ -130,11 +131,12 @@ export function decisionsToOps(
 const PREFERENCE = /^(prefers|likes|loves|dislikes|hates|enjoys|avoids|wants|would like)\b/i;
 
 /**
- * Runs the pipeline for the signed-in user of `db` (an RLS-scoped client: every read
- * and write is that user's alone) with `key` for the model calls.
+ * Runs the pipeline for `userId`, the signed-in user of `db` (an RLS-scoped client:
+ * every read and write is that user's alone), with `key` for the model calls.
  */
 export async function inferMemories(
   db: PostgresApi,
+  userId: string,
   key: OpenAiKey,
   turns: Turn[],
   opts: { metadata?: Record<string, unknown>; source?: Source; today?: string } = {},
@@ -165,7 +167,7 @@ export async function inferMemories(
 
   // 3. Each fact's nearest active memories, of this user only (RLS and the query both
   //    say so), exact recall as in search.
-  const vectors = await embed(key, fresh, usage.embeddings);
+  const vectors = await embedForUser(userId, key, fresh, usage.embeddings);
   // Most similar first, so the numbers the model sees follow relevance.
   const near: Candidate[] = await db.query`
     select m.id, min(m.content) as text, min(e.source::text) as source

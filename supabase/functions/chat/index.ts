@@ -11,14 +11,8 @@ import { loadKeyring } from "../_shared/byok_crypto.ts";
 import { ApiError, notFound } from "../_shared/errors.ts";
 import { envInt } from "../_shared/env.ts";
 import { parseBody, parseParams, parseQuery } from "../_shared/validation.ts";
-import {
-  CHAT_MODEL,
-  embed,
-  MODEL,
-  type OpenAiKey,
-  openAiKeyFor,
-  streamChat,
-} from "../_shared/openai.ts";
+import { embedForUser } from "../_shared/cached_embeddings.ts";
+import { CHAT_MODEL, MODEL, type OpenAiKey, openAiKeyFor, streamChat } from "../_shared/openai.ts";
 import { z } from "zod";
 import {
   messageListQuery,
@@ -46,7 +40,11 @@ const historyTokens = () => envInt("CHAT_HISTORY_TOKENS", 4000);
 /** A reply still streaming after this is taken for a dead one (it blocks no new turn). */
 const staleAfter = () => `${Math.ceil(deadlineMs() / 1000) + 60} seconds`;
 
-const fn = defineFunction("chat");
+const fn = defineFunction("chat", {
+  // A message is a model call with the caller's key; the rest is reading and filing.
+  rateClass: (method, path) =>
+    method === "POST" && /\/sessions\/[^/]+\/messages\/?$/.test(path) ? "chat" : "default",
+});
 const app = fn.routes("user+admin");
 type Ctx = Context<RouteEnv<"user+admin">>;
 
@@ -228,6 +226,7 @@ app.post("/sessions/:id/messages", async (c) => {
   const abort = new AbortController();
   try {
     const prompt = await promptFor(db, key, {
+      userId,
       sessionId: id,
       tripId: r.trip_id === null ? null : String(r.trip_id),
       before: turn.userMessageId,
@@ -260,6 +259,7 @@ async function promptFor(
   db: Ctx["var"]["db"],
   key: OpenAiKey,
   t: {
+    userId: string;
     sessionId: string;
     tripId: string | null;
     before: number;
@@ -268,7 +268,7 @@ async function promptFor(
 ) {
   const [trip, memories, history] = await Promise.all([
     t.tripId === null ? null : tripSummary(db, t.tripId),
-    recall(db, key, t.message),
+    recall(db, t.userId, key, t.message),
     db.query<HistoryMessage>`
       select role::text as role, content from (
         select m.id, m.role, m.content from public.chat_messages m
@@ -303,12 +303,12 @@ async function tripSummary(db: Ctx["var"]["db"], tripId: string) {
 }
 
 /** The user's memories nearest the message (none stored: no embeddings call). */
-async function recall(db: Ctx["var"]["db"], key: OpenAiKey, message: string) {
+async function recall(db: Ctx["var"]["db"], userId: string, key: OpenAiKey, message: string) {
   const any = await db.query`
     select 1 from public.memory_embeddings
      where user_id = auth.uid() and model = ${MODEL} and deleted_at is null limit 1`;
   if (any.length === 0) return [];
-  const [vector] = await embed(key, [message]);
+  const [vector] = await embedForUser(userId, key, [message]);
   return await db.query<RecalledMemory>`
     select m.id, m.content, (m.created_at at time zone 'utc')::date::text as remembered_on
       from public.match_memories(${vector}::extensions.vector,

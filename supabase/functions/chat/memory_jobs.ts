@@ -58,6 +58,7 @@ async function run(
        order by id`;
     const out = await inferMemories(
       db,
+      job.user_id,
       typeof key === "function" ? await key() : key,
       turns,
       {

@@ -10,7 +10,9 @@ import { allowOnly, defineFunction, type RouteEnv } from "../_shared/function.ts
 import { loadKeyring } from "../_shared/byok_crypto.ts";
 import { ApiError, notFound } from "../_shared/errors.ts";
 import { parseBody, parseParams, parseQuery, validate } from "../_shared/validation.ts";
-import { embed, MODEL, openAiKeyFor } from "../_shared/openai.ts";
+import { MODEL, openAiKeyFor } from "../_shared/openai.ts";
+import { embedForUser } from "../_shared/cached_embeddings.ts";
+import { cacheKey, cacheStore, readOwned, writeOwned } from "../_shared/cache.ts";
 import { inferMemories } from "../_shared/memory_pipeline.ts";
 import {
   conversation,
@@ -35,7 +37,12 @@ async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const fn = defineFunction("memories", { maxBodyBytes: MAX_BODY_BYTES });
+const fn = defineFunction("memories", {
+  maxBodyBytes: MAX_BODY_BYTES,
+  // Searches embed a query; every other write embeds or extracts.
+  rateClass: (method, path) =>
+    method === "GET" ? "default" : /\/search\/?$/.test(path) ? "embedding" : "memory_write",
+});
 const app = fn.routes("user+admin");
 
 type Ctx = Context<RouteEnv<"user+admin">>;
@@ -56,7 +63,9 @@ app.post("/", async (c) => {
       return await storeAsGiven(c, items);
     }
     const key = await openAiKeyFor(c.var.admin, keyring, c.var.userId);
-    const out = await inferMemories(c.var.db, key, conv.messages, { metadata: conv.metadata });
+    const out = await inferMemories(c.var.db, c.var.userId, key, conv.messages, {
+      metadata: conv.metadata,
+    });
     return c.json(out);
   }
   const items: Memory[] = has("memories")
@@ -88,7 +97,7 @@ async function storeAsGiven(c: Ctx, items: Memory[]) {
   if (fresh.size > 0) {
     const todo = [...fresh.values()];
     const key = await openAiKeyFor(admin, keyring, userId);
-    const vectors = await embed(key, todo.map((m) => m.content));
+    const vectors = await embedForUser(userId, key, todo.map((m) => m.content));
     const rows: { id: string; content_hash: string; created: boolean }[] = await db.query`
       select * from public.insert_memories(${MODEL}, ${todo.map((m) => m.content)}::text[],
         ${todo.map((m) => m.content_type)}::text[],
@@ -129,13 +138,33 @@ app.delete("/", async (c) => {
   return c.json({ deleted });
 });
 
+/**
+ * The caller's memory version (private.memory_versions): cached searches and lists are
+ * keyed by it, and every committed change of their memories moves it (docs/cache.md).
+ */
+async function memoryVersion(c: Ctx): Promise<string> {
+  const [row]: { v: string }[] = await c.var.admin.query`
+    select private.memory_version(${c.var.userId}::uuid)::text as v`;
+  return row.v;
+}
+
+/** Cached answers live 5 minutes at most; a new version makes them unreachable sooner. */
+const ANSWER_TTL_SECONDS = 300;
+
 app.get("/", async (c) => {
   const q = parseQuery(c, listQuery);
-  const [row]: { r: unknown }[] = await c.var.db.query`
+  const { db, userId } = c.var;
+  const store = await cacheStore();
+  const version = store ? await memoryVersion(c) : "";
+  const key = await cacheKey("memory-list", userId, MODEL, q);
+  const hit = await readOwned<unknown>(store, key, userId, version);
+  if (hit) return c.json(hit);
+  const [row]: { r: unknown }[] = await db.query`
     select public.list_memories(${q.content_type ?? null}, ${
     q.metadata ? JSON.stringify(q.metadata) : null
   }::jsonb,
       ${q.limit}, ${q.cursor ?? null}) as r`;
+  await writeOwned(store, key, userId, version, row.r, ANSWER_TTL_SECONDS);
   return c.json(row.r);
 });
 allowOnly(app, "/", ["GET", "POST", "DELETE"]);
@@ -143,8 +172,13 @@ allowOnly(app, "/", ["GET", "POST", "DELETE"]);
 app.post("/search", async (c) => {
   const q = await parseBody(c, searchBody);
   const { db, admin, userId } = c.var;
+  const store = await cacheStore();
+  const version = store ? await memoryVersion(c) : "";
+  const cached = await cacheKey("memory-search", userId, MODEL, q);
+  const hit = await readOwned<unknown>(store, cached, userId, version);
+  if (hit) return c.json({ items: hit, next_cursor: null });
   const key = await openAiKeyFor(admin, keyring, userId);
-  const [vector] = await embed(key, [q.query]);
+  const [vector] = await embedForUser(userId, key, [q.query]);
   // Built in SQL, in the function's order, so dates look like every other list's.
   const [row]: { items: unknown }[] = await db.query`
     select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content,
@@ -155,6 +189,7 @@ app.post("/search", async (c) => {
   }::float8,
              ${q.content_type ?? null}, ${q.metadata ? JSON.stringify(q.metadata) : null}::jsonb,
              ${MODEL}) with ordinality as m(id, content, content_type, metadata, similarity, created_at, ord)`;
+  await writeOwned(store, cached, userId, version, row.items, ANSWER_TTL_SECONDS);
   return c.json({ items: row.items, next_cursor: null });
 });
 allowOnly(app, "/search", ["POST"]);
@@ -191,7 +226,7 @@ app.patch("/:id", async (c) => {
     : null;
   const vector = text === null
     ? null
-    : (await embed(await openAiKeyFor(admin, keyring, userId), [text]))[0];
+    : (await embedForUser(userId, await openAiKeyFor(admin, keyring, userId), [text]))[0];
   await db.query`
     update public.memory_embeddings
        set content_text = coalesce(${text}, content_text),

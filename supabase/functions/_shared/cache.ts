@@ -1,0 +1,204 @@
+// The cache and rate-limit store (docs/cache.md): any Redis-protocol server at
+// CACHE_URL (Redis, Valkey, Dragonfly), through node-redis' client (@redis/client, no
+// dependencies). Without CACHE_URL there is no
+// store and every caller behaves as if each read missed.
+//
+// It fails open: each command gives up after CACHE_TIMEOUT_MS (default 50), commands
+// are never queued while disconnected, and after 3 failures in a row a breaker skips
+// the store for CACHE_BREAKER_MS (default 5000) before one request tries it again. A
+// slow, paused or stopped store costs a request at most one timeout, then nothing.
+//
+// Only GET, SET with EX, DEL, INCR and EXPIRE NX are sent; every key gets a TTL; no
+// value over CACHE_MAX_VALUE_BYTES (default 256 KiB) is written.
+
+import { envInt } from "./env.ts";
+
+/** The one call we make of the client: a command and its reply. */
+type Send = (args: string[]) => Promise<unknown>;
+
+/** Keys are namespaced and versioned: a change of layout never reads an old one. */
+const PREFIX = "tripsage:v1";
+
+export interface CacheStore {
+  /** The value, or null on a miss, a timeout or an open breaker. */
+  get(key: string): Promise<string | null>;
+  /** Best effort: a failure is a no-op. */
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Counts one more in a window key that expires after `ttlSeconds`; null if unknown. */
+  increment(key: string, ttlSeconds: number): Promise<number | null>;
+}
+
+/** What the breaker and the commands did, for tests and logs. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  failures: number;
+  skipped: number;
+}
+
+export class RedisStore implements CacheStore {
+  readonly stats: CacheStats = { hits: 0, misses: 0, failures: 0, skipped: 0 };
+  #failuresInRow = 0;
+  #openUntil = 0;
+
+  constructor(
+    private readonly send: Send,
+    private readonly timeoutMs: number,
+    private readonly breakerMs: number,
+    private readonly maxValueBytes: number,
+  ) {}
+
+  /**
+   * Runs commands (pipelined: sent together) unless the breaker is open; null when one
+   * failed, took longer than the timeout, or was skipped. A timed-out command is left
+   * to finish on its own; nobody waits for it.
+   */
+  async #run(...commands: string[][]): Promise<unknown[] | null> {
+    if (Date.now() < this.#openUntil) {
+      this.stats.skipped++;
+      return null;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const replies = await Promise.race([
+        Promise.all(commands.map((c) => this.send(c))),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("cache timeout")), this.timeoutMs);
+        }),
+      ]);
+      this.#failuresInRow = 0;
+      return replies;
+    } catch {
+      this.stats.failures++;
+      if (++this.#failuresInRow >= 3) {
+        this.#openUntil = Date.now() + this.breakerMs;
+        this.#failuresInRow = 0;
+      }
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async get(key: string): Promise<string | null> {
+    const reply = (await this.#run(["GET", key]))?.[0];
+    const value = typeof reply === "string" ? reply : null;
+    if (value === null) this.stats.misses++;
+    else this.stats.hits++;
+    return value;
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    if (value.length > this.maxValueBytes) return; // (UTF-16 units: a lower bound of bytes)
+    await this.#run(["SET", key, value, "EX", String(seconds(ttlSeconds))]);
+  }
+
+  async increment(key: string, ttlSeconds: number): Promise<number | null> {
+    // EXPIRE NX sets the TTL only when the key has none: the window's first request.
+    const replies = await this.#run(["INCR", key], [
+      "EXPIRE",
+      key,
+      String(seconds(ttlSeconds)),
+      "NX",
+    ]);
+    const count = replies?.[0];
+    return typeof count === "number" ? count : null;
+  }
+}
+
+const seconds = (ttl: number) => Math.max(1, Math.ceil(ttl));
+
+let store: Promise<CacheStore | null> | undefined;
+
+/** The process's store (one connection, shared by every request), or null without CACHE_URL. */
+export function cacheStore(): Promise<CacheStore | null> {
+  return store ??= openStore(Deno.env.get("CACHE_URL"));
+}
+
+/** A store for `url` (tests build their own against a given server). */
+export async function openStore(url: string | undefined): Promise<CacheStore | null> {
+  if (!url) return null;
+  const { createClient } = await import("@redis/client");
+  const timeout = envInt("CACHE_TIMEOUT_MS", 50);
+  const connectTimeout = Math.max(timeout, 1000);
+  const client = createClient({
+    url,
+    // Fail at once while disconnected rather than queue behind a reconnect.
+    disableOfflineQueue: true,
+    // Reconnect in the background, never faster than every 500 ms.
+    socket: {
+      connectTimeout,
+      reconnectStrategy: (retries: number) => Math.min(500 * (retries + 1), 5000),
+    },
+  });
+  // Connection errors surface as failed commands; the event only needs a listener.
+  client.on("error", () => {});
+  // The first request waits for the connection, at most connectTimeout: commands are
+  // not queued, so without this the first few after a cold start would all miss. A
+  // store that is down leaves the client reconnecting in the background.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    client.connect().catch(() => {}),
+    new Promise((resolve) => (timer = setTimeout(resolve, connectTimeout))),
+  ]);
+  clearTimeout(timer);
+  return new RedisStore(
+    (args) => client.sendCommand(args),
+    timeout,
+    envInt("CACHE_BREAKER_MS", 5000),
+    envInt("CACHE_MAX_VALUE_BYTES", 256 * 1024),
+  );
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * A key of `kind` for `userId` (the verified token's subject, never client input):
+ * the parts are hashed, so no text a user sent appears in a key.
+ */
+export async function cacheKey(kind: string, userId: string, ...parts: unknown[]): Promise<string> {
+  return `${PREFIX}:${kind}:${userId}:${await sha256Hex(JSON.stringify(parts))}`;
+}
+
+interface Envelope<T> {
+  u: string;
+  v: string;
+  d: T;
+}
+
+/**
+ * A cached value of `userId` at `version`, or null: a miss, garbage, or a value whose
+ * owner or version is not the one expected (never served).
+ */
+export async function readOwned<T>(
+  store: CacheStore | null,
+  key: string,
+  userId: string,
+  version: string,
+): Promise<T | null> {
+  if (!store) return null;
+  const raw = await store.get(key);
+  if (raw === null) return null;
+  try {
+    const e = JSON.parse(raw) as Envelope<T>;
+    return e && e.u === userId && e.v === version && "d" in e ? e.d : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Stores `data` for `userId` at `version`, with its owner and version inside. */
+export async function writeOwned(
+  store: CacheStore | null,
+  key: string,
+  userId: string,
+  version: string,
+  data: unknown,
+  ttlSeconds: number,
+): Promise<void> {
+  if (!store) return;
+  await store.set(key, JSON.stringify({ u: userId, v: version, d: data }), ttlSeconds);
+}

@@ -1,0 +1,59 @@
+// Embeddings through the cache (docs/cache.md): a text's vector for a model never
+// changes, so it is kept per user, model and text hash, and a repeated search, chat turn
+// or fact costs no second embeddings call. Vectors are stored as base64 float32 (8 KiB
+// for 1,536 dimensions), inside the owner envelope of cache.ts.
+
+import { cacheKey, cacheStore, readOwned, writeOwned } from "./cache.ts";
+import { embed, MODEL, type OpenAiKey, type Usage } from "./openai.ts";
+
+/** A day: long enough for repeats, short enough that unused vectors leave. */
+const TTL_SECONDS = 24 * 3600;
+
+function toBase64(vector: string): string {
+  const floats = Float32Array.from(JSON.parse(vector) as number[]);
+  const bytes = new Uint8Array(floats.buffer);
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+function fromBase64(text: unknown): string | null {
+  if (typeof text !== "string") return null;
+  try {
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    if (bytes.length % 4 !== 0) return null;
+    const floats = new Float32Array(bytes.buffer);
+    return floats.every(Number.isFinite) ? `[${Array.from(floats).join(",")}]` : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The vectors of `texts` for `userId` (pgvector text form, input order): cached ones
+ * from the store, the rest in one upstream call, then stored.
+ */
+export async function embedForUser(
+  userId: string,
+  key: OpenAiKey,
+  texts: string[],
+  usage?: Usage,
+): Promise<string[]> {
+  const store = await cacheStore();
+  if (!store) return await embed(key, texts, usage);
+  const keys = await Promise.all(texts.map((t) => cacheKey("embedding", userId, MODEL, t)));
+  const cached = await Promise.all(
+    keys.map(async (k) => fromBase64(await readOwned<string>(store, k, userId, MODEL))),
+  );
+  const missing = [...new Set(texts.filter((_, i) => cached[i] === null))];
+  if (missing.length === 0) return cached as string[];
+  const fresh = await embed(key, missing, usage);
+  const byText = new Map(missing.map((t, i) => [t, fresh[i]]));
+  await Promise.all(missing.map((t) => {
+    const k = keys[texts.indexOf(t)];
+    return writeOwned(store, k, userId, MODEL, toBase64(byText.get(t)!), TTL_SECONDS);
+  }));
+  return texts.map((t, i) => cached[i] ?? byText.get(t)!);
+}

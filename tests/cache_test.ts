@@ -1,0 +1,277 @@
+// The cache and rate limits against the test stack's own redis-server: no stale read
+// after a write, nothing crosses users, garbage or foreign values under valid keys are
+// misses, every key has a TTL, no KEYS command is ever sent; with the store paused or
+// stopped the answers stay right and fast; rate limits answer 429 and are shared by
+// everything that uses the store.
+import assert from "node:assert/strict";
+import { createClient } from "@redis/client";
+import { cacheKey, openStore } from "../supabase/functions/_shared/cache.ts";
+import { takeRequest } from "../supabase/functions/_shared/rate_limit.ts";
+import { MODEL } from "../supabase/functions/_shared/openai.ts";
+import { env, FUNCTIONS_URL, localOpenAi, request, type TestUser, userWithKey } from "./support.ts";
+
+/** A plain connection to the stack's Redis, for the test's own looks. */
+async function redis() {
+  const c = createClient({ url: env("CACHE_URL") });
+  c.on("error", () => {});
+  await c.connect();
+  return c;
+}
+
+async function embeddingCalls(): Promise<number> {
+  const r = await localOpenAi("/__stats");
+  return (await r.json()).embeddings_requests;
+}
+
+const search = (user: TestUser, query: string) =>
+  request(user, "POST", "/memories/search", { query, match_count: 5, min_similarity: 0.1 });
+
+const contents = (r: { body: { items: { content: string }[] } }) =>
+  r.body.items.map((m) => m.content).sort();
+
+async function keysOf(prefix: string): Promise<string[]> {
+  const c = await redis();
+  try {
+    const keys: string[] = [];
+    for await (const batch of c.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      keys.push(...batch);
+    }
+    return keys;
+  } finally {
+    c.destroy();
+  }
+}
+
+Deno.test("cache: a read right after a committed write never sees the old answer", async () => {
+  const user = await userWithKey("cache-fresh");
+  await request(user, "POST", "/memories", { content: "Loves ramen in Tokyo" });
+  const before = await embeddingCalls();
+  const first = await search(user, "ramen");
+  assert.deepEqual(contents(first), ["Loves ramen in Tokyo"]);
+  const again = await search(user, "ramen");
+  assert.deepEqual(again.body, first.body, "the repeated search is served from the cache");
+  assert.equal(await embeddingCalls(), before + 1, "one embeddings call for both searches");
+
+  // Each kind of write, then the same search at once.
+  const added = await request(user, "POST", "/memories", { content: "Hates ramen queues" });
+  assert.deepEqual(contents(await search(user, "ramen")), [
+    "Hates ramen queues",
+    "Loves ramen in Tokyo",
+  ]);
+  await request(user, "PATCH", `/memories/${added.body.ids[0]}`, { content: "Tolerates queues" });
+  assert.deepEqual(contents(await search(user, "ramen")), ["Loves ramen in Tokyo"]);
+  await request(user, "DELETE", `/memories/${first.body.items[0].id}`);
+  assert.deepEqual(contents(await search(user, "ramen")), []);
+  await request(user, "POST", `/memories/${first.body.items[0].id}/restore`);
+  assert.deepEqual(contents(await search(user, "ramen")), ["Loves ramen in Tokyo"]);
+  assert.equal(
+    await embeddingCalls(),
+    before + 3,
+    "the query once; then only the new texts (the POST's and the PATCH's)",
+  );
+
+  // Lists too.
+  const list1 = await request(user, "GET", "/memories");
+  await request(user, "POST", "/memories", { content: "Collects train tickets" });
+  const list2 = await request(user, "GET", "/memories");
+  assert.equal(list2.body.items.length, list1.body.items.length + 1);
+  await request(user, "DELETE", "/memories");
+  assert.deepEqual((await request(user, "GET", "/memories")).body.items, []);
+});
+
+Deno.test("cache: two users with the same query each get their own answer", async () => {
+  const a = await userWithKey("cache-a");
+  const b = await userWithKey("cache-b");
+  await request(a, "POST", "/memories", { content: "Prefers aisle seats" });
+  assert.deepEqual(contents(await search(a, "aisle seats")), ["Prefers aisle seats"]);
+  assert.deepEqual(contents(await search(b, "aisle seats")), [], "b never gets a's cached answer");
+  await request(b, "POST", "/memories", { content: "Prefers window seats, never aisle seats" });
+  assert.deepEqual(contents(await search(b, "aisle seats")), [
+    "Prefers window seats, never aisle seats",
+  ]);
+  assert.deepEqual(contents(await search(a, "aisle seats")), ["Prefers aisle seats"]);
+  // Every key names its user, and only the user's own requests wrote under that name.
+  for (const key of await keysOf("tripsage:v1:")) {
+    const [, , , owner] = key.split(":");
+    assert.match(owner, /^[0-9a-f-]{36}$/, key);
+  }
+});
+
+Deno.test("cache: garbage and foreign values under valid keys are misses, never served", async () => {
+  const user = await userWithKey("cache-garbage");
+  const other = await userWithKey("cache-other");
+  await request(user, "POST", "/memories", { content: "Allergic to peanuts" });
+  const right = await search(user, "peanut allergy");
+  assert.deepEqual(contents(right), ["Allergic to peanuts"]);
+  const [searchKey] = await keysOf(`tripsage:v1:memory-search:${user.id}:`);
+  assert.ok(searchKey, "the search was cached");
+  const embeddingKey = await cacheKey("embedding", user.id, MODEL, "peanut allergy");
+  const c = await redis();
+  try {
+    const forged = JSON.stringify({
+      u: other.id,
+      v: "1",
+      d: [{ id: "00000000-0000-4000-8000-000000000000", content: "Forged", similarity: 1 }],
+    });
+    for (const value of ["not json", "{}", "[1,2]", "null", forged]) {
+      await c.sendCommand(["SET", searchKey, value, "EX", "60"]);
+      await c.sendCommand(["SET", embeddingKey, value, "EX", "60"]);
+      const r = await search(user, "peanut allergy");
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(contents(r), ["Allergic to peanuts"], `under ${value}`);
+    }
+    // A value in the user's own name but for an old version is not served either.
+    const stale = JSON.stringify({ u: user.id, v: "0", d: [{ content: "Stale" }] });
+    await c.sendCommand(["SET", searchKey, stale, "EX", "60"]);
+    assert.deepEqual(contents(await search(user, "peanut allergy")), ["Allergic to peanuts"]);
+  } finally {
+    c.destroy();
+  }
+});
+
+Deno.test("cache: every key has a TTL, and no KEYS command was ever sent", async () => {
+  const user = await userWithKey("cache-ttl");
+  await request(user, "POST", "/memories", { content: "Sleeps on night trains" });
+  await search(user, "night trains");
+  await request(user, "GET", "/memories");
+  const c = await redis();
+  try {
+    const keys = await keysOf("");
+    assert.ok(keys.length > 0);
+    for (const key of keys) {
+      const ttl = Number(await c.sendCommand(["TTL", key]));
+      assert.ok(ttl > 0, `${key} has no TTL (${ttl})`);
+    }
+    const stats = String(await c.sendCommand(["INFO", "commandstats"]));
+    assert.doesNotMatch(stats, /cmdstat_keys:/, "KEYS was sent");
+    for (const line of stats.split("\n").filter((l) => l.startsWith("cmdstat_"))) {
+      const command = line.slice(8, line.indexOf(":"));
+      // The functions' commands, and the test's own looks (scan, ttl, info, set, client...).
+      assert.ok(
+        [
+          "get",
+          "set",
+          "incr",
+          "expire",
+          "scan",
+          "ttl",
+          "info",
+          "client",
+          "hello",
+          "select",
+          "ping",
+          "shutdown",
+        ]
+          .includes(command),
+        `unexpected command ${command}`,
+      );
+    }
+  } finally {
+    c.destroy();
+  }
+});
+
+Deno.test("cache: with the store paused, answers stay right and fast", async () => {
+  const user = await userWithKey("cache-paused");
+  await request(user, "POST", "/memories", { content: "Rides ferries at dawn" });
+  const c = await redis();
+  try {
+    await c.sendCommand(["CLIENT", "PAUSE", "4000", "ALL"]);
+    const started = performance.now();
+    for (const query of ["ferries", "dawn ferries", "ferries"]) {
+      const r = await search(user, query);
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(contents(r), ["Rides ferries at dawn"]);
+    }
+    const ms = performance.now() - started;
+    assert.ok(ms < 3000, `three searches took ${Math.round(ms)} ms with the store paused 4 s`);
+  } finally {
+    await c.sendCommand(["CLIENT", "UNPAUSE"]).catch(() => {});
+    c.destroy();
+  }
+});
+
+Deno.test({
+  name: "cache: with the store stopped, answers stay right; it is used again once back",
+  sanitizeResources: false, // the restarted redis-server outlives the test
+  async fn() {
+    const user = await userWithKey("cache-stopped");
+    await request(user, "POST", "/memories", { content: "Hikes the Kumano Kodo" });
+    const c = await redis();
+    await c.sendCommand(["SHUTDOWN", "NOSAVE"]).catch(() => {}); // the connection ends
+    c.destroy();
+    try {
+      for (const query of ["Kumano", "Kodo hike", "Kumano"]) {
+        const started = performance.now();
+        const r = await search(user, query);
+        assert.equal(r.status, 200, r.text);
+        assert.deepEqual(contents(r), ["Hikes the Kumano Kodo"]);
+        assert.ok(performance.now() - started < 2000);
+      }
+      // Rate limits fail open too: more chat-class requests than the limit all pass.
+      const s = await request(user, "POST", "/chat/sessions", { remember: false });
+      for (let i = 0; i < 10; i++) {
+        const r = await request(user, "POST", `/chat/sessions/${s.body.id}/messages`, {});
+        assert.equal(r.status, 400, "validation, never 429, with no store");
+      }
+    } finally {
+      const conf = `${env("STACK_STATE")}/redis.conf`;
+      const out = await new Deno.Command("redis-server", { args: [conf] }).output();
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    }
+    // Back: after the breaker's pause (CACHE_BREAKER_MS, 5 s) searches are cached again.
+    const until = Date.now() + 15_000;
+    for (;;) {
+      await search(user, "Kumano");
+      if ((await keysOf(`tripsage:v1:memory-search:${user.id}:`).catch(() => [])).length) break;
+      assert.ok(Date.now() < until, "the cache was not used again after the store came back");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  },
+});
+
+Deno.test({
+  name: "rate limits: 429 with Retry-After past the limit, shared through the store",
+  // The store this test opens keeps its connection for the process, like a function's.
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // The test stack allows 8 chat messages a minute.
+    // Windows are fixed minutes: start well inside one, so all nine land in the same.
+    const into = Date.now() % 60_000;
+    if (into > 45_000) await new Promise((r) => setTimeout(r, 60_000 - into + 200));
+    const user = await userWithKey("rate-chat");
+    const s = await request(user, "POST", "/chat/sessions", { remember: false });
+    const sent: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const r = await fetch(`${FUNCTIONS_URL()}/chat/sessions/${s.body.id}/messages`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ content: `message ${i}` }),
+      });
+      sent.push(r.status);
+      if (r.status === 429) {
+        const body = await r.json();
+        assert.equal(body.code, "RATE_LIMITED");
+        const retry = Number(r.headers.get("retry-after"));
+        assert.ok(retry >= 1 && retry <= 60, `Retry-After ${retry}`);
+        assert.equal(r.headers.get("access-control-allow-origin"), "*");
+      } else await r.text(); // the whole turn, so the next one does not find it streaming
+    }
+    assert.deepEqual(sent, [200, 200, 200, 200, 200, 200, 200, 200, 429]);
+    // Other classes and other users are not affected.
+    assert.equal((await request(user, "GET", `/chat/sessions/${s.body.id}`)).status, 200);
+
+    // Another instance (here: this process, through the same store) shares the count.
+    const other = await userWithKey("rate-shared");
+    const store = await openStore(env("CACHE_URL"));
+    for (let i = 0; i < 8; i++) await takeRequest(store, "chat", "chat", other.id);
+    const o = await request(other, "POST", "/chat/sessions", { remember: false });
+    const r = await request(other, "POST", `/chat/sessions/${o.body.id}/messages`, {
+      content: "hi",
+    });
+    assert.equal(r.status, 429, r.text);
+    // A repeated search is served from the cache and still counts: limits are per request.
+    assert.equal((await search(other, "anything")).status, 200);
+  },
+});
