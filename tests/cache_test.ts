@@ -9,6 +9,7 @@ import { cacheKey, openStore } from "../supabase/functions/_shared/cache.ts";
 import { takeRequest } from "../supabase/functions/_shared/rate_limit.ts";
 import { MODEL } from "../supabase/functions/_shared/openai.ts";
 import { env, FUNCTIONS_URL, localOpenAi, request, type TestUser, userWithKey } from "./support.ts";
+import { boot } from "./boot.ts";
 
 /** A plain connection to the stack's Redis, for the test's own looks. */
 async function redis() {
@@ -273,5 +274,40 @@ Deno.test({
     assert.equal(r.status, 429, r.text);
     // A repeated search is served from the cache and still counts: limits are per request.
     assert.equal((await search(other, "anything")).status, 200);
+  },
+});
+
+Deno.test({
+  name: "cache: without CACHE_URL a function works as before, uncached and unlimited",
+  sanitizeResources: false, // the booted process's pipes
+  async fn() {
+    const fn = await boot(Deno.execPath(), "memories", {
+      CACHE_URL: "",
+      RATE_LIMIT_EMBEDDING: "1/60",
+    });
+    try {
+      const user = await userWithKey("cache-none");
+      const call = async (path: string, body: unknown) => {
+        const r = await fetch(`${fn.base}${path}`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return { status: r.status, body: await r.json() };
+      };
+      assert.equal((await call("/memories", { content: "Walks the Camino" })).status, 201);
+      const before = await embeddingCalls();
+      for (let i = 0; i < 3; i++) {
+        const r = await call("/memories/search", { query: "Camino", min_similarity: 0.1 });
+        assert.equal(r.status, 200, "no rate limit without a store (1/60 is configured)");
+        assert.deepEqual(r.body.items.map((m: { content: string }) => m.content), [
+          "Walks the Camino",
+        ]);
+      }
+      assert.equal(await embeddingCalls(), before + 3, "every search embeds its query");
+      assert.deepEqual(await keysOf(`tripsage:v1:memory-search:${user.id}:`), []);
+    } finally {
+      await fn.stop();
+    }
   },
 });

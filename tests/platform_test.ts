@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { functionNames, functionsDir } from "../scripts/function-names.ts";
 import { env, newUser, request, type TestUser } from "./support.ts";
+import { boot, configOf } from "./boot.ts";
 
 const root = new URL("../", import.meta.url);
 // The binary, not npm's Node shim (scripts/lib.sh, EDGE_DENO).
@@ -14,8 +15,6 @@ const EDGE_DENO = new URL(".local/edge-deno/node_modules/deno/deno", root).pathn
 
 const importsOf = async (path: URL): Promise<Record<string, string>> =>
   JSON.parse(await Deno.readTextFile(path)).imports ?? {};
-
-const configOf = (name: string) => new URL(`${name}/deno.json`, functionsDir).pathname;
 
 Deno.test("import maps: every function pins exactly what the root deno.json pins", async () => {
   const rootImports = await importsOf(new URL("deno.json", root));
@@ -56,55 +55,6 @@ Deno.test("import maps: every function type-checks with its own deno.json only",
     );
   }
 });
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-/** One function served by a process of its own, loaded through its own deno.json. */
-async function boot(deno: string, name: string, extraEnv: Record<string, string> = {}) {
-  const port = freePort();
-  const child = new Deno.Command(deno, {
-    args: [
-      "run",
-      "--allow-all",
-      "--no-lock",
-      "--config",
-      configOf(name),
-      new URL("scripts/functions-server.ts", root).pathname,
-    ],
-    env: { API_PORT: String(port), FUNCTIONS: name, ...extraEnv },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const base = `http://127.0.0.1:${port}/functions/v1`;
-  const stop = async () => {
-    try {
-      child.kill("SIGKILL"); // a graceful stop waits for the pool's idle connections
-    } catch {
-      // already gone
-    }
-    const out = await child.output();
-    return new TextDecoder().decode(out.stderr);
-  };
-  // The first boot on a fresh cache downloads the npm packages: allow for it.
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${base}/${name}`, { method: "OPTIONS" });
-      await res.body?.cancel();
-      if (res.status === 204) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${name} did not boot:\n${await stop()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { base, stop };
-}
 
 async function send(base: string, path: string, init: RequestInit & { user?: TestUser } = {}) {
   const headers = new Headers(init.headers);

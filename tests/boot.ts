@@ -1,0 +1,57 @@
+// One function served by a process of its own, loaded through its own deno.json as
+// the platform loads it, with the test stack's environment plus `extraEnv` (e.g. an
+// empty CACHE_URL: the same function without a cache).
+import { functionsDir } from "../scripts/function-names.ts";
+
+const root = new URL("../", import.meta.url);
+
+export const configOf = (name: string) => new URL(`${name}/deno.json`, functionsDir).pathname;
+
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Boots `name` with the `deno` binary; `base` is its /functions/v1 URL. */
+export async function boot(deno: string, name: string, extraEnv: Record<string, string> = {}) {
+  const port = freePort();
+  const child = new Deno.Command(deno, {
+    args: [
+      "run",
+      "--allow-all",
+      "--no-lock",
+      "--config",
+      configOf(name),
+      new URL("scripts/functions-server.ts", root).pathname,
+    ],
+    env: { API_PORT: String(port), FUNCTIONS: name, ...extraEnv },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const base = `http://127.0.0.1:${port}/functions/v1`;
+  const stop = async () => {
+    try {
+      child.kill("SIGKILL"); // a graceful stop waits for the pool's idle connections
+    } catch {
+      // already gone
+    }
+    const out = await child.output();
+    return new TextDecoder().decode(out.stderr);
+  };
+  // The first boot on a fresh cache downloads the npm packages: allow for it.
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${base}/${name}`, { method: "OPTIONS" });
+      await res.body?.cancel();
+      if (res.status === 204) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not boot:\n${await stop()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base, stop };
+}
