@@ -1,7 +1,8 @@
-// npm run bench -- [vector|http|ingest|crypto|startup|chat|all] [--size N] [--seconds S] ...
+// npm run bench -- [vector|http|ingest|crypto|startup|chat|cache|all] [--size N] [--seconds S] ...
 // Prints a table per part and writes the raw results to bench/results/.
 
 import { parseArgs } from "node:util";
+import { cacheBench } from "./cache.ts";
 import { chatBench } from "./chat.ts";
 import { cryptoBench } from "./crypto.ts";
 import { httpBench } from "./http.ts";
@@ -29,7 +30,7 @@ const { values, positionals } = parseArgs({
     help: { type: "boolean", default: false },
   },
 });
-const PARTS = ["vector", "http", "ingest", "crypto", "startup", "chat"];
+const PARTS = ["vector", "http", "ingest", "crypto", "startup", "chat", "cache"];
 const part = positionals[0] ?? "all";
 if (values.help || (part !== "all" && !PARTS.includes(part))) {
   console.log(`usage: npm run bench -- [${PARTS.join("|")}|all] [options]
@@ -92,6 +93,8 @@ for (const p of part === "all" ? PARTS : [part]) {
     ? await startupBench({ runs: num(values.runs!) })
     : p === "chat"
     ? await chatBench({ turns: 100, streams: 50, streamSeconds: 20 })
+    : p === "cache"
+    ? await cacheBench({ seconds, connections: Math.min(16, num(values.connections!)) })
     : await cryptoBench({ seconds: Math.min(seconds, 3) });
   const path = await writeResult(p, { part: p, machine: env, options: values, result });
   console.log(`raw results: ${path}`);

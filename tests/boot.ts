@@ -27,7 +27,8 @@ export async function boot(deno: string, name: string, extraEnv: Record<string, 
       new URL("scripts/functions-server.ts", root).pathname,
     ],
     env: { API_PORT: String(port), FUNCTIONS: name, ...extraEnv },
-    stdout: "piped",
+    // Request logs are not read: a pipe nobody drains would block the server when full.
+    stdout: "null",
     stderr: "piped",
   }).spawn();
   const base = `http://127.0.0.1:${port}/functions/v1`;

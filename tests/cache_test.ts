@@ -267,6 +267,7 @@ Deno.test({
     const other = await userWithKey("rate-shared");
     const store = await openStore(env("CACHE_URL"));
     for (let i = 0; i < 8; i++) await takeRequest(store, "chat", "chat", other.id);
+    await store?.close();
     const o = await request(other, "POST", "/chat/sessions", { remember: false });
     const r = await request(other, "POST", `/chat/sessions/${o.body.id}/messages`, {
       content: "hi",

@@ -18,10 +18,12 @@ security definer
 set search_path = ''
 as $$
 begin
-  -- One row per user the statement touched, whichever transition table it has.
+  -- One row per user the statement touched, whichever transition table it has. A user
+  -- being deleted (the rows go by cascade) has no version to keep.
   if tg_op = 'DELETE' then
     insert into private.memory_versions as v (user_id, version)
     select distinct o.user_id, 1 from old_rows o
+     where exists (select 1 from auth.users u where u.id = o.user_id)
     on conflict (user_id) do update set version = v.version + 1;
   else
     insert into private.memory_versions as v (user_id, version)

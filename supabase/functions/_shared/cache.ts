@@ -43,6 +43,8 @@ export class RedisStore implements CacheStore {
 
   constructor(
     private readonly send: Send,
+    /** Ends the connection (tests and benchmarks; a function's store lives as long as it). */
+    readonly close: () => Promise<void>,
     private readonly timeoutMs: number,
     private readonly breakerMs: number,
     private readonly maxValueBytes: number,
@@ -116,7 +118,7 @@ export function cacheStore(): Promise<CacheStore | null> {
 }
 
 /** A store for `url` (tests build their own against a given server). */
-export async function openStore(url: string | undefined): Promise<CacheStore | null> {
+export async function openStore(url: string | undefined): Promise<RedisStore | null> {
   if (!url) return null;
   const { createClient } = await import("@redis/client");
   const timeout = envInt("CACHE_TIMEOUT_MS", 50);
@@ -144,6 +146,7 @@ export async function openStore(url: string | undefined): Promise<CacheStore | n
   clearTimeout(timer);
   return new RedisStore(
     (args) => client.sendCommand(args),
+    () => Promise.resolve(client.destroy()),
     timeout,
     envInt("CACHE_BREAKER_MS", 5000),
     envInt("CACHE_MAX_VALUE_BYTES", 256 * 1024),
@@ -171,26 +174,30 @@ interface Envelope<T> {
 
 /**
  * A cached value of `userId` at `version`, or null: a miss, garbage, or a value whose
- * owner or version is not the one expected (never served).
+ * owner or version is not the one expected (never served). The version may still be
+ * on its way (a database read): the store is asked meanwhile.
  */
 export async function readOwned<T>(
   store: CacheStore | null,
   key: string,
   userId: string,
-  version: string,
+  version: string | Promise<string>,
 ): Promise<T | null> {
   if (!store) return null;
-  const raw = await store.get(key);
+  const [raw, expected] = await Promise.all([store.get(key), version]);
   if (raw === null) return null;
   try {
     const e = JSON.parse(raw) as Envelope<T>;
-    return e && e.u === userId && e.v === version && "d" in e ? e.d : null;
+    return e && e.u === userId && e.v === expected && "d" in e ? e.d : null;
   } catch {
     return null;
   }
 }
 
-/** Stores `data` for `userId` at `version`, with its owner and version inside. */
+/**
+ * Stores `data` for `userId` at `version`, with its owner and version inside. Callers
+ * need not wait: it never throws, and a lost write is only a later miss.
+ */
 export async function writeOwned(
   store: CacheStore | null,
   key: string,

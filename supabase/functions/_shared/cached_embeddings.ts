@@ -51,9 +51,9 @@ export async function embedForUser(
   if (missing.length === 0) return cached as string[];
   const fresh = await embed(key, missing, usage);
   const byText = new Map(missing.map((t, i) => [t, fresh[i]]));
-  await Promise.all(missing.map((t) => {
-    const k = keys[texts.indexOf(t)];
-    return writeOwned(store, k, userId, MODEL, toBase64(byText.get(t)!), TTL_SECONDS);
-  }));
+  // Not awaited: the caller has its vectors; a lost write is a later miss.
+  for (const t of missing) {
+    writeOwned(store, keys[texts.indexOf(t)], userId, MODEL, toBase64(byText.get(t)!), TTL_SECONDS);
+  }
   return texts.map((t, i) => cached[i] ?? byText.get(t)!);
 }

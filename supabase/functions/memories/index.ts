@@ -155,7 +155,7 @@ app.get("/", async (c) => {
   const q = parseQuery(c, listQuery);
   const { db, userId } = c.var;
   const store = await cacheStore();
-  const version = store ? await memoryVersion(c) : "";
+  const version = store ? memoryVersion(c) : "";
   const key = await cacheKey("memory-list", userId, MODEL, q);
   const hit = await readOwned<unknown>(store, key, userId, version);
   if (hit) return c.json(hit);
@@ -164,7 +164,7 @@ app.get("/", async (c) => {
     q.metadata ? JSON.stringify(q.metadata) : null
   }::jsonb,
       ${q.limit}, ${q.cursor ?? null}) as r`;
-  await writeOwned(store, key, userId, version, row.r, ANSWER_TTL_SECONDS);
+  writeOwned(store, key, userId, await version, row.r, ANSWER_TTL_SECONDS);
   return c.json(row.r);
 });
 allowOnly(app, "/", ["GET", "POST", "DELETE"]);
@@ -173,7 +173,7 @@ app.post("/search", async (c) => {
   const q = await parseBody(c, searchBody);
   const { db, admin, userId } = c.var;
   const store = await cacheStore();
-  const version = store ? await memoryVersion(c) : "";
+  const version = store ? memoryVersion(c) : "";
   const cached = await cacheKey("memory-search", userId, MODEL, q);
   const hit = await readOwned<unknown>(store, cached, userId, version);
   if (hit) return c.json({ items: hit, next_cursor: null });
@@ -189,7 +189,7 @@ app.post("/search", async (c) => {
   }::float8,
              ${q.content_type ?? null}, ${q.metadata ? JSON.stringify(q.metadata) : null}::jsonb,
              ${MODEL}) with ordinality as m(id, content, content_type, metadata, similarity, created_at, ord)`;
-  await writeOwned(store, cached, userId, version, row.items, ANSWER_TTL_SECONDS);
+  writeOwned(store, cached, userId, await version, row.items, ANSWER_TTL_SECONDS);
   return c.json({ items: row.items, next_cursor: null });
 });
 allowOnly(app, "/search", ["POST"]);

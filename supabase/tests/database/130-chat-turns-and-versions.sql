@@ -4,7 +4,7 @@
 -- complete and the session remembers; jobs are claimed once, and again after their
 -- lease lapses; every change of a user's memories moves that user's version alone.
 begin;
-select plan(22);
+select plan(23);
 
 select tests.create_user('turn_owner');
 select tests.create_user('turn_other');
@@ -67,7 +67,9 @@ select is(private.chat_begin_turn(tests.get_user_id('turn_owner'),
   '00000000-0000-4000-8000-0000000000d1', 'late', null, 'm', '3 minutes')->>'state', 'expired',
   'an expired session refuses a new turn');
 
--- Jobs: claimed once; again once the lease lapsed; finished with backoff.
+-- Jobs: claimed once; again once the lease lapsed; finished with backoff. (Only this
+-- test's job: others a database may hold are set aside, inside this transaction.)
+delete from private.memory_jobs where user_id <> tests.get_user_id('turn_owner');
 select is((select count(*)::int from private.claim_memory_jobs(null, 10, '5 minutes')), 1,
           'the due job is claimed');
 select is((select count(*)::int from private.claim_memory_jobs(null, 10, '5 minutes')), 0,
@@ -94,6 +96,10 @@ select is(private.memory_version(tests.get_user_id('turn_owner')), 3::bigint,
           'updates and deletes move it too');
 select is(private.memory_version(tests.get_user_id('turn_other')), 0::bigint,
           'another user''s version does not move');
+
+-- Deleting a user deletes their memories by cascade; no version is kept for them.
+select lives_ok($$ delete from auth.users where id = tests.get_user_id('turn_owner') $$,
+  'a user with memories, chats and jobs can be deleted');
 
 select * from finish();
 rollback;
