@@ -1,17 +1,22 @@
 // The functions' Postgres clients: RLS-scoped (the caller's claims and role) and
-// admin, over one pool per connection string. Every query runs in a transaction of
-// its own that also sets the statement timeout with SET LOCAL, so the timeout holds
-// on a direct connection and through a transaction pooler (Supavisor forwards no
-// startup options but search_path) alike, and never leaks to another client.
+// admin, over one pool per connection string. Every query is one transaction of its
+// own that also sets the statement timeout with SET LOCAL, so the timeout holds on a
+// direct connection and through a transaction pooler (Supavisor forwards no startup
+// options but search_path) alike, and never leaks to another client.
 //
-// Why not @supabase/server's withPostgresClient: it sends begin, the claims, the
-// role, the query and commit as five round trips, and offers no way to put a
-// statement timeout inside that transaction. Here the setup is one simple-query
-// round trip (begin; claims; role; timeout), then the query, then commit. The RLS
-// semantics are the same: set_config('request.jwt.claims', <claims>, true) and
-// SET LOCAL ROLE for the rest of the transaction.
+// One round trip, as PostgREST does: the claims, the role, the timeout and the query
+// travel as one simple-protocol message, which Postgres runs as one (implicit)
+// transaction: set_config('request.jwt.claims', <claims>, true); SET LOCAL ROLE;
+// SET LOCAL statement_timeout; the query. The local settings end with it; an error
+// rolls it all back and leaves the connection clean. The simple protocol has no bind
+// parameters, so values travel as quoted literals (sql_literals.ts), typed by their
+// context as parameters were. (@supabase/server's withPostgresClient takes five round
+// trips and cannot set the timeout inside its transaction.)
 
 import pg from "pg";
+import { inlineParameters, quoteLiteral } from "./sql_literals.ts";
+
+const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** What handlers use: a tagged template (values become bind parameters) or text + params. */
 export interface PostgresApi {
@@ -133,24 +138,25 @@ function poolFor(connectionString: string, options: PoolOptions): Pool {
   return pool;
 }
 
-/** One transaction: `setup` (one round trip), the query, commit; rollback on failure. */
-async function inTransaction<R>(
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** `prefix` (the transaction's settings) and the query, as one message: one round trip. */
+async function inOneMessage<R>(
   pool: Pool,
-  setup: (client: pg.PoolClient) => string,
+  prefix: string,
   text: string,
   params: unknown[],
 ): Promise<R[]> {
+  const sql = `${prefix}; ${inlineParameters(text, params)}`;
   return await pool.with(async (client) => {
     try {
-      await client.query(setup(client));
-      const res = await client.query(text, params);
-      await client.query("commit");
-      return res.rows as R[];
+      const results = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(results) ? results[results.length - 1] : results;
+      return last.rows as R[];
     } catch (e) {
-      try {
-        await client.query("rollback");
-      } catch {
-        // The connection is gone: do not give it back to the pool.
+      // A server error leaves the connection clean (the transaction is rolled back);
+      // anything else (a broken connection) must not go back to the pool.
+      if (!SQLSTATE.test((e as { code?: string }).code ?? "")) {
         throw Object.assign(e as Error, { broken: true });
       }
       throw e;
@@ -174,22 +180,19 @@ export function rlsClient(
   role: string,
 ): PostgresApi {
   const pool = poolFor(connectionString, options);
-  const claimsJson = JSON.stringify(claims);
-  // pg's escaping of literals and identifiers: claims are the verified token's, but
-  // nothing reaches SQL text unescaped.
-  const setup = (c: pg.PoolClient) =>
-    `begin; select pg_catalog.set_config('request.jwt.claims', ${
-      c.escapeLiteral(claimsJson)
-    }, true); set local role ${c.escapeIdentifier(role)}; set local statement_timeout = ${
-      Math.trunc(options.statementTimeoutMs)
-    }`;
-  return api((text, params) => inTransaction(pool, setup, text, params));
+  // Claims are the verified token's and the role ours, but nothing reaches SQL text
+  // unescaped.
+  const prefix = `select pg_catalog.set_config('request.jwt.claims', ${
+    quoteLiteral(JSON.stringify(claims))
+  }, true); set local role ${quoteIdentifier(role)}; set local statement_timeout = ${
+    Math.trunc(options.statementTimeoutMs)
+  }`;
+  return api((text, params) => inOneMessage(pool, prefix, text, params));
 }
 
 /** Queries as the connection's own role: RLS does not apply, so every query names its user. */
 export function adminClient(connectionString: string, options: PoolOptions): PostgresApi {
   const pool = poolFor(connectionString, options);
-  const setup = () =>
-    `begin; set local statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`;
-  return api((text, params) => inTransaction(pool, setup, text, params));
+  const prefix = `set local statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`;
+  return api((text, params) => inOneMessage(pool, prefix, text, params));
 }
