@@ -4,10 +4,13 @@
 
 import pg from "pg";
 import { adminPool, benchUser, closedLoop, need, summarize, table } from "./lib.ts";
+import { boot } from "../tests/boot.ts";
 
 export interface HttpOptions {
   seconds: number;
   connections: number;
+  /** A git ref: its functions run beside today's, both uncached, for old-vs-new rows. */
+  baseline?: string;
 }
 
 interface Target {
@@ -84,6 +87,44 @@ async function direct(t: Target, claims: string, opts: HttpOptions) {
   }
 }
 
+/** A detached worktree of `ref` under .local/bench/baseline/ (made once, kept). */
+async function worktree(ref: string): Promise<URL> {
+  const root = new URL("../", import.meta.url);
+  const git = async (...args: string[]) => {
+    const out = await new Deno.Command("git", { args, cwd: root.pathname, stderr: "piped" })
+      .output();
+    if (!out.success) {
+      throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  const sha = await git("rev-parse", "--verify", `${ref}^{commit}`);
+  const dir = new URL(`.local/bench/baseline/${sha.slice(0, 12)}/`, root);
+  try {
+    await Deno.stat(dir);
+  } catch {
+    await git("worktree", "add", "--detach", dir.pathname, sha);
+  }
+  return dir;
+}
+
+/**
+ * Today's functions and the baseline's, each booted alone with no cache (CACHE_URL
+ * empty), so that the rows compare code, not caching; same database, same user.
+ */
+async function oldAndNew(ref: string) {
+  const boots: Awaited<ReturnType<typeof boot>>[] = [];
+  const bases: Record<string, Record<string, string>> = { current: {}, [ref]: {} };
+  for (const [version, checkout] of [["current", undefined], [ref, await worktree(ref)]] as const) {
+    for (const name of ["trips", "memories"]) {
+      const fn = await boot(Deno.execPath(), name, { CACHE_URL: "" }, checkout);
+      boots.push(fn);
+      bases[version][name] = fn.base;
+    }
+  }
+  return { bases, stop: () => Promise.all(boots.map((b) => b.stop())) };
+}
+
 export async function httpBench(opts: HttpOptions) {
   const url = need("SUPABASE_FUNCTIONS_URL");
   // Alice of the seed owns trip 1001 (3 collaborators, 8 child rows).
@@ -120,6 +161,27 @@ export async function httpBench(opts: HttpOptions) {
     },
   ];
   const rows = [];
+  if (opts.baseline) {
+    const { bases, stop } = await oldAndNew(opts.baseline);
+    try {
+      for (const t of targets) {
+        for (const [version, base] of Object.entries(bases)) {
+          console.error(`http: ${t.name} (${version}, uncached) for ${opts.seconds} s`);
+          const h = await autocannon(base[t.path.split("/")[1]], t, token, opts);
+          rows.push({ route: t.name, code: version, ...h });
+        }
+        if (t.sql) {
+          const d = await direct(t, claims, opts);
+          rows.push({ route: t.name, code: "direct SQL", ...d });
+        }
+      }
+    } finally {
+      await stop();
+    }
+    await cleanup(alice);
+    table(`http: old and new code, ${opts.connections} connections, uncached`, rows);
+    return { connections: opts.connections, seconds: opts.seconds, baseline: opts.baseline, rows };
+  }
   for (const t of targets) {
     console.error(`http: ${t.name} for ${opts.seconds} s at ${opts.connections} connections`);
     const h = await autocannon(url, t, token, opts);

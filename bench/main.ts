@@ -27,6 +27,7 @@ const { values, positionals } = parseArgs({
     "no-per-user": { type: "boolean", default: false },
     "no-global": { type: "boolean", default: false },
     runs: { type: "string", default: "5" },
+    baseline: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -48,7 +49,9 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   --connections N   HTTP connections for http and concurrent requests for ingest (default 32)
   --no-per-user     skip the per-user vector workload
   --no-global       skip the global ANN workload
-  --runs N          fresh processes per function for startup (default 5)`);
+  --runs N          fresh processes per function for startup (default 5)
+  --baseline REF    http: also run the functions of git REF (a worktree under
+                    .local/bench/baseline/), both uncached, for old-vs-new rows`);
   Deno.exit(part === "all" || PARTS.includes(part) ? 0 : 2);
 }
 const num = (s: string) => Number(s);
@@ -82,7 +85,11 @@ for (const p of part === "all" ? PARTS : [part]) {
       global: !values["no-global"],
     })
     : p === "http"
-    ? await httpBench({ seconds, connections: num(values.connections!) })
+    ? await httpBench({
+      seconds,
+      connections: num(values.connections!),
+      baseline: values.baseline,
+    })
     : p === "ingest"
     ? await ingestBench({
       memories: 20_000,

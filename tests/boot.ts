@@ -5,7 +5,8 @@ import { functionsDir } from "../scripts/function-names.ts";
 
 const root = new URL("../", import.meta.url);
 
-export const configOf = (name: string) => new URL(`${name}/deno.json`, functionsDir).pathname;
+export const configOf = (name: string, from = functionsDir) =>
+  new URL(`${name}/deno.json`, from).pathname;
 
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -14,8 +15,16 @@ export function freePort(): number {
   return port;
 }
 
-/** Boots `name` with the `deno` binary; `base` is its /functions/v1 URL. */
-export async function boot(deno: string, name: string, extraEnv: Record<string, string> = {}) {
+/**
+ * Boots `name` with the `deno` binary; `base` is its /functions/v1 URL. `checkout` is
+ * another tree of this repository (a benchmark's baseline), by default this one.
+ */
+export async function boot(
+  deno: string,
+  name: string,
+  extraEnv: Record<string, string> = {},
+  checkout: URL = root,
+) {
   const port = freePort();
   const child = new Deno.Command(deno, {
     args: [
@@ -23,8 +32,8 @@ export async function boot(deno: string, name: string, extraEnv: Record<string, 
       "--allow-all",
       "--no-lock",
       "--config",
-      configOf(name),
-      new URL("scripts/functions-server.ts", root).pathname,
+      configOf(name, new URL("supabase/functions/", checkout)),
+      new URL("scripts/functions-server.ts", checkout).pathname,
     ],
     env: { API_PORT: String(port), FUNCTIONS: name, ...extraEnv },
     // Request logs are not read: a pipe nobody drains would block the server when full.
