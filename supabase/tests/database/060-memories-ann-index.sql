@@ -3,7 +3,7 @@
 -- insert, the flag never taken from the writer, and match_memories exact until
 -- every row of the caller is in the graph. The limit is lowered to 3 rows here.
 begin;
-select plan(15);
+select plan(18);
 
 set local memories.exact_max_rows = 3;
 select tests.create_user(u) from unnest(array['ann_a', 'ann_b']) u;
@@ -68,6 +68,23 @@ select is(
   (select array_agg(content) from public.match_memories(pg_temp.axis(6), 1, null, null, null, 'm')),
   array['a6'], 'after the sync: the new row is found (flagged on insert)');
 select ok(pg_temp.graph_scans() > 0, 'after the sync: the search walked the graph');
+
+-- A walk that gives up before k rows (here: one tuple visited at most) never answers
+-- short: the exact scan answers instead, with the true top k.
+set local memories.max_scan_tuples = 1;
+select is(
+  (select array_agg(content) from public.match_memories(
+     (select array_agg(case i when 6 then 1 when 3 then 0.5 when 2 then 0.25 when 1 then 0.1 else 0 end
+                       order by i) from generate_series(1, 1536) i)::real[]::extensions.vector,
+     4, null, null, null, 'm')),
+  array['a6', 'a3', 'a2', 'a1'], 'a walk stopped early: still k rows, the exact ones, in order');
+select is(
+  (select array_agg(content order by content) from public.match_memories(pg_temp.axis(2), 6, null, null, null, 'm')),
+  array['a1', 'a2', 'a3', 'a4', 'a5', 'a6'], 'all of them when k is all of them');
+reset memories.max_scan_tuples;
+select is(
+  (select array_agg(content) from public.match_memories(pg_temp.axis(3), 1, null, null, null, 'm')),
+  array['a3'], 'an unhindered walk answers as before');
 
 select tests.clear_authentication();
 select ok(
