@@ -43,8 +43,23 @@ async function keysOf(prefix: string): Promise<string[]> {
   }
 }
 
+/**
+ * Waits until the functions use the store (a search of `user` gets cached): a breaker
+ * opened by an earlier test's load or fault stays open for CACHE_BREAKER_MS.
+ */
+async function storeInUse(user: TestUser) {
+  const until = Date.now() + 15_000;
+  for (let i = 0;; i++) {
+    await search(user, `warm-up ${i}`);
+    if ((await keysOf(`tripsage:v1:memory-search:${user.id}:`).catch(() => [])).length) return;
+    assert.ok(Date.now() < until, "the functions did not use the store");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 Deno.test("cache: a read right after a committed write never sees the old answer", async () => {
   const user = await userWithKey("cache-fresh");
+  await storeInUse(user);
   await request(user, "POST", "/memories", { content: "Loves ramen in Tokyo" });
   const before = await embeddingCalls();
   const first = await search(user, "ramen");
@@ -101,11 +116,16 @@ Deno.test("cache: two users with the same query each get their own answer", asyn
 Deno.test("cache: garbage and foreign values under valid keys are misses, never served", async () => {
   const user = await userWithKey("cache-garbage");
   const other = await userWithKey("cache-other");
+  await storeInUse(user);
   await request(user, "POST", "/memories", { content: "Allergic to peanuts" });
   const right = await search(user, "peanut allergy");
   assert.deepEqual(contents(right), ["Allergic to peanuts"]);
-  const [searchKey] = await keysOf(`tripsage:v1:memory-search:${user.id}:`);
-  assert.ok(searchKey, "the search was cached");
+  const searchKey = await cacheKey("memory-search", user.id, MODEL, {
+    query: "peanut allergy",
+    match_count: 5,
+    min_similarity: 0.1,
+  });
+  assert.ok((await keysOf(searchKey)).length, "the search was cached");
   const embeddingKey = await cacheKey("embedding", user.id, MODEL, "peanut allergy");
   const c = await redis();
   try {
@@ -221,13 +241,7 @@ Deno.test({
       assert.ok(out.success, new TextDecoder().decode(out.stderr));
     }
     // Back: after the breaker's pause (CACHE_BREAKER_MS, 5 s) searches are cached again.
-    const until = Date.now() + 15_000;
-    for (;;) {
-      await search(user, "Kumano");
-      if ((await keysOf(`tripsage:v1:memory-search:${user.id}:`).catch(() => [])).length) break;
-      assert.ok(Date.now() < until, "the cache was not used again after the store came back");
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await storeInUse(user);
   },
 });
 

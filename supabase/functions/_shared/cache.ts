@@ -22,8 +22,12 @@ const PREFIX = "tripsage:v1";
 export interface CacheStore {
   /** The value, or null on a miss, a timeout or an open breaker. */
   get(key: string): Promise<string | null>;
+  /** The values of `keys` (pipelined GETs, one timeout for all), each as `get`. */
+  getMany(keys: string[]): Promise<(string | null)[]>;
   /** Best effort: a failure is a no-op. */
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Several SETs pipelined, one timeout for all; best effort. */
+  setMany(entries: [key: string, value: string][], ttlSeconds: number): Promise<void>;
   /** Counts one more in a window key that expires after `ttlSeconds`; null if unknown. */
   increment(key: string, ttlSeconds: number): Promise<number | null>;
 }
@@ -70,11 +74,20 @@ export class RedisStore implements CacheStore {
       ]);
       this.#failuresInRow = 0;
       return replies;
-    } catch {
+    } catch (e) {
       this.stats.failures++;
+      // Commands already in flight when the breaker opened do not count again.
+      if (Date.now() < this.#openUntil) return null;
       if (++this.#failuresInRow >= 3) {
         this.#openUntil = Date.now() + this.breakerMs;
         this.#failuresInRow = 0;
+        // Once per opening: the operator's sign that the store is slow or gone.
+        console.error(JSON.stringify({
+          level: "warn",
+          msg: "cache store failing: skipped for a while",
+          skip_ms: this.breakerMs,
+          error: e instanceof Error ? e.message : String(e),
+        }));
       }
       return null;
     } finally {
@@ -83,16 +96,30 @@ export class RedisStore implements CacheStore {
   }
 
   async get(key: string): Promise<string | null> {
-    const reply = (await this.#run(["GET", key]))?.[0];
-    const value = typeof reply === "string" ? reply : null;
-    if (value === null) this.stats.misses++;
-    else this.stats.hits++;
-    return value;
+    return (await this.getMany([key]))[0];
+  }
+
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    const replies = await this.#run(...keys.map((k) => ["GET", k]));
+    return keys.map((_, i) => {
+      const value = typeof replies?.[i] === "string" ? replies[i] as string : null;
+      if (value === null) this.stats.misses++;
+      else this.stats.hits++;
+      return value;
+    });
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    if (value.length > this.maxValueBytes) return; // (UTF-16 units: a lower bound of bytes)
-    await this.#run(["SET", key, value, "EX", String(seconds(ttlSeconds))]);
+    await this.setMany([[key, value]], ttlSeconds);
+  }
+
+  async setMany(entries: [string, string][], ttlSeconds: number): Promise<void> {
+    // (UTF-16 units: a lower bound of the bytes)
+    const kept = entries.filter(([, value]) => value.length <= this.maxValueBytes);
+    if (kept.length === 0) return;
+    const ttl = String(seconds(ttlSeconds));
+    await this.#run(...kept.map(([key, value]) => ["SET", key, value, "EX", ttl]));
   }
 
   async increment(key: string, ttlSeconds: number): Promise<number | null> {
@@ -185,14 +212,23 @@ export async function readOwned<T>(
 ): Promise<T | null> {
   if (!store) return null;
   const [raw, expected] = await Promise.all([store.get(key), version]);
+  return unwrap<T>(raw, userId, expected);
+}
+
+/** The data of an envelope that is `userId`'s at `version`, else null. */
+export function unwrap<T>(raw: string | null, userId: string, version: string): T | null {
   if (raw === null) return null;
   try {
     const e = JSON.parse(raw) as Envelope<T>;
-    return e && e.u === userId && e.v === expected && "d" in e ? e.d : null;
+    return e && e.u === userId && e.v === version && "d" in e ? e.d : null;
   } catch {
     return null;
   }
 }
+
+/** The envelope of `data`: its owner and version travel with it. */
+export const wrap = (userId: string, version: string, data: unknown) =>
+  JSON.stringify({ u: userId, v: version, d: data });
 
 /**
  * Stores `data` for `userId` at `version`, with its owner and version inside. Callers
@@ -207,5 +243,5 @@ export async function writeOwned(
   ttlSeconds: number,
 ): Promise<void> {
   if (!store) return;
-  await store.set(key, JSON.stringify({ u: userId, v: version, d: data }), ttlSeconds);
+  await store.set(key, wrap(userId, version, data), ttlSeconds);
 }

@@ -3,7 +3,7 @@
 // or fact costs no second embeddings call. Vectors are stored as base64 float32 (8 KiB
 // for 1,536 dimensions), inside the owner envelope of cache.ts.
 
-import { cacheKey, cacheStore, readOwned, writeOwned } from "./cache.ts";
+import { cacheKey, cacheStore, unwrap, wrap } from "./cache.ts";
 import { embed, MODEL, type OpenAiKey, type Usage } from "./openai.ts";
 
 /** A day: long enough for repeats, short enough that unused vectors leave. */
@@ -44,16 +44,17 @@ export async function embedForUser(
   const store = await cacheStore();
   if (!store) return await embed(key, texts, usage);
   const keys = await Promise.all(texts.map((t) => cacheKey("embedding", userId, MODEL, t)));
-  const cached = await Promise.all(
-    keys.map(async (k) => fromBase64(await readOwned<string>(store, k, userId, MODEL))),
+  const cached = (await store.getMany(keys)).map((raw) =>
+    fromBase64(unwrap<string>(raw, userId, MODEL))
   );
   const missing = [...new Set(texts.filter((_, i) => cached[i] === null))];
   if (missing.length === 0) return cached as string[];
   const fresh = await embed(key, missing, usage);
   const byText = new Map(missing.map((t, i) => [t, fresh[i]]));
   // Not awaited: the caller has its vectors; a lost write is a later miss.
-  for (const t of missing) {
-    writeOwned(store, keys[texts.indexOf(t)], userId, MODEL, toBase64(byText.get(t)!), TTL_SECONDS);
-  }
+  store.setMany(
+    missing.map((t) => [keys[texts.indexOf(t)], wrap(userId, MODEL, toBase64(byText.get(t)!))]),
+    TTL_SECONDS,
+  );
   return texts.map((t, i) => cached[i] ?? byText.get(t)!);
 }
