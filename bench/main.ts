@@ -26,6 +26,7 @@ const { values, positionals } = parseArgs({
     "ef-search": { type: "string", default: "10,20,40,80,160,320" },
     "no-per-user": { type: "boolean", default: false },
     "no-global": { type: "boolean", default: false },
+    scale: { type: "boolean", default: false },
     runs: { type: "string", default: "5" },
     baseline: { type: "string" },
     help: { type: "boolean", default: false },
@@ -49,6 +50,8 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   --connections N   HTTP connections for http and concurrent requests for ingest (default 32)
   --no-per-user     skip the per-user vector workload
   --no-global       skip the global ANN workload
+  --scale           vector: the per-user workload at scale (992,000 rows, 2,000 users,
+                    Zipf-like sizes up to 100,000 rows; loaded once, ~20 min)
   --runs N          fresh processes per function for startup (default 5)
   --baseline REF    http: also run the functions of git REF (a worktree under
                     .local/bench/baseline/), both uncached, for old-vs-new rows`);
@@ -83,6 +86,7 @@ for (const p of part === "all" ? PARTS : [part]) {
       efSearch: list(values["ef-search"]!),
       perUser: !values["no-per-user"],
       global: !values["no-global"],
+      scale: values.scale!,
     })
     : p === "http"
     ? await httpBench({

@@ -190,6 +190,8 @@ export interface VectorOptions {
   efSearch: number[];
   perUser: boolean;
   global: boolean;
+  /** The 1,000,000-row, 2,000-user workload instead of the small per-user one. */
+  scale: boolean;
 }
 
 /** Rows per user up to which match_memories scans exactly (its exact_max_rows). */
@@ -202,7 +204,7 @@ export async function vectorBench(opts: VectorOptions) {
     await db.query(`create schema if not exists bench`);
     await db.query(`create table if not exists bench.meta (k text primary key, v text)`);
     const global = opts.global ? await globalAnn(db, opts) : null;
-    const perUser = opts.perUser ? await perUserBench(db, opts) : null;
+    const perUser = opts.perUser ? await perUserBench(db, opts, opts.scale ? SCALE : SMALL) : null;
     return { global, per_user: perUser };
   } finally {
     await db.end();
@@ -333,10 +335,41 @@ async function globalAnn(db: pg.Pool, opts: VectorOptions) {
 
 // Per-user buckets: [rows per user, users]. The largest is above match_memories'
 // exact-scan limit (10,000), so it exercises the HNSW iterative-scan path.
-const BUCKETS: [number, number][] = [[10, 20], [100, 10], [1_000, 5], [5_000, 2], [21_000, 1]];
+interface Workload {
+  /** bench.meta key of what is loaded. */
+  name: string;
+  /** [rows per user, users] */
+  buckets: [number, number][];
+  /** The uuid group that tells this workload's users apart. */
+  tag: string;
+  /** Also run match_memories as it was before migration 121000. */
+  compareBefore: boolean;
+}
 
-const benchUser = (size: number, i: number) =>
-  `00000000-be00-4000-8000-${String(size).padStart(6, "0")}${String(i).padStart(6, "0")}`;
+const SMALL: Workload = {
+  name: "per_user",
+  buckets: [[10, 20], [100, 10], [1_000, 5], [5_000, 2], [21_000, 1]],
+  tag: "be00",
+  compareBefore: true,
+};
+
+/**
+ * 992,000 rows over 2,000 users, skewed like real use (Zipf-like: many small users, a
+ * few very large ones): 1,100 x 10, 600 x 100, 200 x 1,000, 80 x 5,000, 18 x 9,500
+ * (all exact), and one user each of 50,000 and 100,000 rows (the graph).
+ */
+const SCALE: Workload = {
+  name: "scale",
+  buckets: [[10, 1100], [100, 600], [1_000, 200], [5_000, 80], [9_500, 18], [50_000, 1], [
+    100_000,
+    1,
+  ]],
+  tag: "5ca1",
+  compareBefore: false,
+};
+
+const benchUser = (w: Workload, size: number, i: number) =>
+  `00000000-${w.tag}-4000-8000-${String(size).padStart(6, "0")}${String(i).padStart(6, "0")}`;
 
 /**
  * match_memories as it was before the memory model (migration 121000 added the
@@ -359,14 +392,15 @@ async function installSearchBefore(db: pg.Pool) {
     grant execute on all functions in schema bench to authenticated`);
 }
 
-async function perUserBench(db: pg.Pool, opts: VectorOptions) {
+async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
+  const BUCKETS = w.buckets;
   const total = BUCKETS.reduce((n, [size, users]) => n + size * users, 0);
   const wanted = `buckets=${JSON.stringify(BUCKETS)};seed=2;ann=partial`;
-  const have = (await db.query(`select v from bench.meta where k = 'per_user'`)).rows[0]?.v;
+  const have = (await db.query(`select v from bench.meta where k = $1`, [w.name])).rows[0]?.v;
   if (have !== wanted) {
-    await db.query(`delete from auth.users where id::text like '00000000-be00-%'`);
+    await db.query(`delete from auth.users where id::text like $1`, [`00000000-${w.tag}-%`]);
     const users = BUCKETS.flatMap(([size, n]) =>
-      Array.from({ length: n }, (_, i) => ({ id: benchUser(size, i), size }))
+      Array.from({ length: n }, (_, i) => ({ id: benchUser(w, size, i), size }))
     );
     await db.query(
       `insert into auth.users (id, email) select u, 'bench-' || u || '@bench.local' from unnest($1::uuid[]) u`,
@@ -398,12 +432,12 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions) {
       } s`,
     );
     await db.query(
-      `insert into bench.meta values ('per_user', $1) on conflict (k) do update set v = $1`,
-      [wanted],
+      `insert into bench.meta values ($2, $1) on conflict (k) do update set v = $1`,
+      [wanted, w.name],
     );
   }
   await db.query("analyze public.memory_embeddings");
-  await installSearchBefore(db);
+  if (w.compareBefore) await installSearchBefore(db);
 
   const nextQuery = mixture(2, 1);
   const queries = Array.from({ length: 40 }, () => literal(nextQuery()));
@@ -411,7 +445,7 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions) {
   for (const [size, users] of BUCKETS) {
     const pairs = Array.from(
       { length: queries.length },
-      (_, q) => ({ user: benchUser(size, q % users), q }),
+      (_, q) => ({ user: benchUser(w, size, q % users), q }),
     );
     const truth = await groundTruth(
       db,
@@ -424,7 +458,8 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions) {
       `per-user: exact top 10, ${size} rows per user`,
     );
     for (const clients of opts.clients) {
-      for (const [version, fn] of Object.entries(SEARCH_VERSIONS)) {
+      const versions = Object.entries(SEARCH_VERSIONS).slice(0, w.compareBefore ? 2 : 1);
+      for (const [version, fn] of versions) {
         const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: clients });
         const recalls: number[] = [];
         const rpcMs: number[] = [];
