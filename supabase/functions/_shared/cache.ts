@@ -12,6 +12,7 @@
 // value over CACHE_MAX_VALUE_BYTES (default 256 KiB) is written.
 
 import { envInt } from "./env.ts";
+import { sha256Hex } from "./sha256.ts";
 
 /** The one call we make of the client: a command and its reply. */
 type Send = (args: string[]) => Promise<unknown>;
@@ -178,11 +179,6 @@ export async function openStore(url: string | undefined): Promise<RedisStore | n
     envInt("CACHE_BREAKER_MS", 5000),
     envInt("CACHE_MAX_VALUE_BYTES", 256 * 1024),
   );
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 } from "./memory_prompts.ts";
 import { completeJson, MODEL, noUsage, type OpenAiKey, type Usage } from "./openai.ts";
 import { embedForUser } from "./cached_embeddings.ts";
+import { sha256Hex } from "./sha256.ts";
 
 export type { Turn };
 
@@ -52,11 +53,6 @@ type Op =
   | { event: "ADD"; text: string; embedding: number }
   | { event: "UPDATE"; memory_id: string; text: string; embedding: number }
   | { event: "DELETE"; memory_id: string };
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** The model's facts as we keep them: strings, trimmed, bounded, each once. */
 export function cleanFacts(answer: Record<string, unknown> | null): string[] {

@@ -23,6 +23,7 @@ import {
   memoryPatch,
   searchBody,
 } from "./schemas.ts";
+import { sha256Hex } from "../_shared/sha256.ts";
 
 // Memories use stored keys: no keyring, no function.
 const keyring = await loadKeyring();
@@ -31,11 +32,6 @@ const keyring = await loadKeyring();
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 type Memory = z.infer<typeof memory>;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 const fn = defineFunction("memories", {
   maxBodyBytes: MAX_BODY_BYTES,
