@@ -4,7 +4,7 @@
 -- complete and the session remembers; jobs are claimed once, and again after their
 -- lease lapses; every change of a user's memories moves that user's version alone.
 begin;
-select plan(23);
+select plan(25);
 
 select tests.create_user('turn_owner');
 select tests.create_user('turn_other');
@@ -96,6 +96,12 @@ select is(private.memory_version(tests.get_user_id('turn_owner')), 3::bigint,
           'updates and deletes move it too');
 select is(private.memory_version(tests.get_user_id('turn_other')), 0::bigint,
           'another user''s version does not move');
+-- Counts per user and model (the ANN sync's registration): 3 inserted, 1 deleted.
+select is((select n from private.memory_counts
+            where user_id = tests.get_user_id('turn_owner') and model = 'text-embedding-3-small'),
+          2::bigint, 'the count follows inserts and deletes');
+select is((select count(*)::int from private.memory_counts
+            where user_id = tests.get_user_id('turn_other')), 0, 'no count for a user with none');
 
 -- Deleting a user deletes their memories by cascade; no version is kept for them.
 select lives_ok($$ delete from auth.users where id = tests.get_user_id('turn_owner') $$,
