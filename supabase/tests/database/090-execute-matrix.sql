@@ -27,8 +27,7 @@ insert into expected values
   ('private.claim_memory_jobs', false), ('private.finish_memory_job', false),
   ('private.close_interrupted_replies', false),
   -- The cache's memory version: read by the admin client; bumped by trigger.
-  ('private.memory_version', false), ('private.bump_memory_versions', false),
-  ('private.count_memories', false),
+  ('private.memory_version', false), ('private.track_memory_changes', false),
   ('private.sync_memory_ann_index', false), ('private.apply_trip_child_policies', false),
   -- Reads any trip's rows: only get_trip calls it, after its own permission check.
   ('private.trip_child_first_page', false),
