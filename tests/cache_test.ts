@@ -4,7 +4,7 @@
 // stopped the answers stay right and fast; rate limits answer 429 and are shared by
 // everything that uses the store.
 import assert from "node:assert/strict";
-import { createClient } from "@redis/client";
+import { Redis } from "ioredis";
 import { cacheKey, openStore } from "../supabase/functions/_shared/cache.ts";
 import { takeRequest } from "../supabase/functions/_shared/rate_limit.ts";
 import { MODEL } from "../supabase/functions/_shared/openai.ts";
@@ -13,7 +13,7 @@ import { boot } from "./boot.ts";
 
 /** A plain connection to the stack's Redis, for the test's own looks. */
 async function redis() {
-  const c = createClient({ url: env("CACHE_URL") });
+  const c = new Redis(env("CACHE_URL"), { lazyConnect: true, maxRetriesPerRequest: 0 });
   c.on("error", () => {});
   await c.connect();
   return c;
@@ -34,12 +34,15 @@ async function keysOf(prefix: string): Promise<string[]> {
   const c = await redis();
   try {
     const keys: string[] = [];
-    for await (const batch of c.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    let cursor = "0";
+    do {
+      const [next, batch] = await c.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
       keys.push(...batch);
-    }
+      cursor = next;
+    } while (cursor !== "0");
     return keys;
   } finally {
-    c.destroy();
+    c.disconnect();
   }
 }
 
@@ -135,18 +138,18 @@ Deno.test("cache: garbage and foreign values under valid keys are misses, never 
       d: [{ id: "00000000-0000-4000-8000-000000000000", content: "Forged", similarity: 1 }],
     });
     for (const value of ["not json", "{}", "[1,2]", "null", forged]) {
-      await c.sendCommand(["SET", searchKey, value, "EX", "60"]);
-      await c.sendCommand(["SET", embeddingKey, value, "EX", "60"]);
+      await c.call("SET", searchKey, value, "EX", "60");
+      await c.call("SET", embeddingKey, value, "EX", "60");
       const r = await search(user, "peanut allergy");
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(contents(r), ["Allergic to peanuts"], `under ${value}`);
     }
     // A value in the user's own name but for an old version is not served either.
     const stale = JSON.stringify({ u: user.id, v: "0", d: [{ content: "Stale" }] });
-    await c.sendCommand(["SET", searchKey, stale, "EX", "60"]);
+    await c.call("SET", searchKey, stale, "EX", "60");
     assert.deepEqual(contents(await search(user, "peanut allergy")), ["Allergic to peanuts"]);
   } finally {
-    c.destroy();
+    c.disconnect();
   }
 });
 
@@ -160,10 +163,10 @@ Deno.test("cache: every key has a TTL, and no KEYS command was ever sent", async
     const keys = await keysOf("");
     assert.ok(keys.length > 0);
     for (const key of keys) {
-      const ttl = Number(await c.sendCommand(["TTL", key]));
+      const ttl = Number(await c.call("TTL", key));
       assert.ok(ttl > 0, `${key} has no TTL (${ttl})`);
     }
-    const stats = String(await c.sendCommand(["INFO", "commandstats"]));
+    const stats = String(await c.call("INFO", "commandstats"));
     assert.doesNotMatch(stats, /cmdstat_keys:/, "KEYS was sent");
     for (const line of stats.split("\n").filter((l) => l.startsWith("cmdstat_"))) {
       const command = line.slice(8, line.indexOf(":"));
@@ -188,7 +191,7 @@ Deno.test("cache: every key has a TTL, and no KEYS command was ever sent", async
       );
     }
   } finally {
-    c.destroy();
+    c.disconnect();
   }
 });
 
@@ -197,7 +200,7 @@ Deno.test("cache: with the store paused, answers stay right and fast", async () 
   await request(user, "POST", "/memories", { content: "Rides ferries at dawn" });
   const c = await redis();
   try {
-    await c.sendCommand(["CLIENT", "PAUSE", "4000", "ALL"]);
+    await c.call("CLIENT", "PAUSE", "4000", "ALL");
     const started = performance.now();
     for (const query of ["ferries", "dawn ferries", "ferries"]) {
       const r = await search(user, query);
@@ -207,8 +210,8 @@ Deno.test("cache: with the store paused, answers stay right and fast", async () 
     const ms = performance.now() - started;
     assert.ok(ms < 3000, `three searches took ${Math.round(ms)} ms with the store paused 4 s`);
   } finally {
-    await c.sendCommand(["CLIENT", "UNPAUSE"]).catch(() => {});
-    c.destroy();
+    await c.call("CLIENT", "UNPAUSE").catch(() => {});
+    c.disconnect();
   }
 });
 
@@ -219,8 +222,8 @@ Deno.test({
     const user = await userWithKey("cache-stopped");
     await request(user, "POST", "/memories", { content: "Hikes the Kumano Kodo" });
     const c = await redis();
-    await c.sendCommand(["SHUTDOWN", "NOSAVE"]).catch(() => {}); // the connection ends
-    c.destroy();
+    await c.call("SHUTDOWN", "NOSAVE").catch(() => {}); // the connection ends
+    c.disconnect();
     try {
       for (const query of ["Kumano", "Kodo hike", "Kumano"]) {
         const started = performance.now();

@@ -1,7 +1,6 @@
 // The cache and rate-limit store (docs/cache.md): any Redis-protocol server at
-// CACHE_URL (Redis, Valkey, Dragonfly), through node-redis' client (@redis/client, no
-// dependencies). Without CACHE_URL there is no
-// store and every caller behaves as if each read missed.
+// CACHE_URL (Redis, Valkey, Dragonfly), through ioredis, loaded on first use. Without
+// CACHE_URL there is no store and every caller behaves as if each read missed.
 //
 // It fails open: each command gives up after CACHE_TIMEOUT_MS (default 50), commands
 // are never queued while disconnected, and after 3 failures in a row a breaker skips
@@ -148,18 +147,20 @@ export function cacheStore(): Promise<CacheStore | null> {
 /** A store for `url` (tests build their own against a given server). */
 export async function openStore(url: string | undefined): Promise<RedisStore | null> {
   if (!url) return null;
-  const { createClient } = await import("@redis/client");
+  const { Redis } = await import("ioredis");
   const timeout = envInt("CACHE_TIMEOUT_MS", 50);
   const connectTimeout = Math.max(timeout, 1000);
-  const client = createClient({
-    url,
-    // Fail at once while disconnected rather than queue behind a reconnect.
-    disableOfflineQueue: true,
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout,
+    // Fail at once while disconnected rather than queue behind a reconnect, and never
+    // resend a command after one: a late answer is worth nothing to a request.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
     // Reconnect in the background, never faster than every 500 ms.
-    socket: {
-      connectTimeout,
-      reconnectStrategy: (retries: number) => Math.min(500 * (retries + 1), 5000),
-    },
+    retryStrategy: (times: number) => Math.min(500 * times, 5000),
+    // Commands issued together (getMany, setMany, increment) leave in one write.
+    enableAutoPipelining: true,
   });
   // Connection errors surface as failed commands; the event only needs a listener.
   client.on("error", () => {});
@@ -173,8 +174,8 @@ export async function openStore(url: string | undefined): Promise<RedisStore | n
   ]);
   clearTimeout(timer);
   return new RedisStore(
-    (args) => client.sendCommand(args),
-    () => Promise.resolve(client.destroy()),
+    ([command, ...args]) => client.call(command, ...args),
+    () => Promise.resolve(client.disconnect()),
     timeout,
     envInt("CACHE_BREAKER_MS", 5000),
     envInt("CACHE_MAX_VALUE_BYTES", 256 * 1024),

@@ -13,7 +13,7 @@
 // context as parameters were. (@supabase/server's withPostgresClient takes five round
 // trips and cannot set the timeout inside its transaction.)
 
-import pg from "pg";
+import type { Pool as PgPool, PoolClient, QueryResult } from "pg";
 import { inlineParameters, quoteLiteral } from "./sql_literals.ts";
 
 const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -50,16 +50,22 @@ class PoolError extends Error {
  * (0.5 s doubling to 5 s) instead of hammering a database that is down.
  */
 class Pool {
-  readonly #pool: pg.Pool;
+  #pool: Promise<PgPool> | undefined;
   #admitted = 0;
   readonly #waiters: (() => void)[] = [];
   #failures = 0;
   #pausedUntil = 0;
 
-  constructor(connectionString: string, readonly options: PoolOptions) {
-    this.#pool = new pg.Pool({ connectionString, max: options.max });
-    // An idle connection that breaks must not crash the process.
-    this.#pool.on("error", () => {});
+  constructor(readonly connectionString: string, readonly options: PoolOptions) {}
+
+  /** pg is loaded with the first query, not at import: a function's cold start is shorter. */
+  #pg(): Promise<PgPool> {
+    return this.#pool ??= import("pg").then(({ default: pg }) => {
+      const pool = new pg.Pool({ connectionString: this.connectionString, max: this.options.max });
+      // An idle connection that breaks must not crash the process.
+      pool.on("error", () => {});
+      return pool;
+    });
   }
 
   async #admit(): Promise<void> {
@@ -92,18 +98,19 @@ class Pool {
   }
 
   /** Runs `work` on one connection; the connection is destroyed if `work` left it unusable. */
-  async with<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async with<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const pool = await this.#pg();
     await this.#admit();
     try {
       const paused = this.#pausedUntil - Date.now();
-      if (paused > 0 && this.#pool.idleCount === 0) {
+      if (paused > 0 && pool.idleCount === 0) {
         throw new PoolError("POSTGRES_CONNECT_PAUSED", "the database could not be reached", {
           retryAfterMs: paused,
         });
       }
-      let client: pg.PoolClient;
+      let client: PoolClient;
       try {
-        client = await this.#pool.connect();
+        client = await pool.connect();
         this.#failures = 0;
       } catch (e) {
         // Connects that fail together (every waiting request at once) are one failed
@@ -161,7 +168,7 @@ async function inOneMessage<R>(
   const sql = `${prefix}; ${inlineParameters(text, params)}`;
   return await pool.with(async (client) => {
     try {
-      const results = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const results = (await client.query(sql)) as unknown as QueryResult | QueryResult[];
       const last = Array.isArray(results) ? results[results.length - 1] : results;
       return last.rows as R[];
     } catch (e) {

@@ -19,12 +19,10 @@
 //               operator works for (background jobs), as if that user had called.
 
 import { Hono } from "hono";
-import { defineMiddleware, pipeline } from "@supabase/middleware";
-import { withSupabase } from "@supabase/server";
-import { withUserClaims } from "./auth.ts";
+import { type JWTClaims, verifySecretKey, verifyUser } from "./auth.ts";
 import { adminClient, type PoolOptions, type PostgresApi, rlsClient } from "./db.ts";
 import { ApiError, toApiError } from "./errors.ts";
-import { currentRequest, type FetchHandler, serveFunction } from "./serve.ts";
+import { type FetchHandler, requestInfo, serveFunction } from "./serve.ts";
 import { envInt } from "./env.ts";
 import { cacheStore } from "./cache.ts";
 import { limitOf, RATE_CLASSES, type RateClass, takeRequest } from "./rate_limit.ts";
@@ -112,78 +110,55 @@ const poolOptions = (): PoolOptions => ({
 
 /**
  * User routes serve the `authenticated` role only. A genuine token naming another
- * role (service_role, anon, a custom role) is a 403 here, before any query: the
- * Postgres middleware would answer 500, and the admin client trusts `sub` alone.
+ * role (service_role, anon, a custom role) is a 403 here, before any query: RLS would
+ * run as a role these routes were not written for, and the admin client trusts `sub`.
  */
-const withAuthenticatedRole = defineMiddleware<
-  "callerRole",
-  void,
-  { jwtClaims: { role?: unknown } | null },
-  "authenticated"
->({
-  key: "callerRole",
-  run: () => (_req, ctx) => {
-    const role = ctx.jwtClaims?.role;
-    if (role !== "authenticated") {
-      return Promise.resolve(
-        new ApiError(
-          403,
-          "ROLE_NOT_ALLOWED",
-          `this endpoint serves signed-in users (role authenticated), not role ${
-            JSON.stringify(role ?? null)
-          }`,
-        ).toResponse(),
-      );
-    }
-    return Promise.resolve({ callerRole: "authenticated" as const });
-  },
-});
-
-function callerId(userId: unknown): string {
-  if (typeof userId !== "string" || userId === "") {
-    throw new ApiError(401, "INVALID_JWT", "the token carries no user id (sub)");
+function requireAuthenticatedRole(claims: JWTClaims): void {
+  if (claims.role !== "authenticated") {
+    throw new ApiError(
+      403,
+      "ROLE_NOT_ALLOWED",
+      `this endpoint serves signed-in users (role authenticated), not role ${
+        JSON.stringify(claims.role ?? null)
+      }`,
+    );
   }
-  const info = currentRequest();
-  if (info) info.userId = userId;
-  return userId;
 }
 
-type Context = { jwtClaims?: Record<string, unknown> | null };
+function callerId(req: Request, claims: JWTClaims): string {
+  const info = requestInfo(req);
+  if (info) info.userId = claims.sub;
+  return claims.sub;
+}
 
-/** The @supabase/server pipeline of an auth mode, and what it puts in `c.var`. */
-function authPipeline(auth: AuthMode) {
-  const userAuth = withUserClaims({ audience: "authenticated", issuer: issuer() });
-  const db = (ctx: Context) =>
-    rlsClient(databaseUrl(), poolOptions(), ctx.jwtClaims ?? {}, "authenticated");
+/** Authenticates a request for an auth mode: what its handlers find in `c.var`. */
+function authenticator(auth: AuthMode): (req: Request) => Promise<Record<string, unknown>> {
+  const checks = { audience: "authenticated", issuer: issuer() };
+  const db = (claims: Record<string, unknown>) =>
+    rlsClient(databaseUrl(), poolOptions(), claims, "authenticated");
   const admin = () => adminClient(databaseUrl(), poolOptions());
+  const user = async (req: Request) => {
+    const claims = await verifyUser(req, checks);
+    requireAuthenticatedRole(claims);
+    return {
+      db: db(claims),
+      userId: callerId(req, claims),
+      anonymous: claims.is_anonymous === true,
+    };
+  };
   switch (auth) {
     case "user":
-      return {
-        middleware: [userAuth, withAuthenticatedRole()],
-        vars: (ctx: Context) => ({
-          db: db(ctx),
-          userId: callerId(ctx.jwtClaims?.sub),
-          anonymous: ctx.jwtClaims?.is_anonymous === true,
-        }),
-      };
+      return user;
     case "user+admin":
-      return {
-        middleware: [userAuth, withAuthenticatedRole()],
-        vars: (ctx: Context) => ({
-          db: db(ctx),
-          admin: admin(),
-          userId: callerId(ctx.jwtClaims?.sub),
-          anonymous: ctx.jwtClaims?.is_anonymous === true,
-        }),
-      };
+      return async (req) => ({ ...await user(req), admin: admin() });
     case "secret":
-      return {
-        middleware: [withSupabase({ auth: "secret", cors: "disabled" })],
-        vars: () => ({
+      return async (req) => {
+        await verifySecretKey(req);
+        return {
           admin: admin(),
           asUser: (userId: string) =>
-            db({ jwtClaims: { sub: userId, role: "authenticated", aud: "authenticated" } }),
-        }),
+            db({ sub: userId, role: "authenticated", aud: "authenticated" }),
+        };
       };
   }
 }
@@ -240,27 +215,17 @@ export function defineFunction(name: string, opts: FunctionOptions = {}): Functi
       if (err.status === 500) throw e; // serveFunction logs it and answers 500
       return err.toResponse();
     });
-    const { middleware, vars } = authPipeline(auth);
-    // Authentication wraps the rest of the request; the clients it yields go to c.var.
+    const authenticate = authenticator(auth);
+    // Authentication comes first; the clients it yields go to c.var.
     app.use(async (c, next) => {
-      const run = pipeline(middleware as never[], async (_req: Request, ctx: Context) => {
-        const v: Record<string, unknown> = vars(ctx);
-        for (const [k, x] of Object.entries(v)) c.set(k as never, x as never);
-        // Signed-in users are counted per function and class (operators are not).
-        if (typeof v.userId === "string") {
-          await takeRequest(
-            await cacheStore(),
-            name,
-            rateClass(c.req.method, c.req.path),
-            v.userId,
-          );
-        }
-        await next();
-        if (c.error) throw c.error;
-        return c.res;
-      });
-      c.res = await run(c.req.raw);
-      const info = currentRequest();
+      const v = await authenticate(c.req.raw);
+      for (const [k, x] of Object.entries(v)) c.set(k as never, x as never);
+      // Signed-in users are counted per function and class (operators are not).
+      if (typeof v.userId === "string") {
+        await takeRequest(await cacheStore(), name, rateClass(c.req.method, c.req.path), v.userId);
+      }
+      await next();
+      const info = requestInfo(c.req.raw);
       if (info) info.route = `${c.req.method} ${c.req.routePath}`;
     });
     groups.push({ prefix, auth, app: app as unknown as Hono<RouteEnv<AuthMode>> });

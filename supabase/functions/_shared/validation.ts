@@ -131,11 +131,11 @@ export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Pro
 
 // Shared field schemas.
 export const id = z.string().regex(/^[1-9][0-9]{0,15}$/, "must be a positive integer id");
-export const uuid = z.uuid();
-export const isoDate = z.iso.date({ error: "must be a date as YYYY-MM-DD" });
-export const isoDateTime = z.iso.datetime({
+export const uuid = z.string().uuid();
+export const isoDate = z.string().date("must be a date as YYYY-MM-DD");
+export const isoDateTime = z.string().datetime({
   offset: true,
-  error: "must be an ISO 8601 date-time with a time zone",
+  message: "must be an ISO 8601 date-time with a time zone",
 });
 export const currency = z.string().regex(
   /^[A-Z]{3}$/,

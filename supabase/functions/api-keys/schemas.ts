@@ -9,7 +9,7 @@ const NO_FIELDS = { message: "the body names no field to change" };
 
 export const keyParams = z.object({ id });
 
-const serviceName = z.enum(SERVICES, { error: `must be one of ${SERVICES.join(", ")}` });
+const serviceName = z.enum(SERVICES, { message: `must be one of ${SERVICES.join(", ")}` });
 
 const keyName = z.string().trim().min(1, "must not be empty").max(100)
   // deno-lint-ignore no-control-regex -- the point is to refuse control characters
@@ -17,7 +17,7 @@ const keyName = z.string().trim().min(1, "must not be empty").max(100)
 
 // Provider keys are printable ASCII without spaces; surrounding whitespace from a
 // copy-paste is trimmed rather than stored.
-const secretValue = z.string({ error: "must be a string" }).trim()
+const secretValue = z.string({ message: "must be a string" }).trim()
   .min(8, "must be at least 8 characters")
   .max(1024, "must be at most 1024 characters")
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
@@ -56,6 +56,6 @@ export const rotateBody = z.strictObject({
   batch_size: z.number().int().min(1).max(1000).default(200),
   max_rows: z.number().int().min(1).max(100_000).default(5000),
   after_id: z.union([z.number().int().min(0), z.string().regex(/^(0|[1-9][0-9]{0,18})$/)], {
-    error: "must be a row id (0 to start)",
+    message: "must be a row id (0 to start)",
   }).transform(String).default("0"),
 });

@@ -99,8 +99,8 @@ app.get("/sessions", async (c) => {
       // not ours
     }
     if (
-      !after || !z.iso.datetime({ offset: true }).safeParse(after[0]).success ||
-      !z.uuid().safeParse(after[1]).success
+      !after || !z.string().datetime({ offset: true }).safeParse(after[0]).success ||
+      !z.string().uuid().safeParse(after[1]).success
     ) {
       throw new ApiError(
         400,

@@ -11,7 +11,9 @@ export const CONTENT_TYPES = Constants.public.Enums.memory_content_type;
 export const MAX_BATCH = 256;
 export const MAX_BATCH_CHARS = 600_000;
 
-const contentType = z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(", ")}` });
+const contentType = z.enum(CONTENT_TYPES, {
+  message: `must be one of ${CONTENT_TYPES.join(", ")}`,
+});
 const content = z.string().trim().min(1, "must not be empty").max(8000);
 
 export const memory = z.strictObject({
@@ -38,7 +40,7 @@ export const MAX_CONVERSATION_CHARS = 32_000;
 
 export const conversation = z.strictObject({
   messages: z.array(z.strictObject({
-    role: z.enum(["user", "assistant"], { error: "must be user or assistant" }),
+    role: z.enum(["user", "assistant"], { message: "must be user or assistant" }),
     content,
   })).min(1, "must hold at least one message").max(MAX_TURNS),
   infer: z.boolean().default(true),

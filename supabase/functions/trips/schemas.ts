@@ -72,7 +72,7 @@ export const childListQuery = z.strictObject({
 });
 
 export const invitationCreate = z.strictObject({
-  email: z.email("must be an email address").max(320),
+  email: z.string().email("must be an email address").max(320),
   permission_level: z.enum(E.trip_permission_level).default("view"),
 });
 
