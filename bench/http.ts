@@ -1,9 +1,9 @@
 // HTTP throughput of the functions with autocannon (fixed connections, fixed time),
-// and the same RPCs called directly over SQL, wrapped the way @supabase/server
-// wraps them, for the function-overhead ratio.
+// and the same RPCs called directly over SQL, in the five-statement transaction
+// @supabase/server's Postgres client used, for the function-overhead ratio.
 
 import pg from "pg";
-import { adminPool, benchUser, closedLoop, need, summarize, table } from "./lib.ts";
+import { adminPool, benchUser, closedLoop, need, summarize, table, worktree } from "./lib.ts";
 import { boot } from "../tests/boot.ts";
 
 export interface HttpOptions {
@@ -85,27 +85,6 @@ async function direct(t: Target, claims: string, opts: HttpOptions) {
   } finally {
     await pool.end();
   }
-}
-
-/** A detached worktree of `ref` under .local/bench/baseline/ (made once, kept). */
-async function worktree(ref: string): Promise<URL> {
-  const root = new URL("../", import.meta.url);
-  const git = async (...args: string[]) => {
-    const out = await new Deno.Command("git", { args, cwd: root.pathname, stderr: "piped" })
-      .output();
-    if (!out.success) {
-      throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    return new TextDecoder().decode(out.stdout).trim();
-  };
-  const sha = await git("rev-parse", "--verify", `${ref}^{commit}`);
-  const dir = new URL(`.local/bench/baseline/${sha.slice(0, 12)}/`, root);
-  try {
-    await Deno.stat(dir);
-  } catch {
-    await git("worktree", "add", "--detach", dir.pathname, sha);
-  }
-  return dir;
 }
 
 /**

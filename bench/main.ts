@@ -53,8 +53,8 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   --scale           vector: the per-user workload at scale (992,000 rows, 2,000 users,
                     Zipf-like sizes up to 100,000 rows; loaded once, ~20 min)
   --runs N          fresh processes per function for startup (default 5)
-  --baseline REF    http: also run the functions of git REF (a worktree under
-                    .local/bench/baseline/), both uncached, for old-vs-new rows`);
+  --baseline REF    http, startup: also measure the functions of git REF (a worktree
+                    under .local/bench/baseline/; http: both uncached), old-vs-new rows`);
   Deno.exit(part === "all" || PARTS.includes(part) ? 0 : 2);
 }
 const num = (s: string) => Number(s);
@@ -101,7 +101,7 @@ for (const p of part === "all" ? PARTS : [part]) {
       connections: Math.min(8, num(values.connections!)),
     })
     : p === "startup"
-    ? await startupBench({ runs: num(values.runs!) })
+    ? await startupBench({ runs: num(values.runs!), baseline: values.baseline })
     : p === "chat"
     ? await chatBench({ turns: 100, streams: 50, streamSeconds: 20 })
     : p === "cache"

@@ -12,8 +12,8 @@
 // resolution in the eszip, so resolving versions at startup (~10 ms per npm package
 // without a lock, dynamic imports included) is a cost of the CLI, not of the platform.
 
-import { functionNames, functionsDir } from "../scripts/function-names.ts";
-import { benchUser, percentile, table } from "./lib.ts";
+import { functionNames } from "../scripts/function-names.ts";
+import { benchUser, percentile, table, worktree } from "./lib.ts";
 
 const root = new URL("../", import.meta.url);
 const deno = Deno.execPath();
@@ -101,48 +101,84 @@ interface Probe {
 const MB = (n: number) => Math.round(n / 10_000) / 100;
 const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
-export async function startupBench(opts: { runs: number }) {
-  const user = await benchUser("bench-startup@example.com");
+/** A function of one checkout: its entry, its deno.json, the lock it runs with. */
+interface Version {
+  label: string;
+  functions: URL;
+  lock: string;
+}
+
+async function version(label: string, checkout: URL): Promise<Version> {
   // A copy: running with another config may rewrite the lock's workspace section.
   const lock = await Deno.makeTempFile({ suffix: ".lock" });
-  await Deno.copyFile(new URL("deno.lock", root), lock);
-  const rows = [];
-  const raw: Record<string, unknown> = {};
-  for (const name of await functionNames()) {
-    const entry = new URL(`${name}/index.ts`, functionsDir).pathname;
-    const config = new URL(`${name}/deno.json`, functionsDir).pathname;
-    const deployed = await deployedSize(name, entry, config);
-    const graph = await graphSize(entry, config);
-    const probes: (Probe & { total_ms: number })[] = [];
-    for (let i = 0; i < opts.runs; i++) {
-      const started = performance.now();
-      const out = await run(deno, [
-        "run",
-        "--allow-all",
-        `--lock=${lock}`,
-        "--config",
-        config,
-        new URL("bench/startup_probe.ts", root).pathname,
-        name,
-        firstRequest(name),
-      ], { TOKEN: user.token, LOG_SAMPLE_RATE: "0" });
-      const probe: Probe = JSON.parse(new TextDecoder().decode(out).trim().split("\n").at(-1)!);
-      if (probe.status >= 400) throw new Error(`${name}: first request answered ${probe.status}`);
-      probes.push({ ...probe, total_ms: performance.now() - started });
+  await Deno.copyFile(new URL("deno.lock", checkout), lock);
+  return { label, functions: new URL("supabase/functions/", checkout), lock };
+}
+
+async function measure(v: Version, name: string, runs: number, token: string) {
+  const entry = new URL(`${name}/index.ts`, v.functions);
+  const config = new URL(`${name}/deno.json`, v.functions).pathname;
+  const deployed = await deployedSize(name, entry.pathname, config);
+  const graph = await graphSize(entry.pathname, config);
+  const probes: (Probe & { total_ms: number })[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const out = await run(deno, [
+      "run",
+      "--allow-all",
+      `--lock=${v.lock}`,
+      "--config",
+      config,
+      new URL("bench/startup_probe.ts", root).pathname,
+      entry.href,
+      firstRequest(name),
+    ], { TOKEN: token, LOG_SAMPLE_RATE: "0" });
+    const probe: Probe = JSON.parse(new TextDecoder().decode(out).trim().split("\n").at(-1)!);
+    if (probe.status >= 400) {
+      throw new Error(`${v.label} ${name}: first request answered ${probe.status}`);
     }
-    raw[name] = { deployed_bytes: deployed, graph_bytes: graph, probes };
-    rows.push({
+    probes.push({ ...probe, total_ms: performance.now() - started });
+  }
+  const importMs = p50(probes.map((p) => p.import_ms));
+  return {
+    raw: { deployed_bytes: deployed, graph_bytes: graph, probes },
+    row: {
       function: name,
+      code: v.label,
       deployed_mb_gz: MB(deployed),
       graph_mb_gz: MB(graph),
       boot_ms: p50(probes.map((p) => p.boot_ms)),
-      import_ms: p50(probes.map((p) => p.import_ms)),
+      import_ms: importMs,
       first_request_ms: p50(probes.map((p) => p.first_request_ms)),
       process_to_answer_ms: p50(probes.map((p) => p.total_ms)),
-      within_targets: deployed < 3e6 && p50(probes.map((p) => p.import_ms)) < 100 ? "yes" : "no",
-    });
+      within_targets: deployed < 3e6 && importMs < 100 ? "yes" : "no",
+    },
+  };
+}
+
+/**
+ * Every function of this checkout; with `baseline` (a git ref), the same function of
+ * that checkout right after it, in the same run.
+ */
+export async function startupBench(opts: { runs: number; baseline?: string }) {
+  const user = await benchUser("bench-startup@example.com");
+  const versions = [await version("current", root)];
+  if (opts.baseline) versions.push(await version(opts.baseline, await worktree(opts.baseline)));
+  const rows = [];
+  const raw: Record<string, unknown> = {};
+  for (const name of await functionNames()) {
+    for (const v of versions) {
+      try {
+        await Deno.stat(new URL(`${name}/index.ts`, v.functions));
+      } catch {
+        continue; // not a function of that checkout
+      }
+      const m = await measure(v, name, opts.runs, user.token);
+      raw[`${v.label}:${name}`] = m.raw;
+      rows.push(m.row);
+    }
   }
-  await Deno.remove(lock);
+  for (const v of versions) await Deno.remove(v.lock);
   table(
     `startup: size (gzip) and cold start, p50 of ${opts.runs} fresh processes per function ` +
       "(targets: deployed < 3 MB, import < 100 ms)",

@@ -2,12 +2,12 @@
 // through its own deno.json (bench/startup.ts spawns it): module import, then the first
 // request, as the platform would serve it. Prints one JSON line.
 //
-// Usage: deno run -A --config supabase/functions/<name>/deno.json bench/startup_probe.ts <name> <path>
+// Usage: deno run -A --config <functions>/<name>/deno.json bench/startup_probe.ts <entry URL> <path>
 // Env: the stack's settings, TOKEN (a user's access token).
 
-const [name, path] = Deno.args;
+const [entry, path] = Deno.args;
 const importStart = performance.now();
-const mod = await import(new URL(`../supabase/functions/${name}/index.ts`, import.meta.url).href);
+const mod = await import(entry);
 const importMs = performance.now() - importStart;
 const requestStart = performance.now();
 const res = await mod.default.fetch(

@@ -25,7 +25,7 @@ Deno.test("errors: an unavailable database is 503 with Retry-After", () => {
     assert.equal(err.status, 503, code);
     assert.ok(Number(err.toResponse().headers.get("retry-after")) > 0, code);
   }
-  // @supabase/server's pool errors carry status 503 and a code.
+  // db.ts's pool errors carry status 503 and a code.
   const pool = toApiError(
     Object.assign(new Error("busy"), { status: 503, code: "POSTGRES_POOL_BUSY" }),
   );

@@ -62,7 +62,7 @@ Deno.test("serve: route groups of one function keep their own auth", async () =>
   await near.body?.cancel();
 });
 
-Deno.test("serve: a pool error from @supabase/server is 503 with Retry-After", async () => {
+Deno.test("serve: a pool error (db.ts) is 503 with Retry-After", async () => {
   const handler = serveFunction("busy", () => {
     throw Object.assign(new Error("all 4 connections stayed busy for 5000ms"), {
       status: 503,

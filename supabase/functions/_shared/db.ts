@@ -36,7 +36,7 @@ export interface PoolOptions {
   statementTimeoutMs: number;
 }
 
-/** A 503 the error mapping turns into Retry-After (same shape as @supabase/server's). */
+/** A 503 the error mapping turns into Retry-After. */
 class PoolError extends Error {
   readonly status = 503;
   constructor(readonly code: string, message: string, readonly details?: { retryAfterMs: number }) {

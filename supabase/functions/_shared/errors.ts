@@ -1,5 +1,5 @@
 // One error shape for every response: { code, message, hint?, details? }, the shape
-// @supabase/server uses for its own auth errors, so clients parse one thing.
+// Supabase's server library uses for its auth errors, so clients parse one thing.
 
 export interface ErrorBody {
   code: string;
@@ -131,7 +131,7 @@ export function fromPostgresError(e: PgLikeError): ApiError | null {
       return notFound(e.message?.replace(/ not found$/, "") || "resource");
     case "42501": {
       // Our RPCs explain the refusal; Postgres' own texts name tables and policies.
-      // @supabase/server appends a grant hint for developers: not for the caller.
+      // A grant hint for developers (as pg or a pooler may append) is not for the caller.
       const own = e.message?.replace(/ \(RLS-scoped queries run as .*\)$/s, "");
       return new ApiError(
         403,
@@ -162,8 +162,8 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e && typeof e === "object") {
     const err = e as { status?: unknown; code?: unknown; details?: { retryAfterMs?: unknown } };
-    // @supabase/server pool errors (POSTGRES_POOL_BUSY, POSTGRES_CONNECT_PAUSED): 503.
-    // After a failed connect the pool pauses new ones (backoff up to 30 s) and says
+    // The pool's errors (db.ts: POSTGRES_POOL_BUSY, POSTGRES_CONNECT_PAUSED): 503.
+    // After a failed connect the pool pauses new ones (backoff up to 5 s) and says
     // for how long: Retry-After tells the caller the same.
     if (err.status === 503 && typeof err.code === "string") {
       const pausedMs = err.details?.retryAfterMs;

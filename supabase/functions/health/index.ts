@@ -14,7 +14,7 @@ const app = fn.routes("user");
 
 app.get("/", async (c) => {
   // Read under the caller's identity: auth.uid() and current_user come from the
-  // transaction @supabase/server opened for this request.
+  // settings db.ts sends with this query.
   const [row]: HealthRow[] = await c.var.db.query`
     select auth.uid()::text as user_id,
            current_user::text as role,
