@@ -3,7 +3,7 @@
 -- insert, the flag never taken from the writer, and match_memories exact until
 -- every row of the caller is in the graph. The limit is lowered to 3 rows here.
 begin;
-select plan(18);
+select plan(19);
 
 set local memories.exact_max_rows = 3;
 select tests.create_user(u) from unnest(array['ann_a', 'ann_b']) u;
@@ -92,6 +92,11 @@ select ok(
     where indexname = 'idx_memory_embeddings_hnsw')
   and exists (select 1 from cron.job where jobname = 'memory-ann-index'),
   'the HNSW index is partial and the sync runs every minute');
+
+select is(
+  (select c.reloptions from pg_class c where c.relname = 'idx_memory_embeddings_hnsw'),
+  array['m=32', 'ef_construction=128'],
+  'the graph is built denser than pgvector''s defaults (recall at scale)');
 
 select * from finish();
 rollback;
