@@ -80,7 +80,7 @@ const verified = new VerifiedTokens(
 );
 
 /** Where the signing keys come from; null when nothing usable is configured. */
-type KeySource = { local: JSONWebKeySet } | { remote: URL };
+type KeySource = { local: JSONWebKeySet; raw: string } | { remote: URL };
 
 const isLoopback = (host: string) =>
   host === "localhost" || host.endsWith(".localhost") || host === "[::1]" ||
@@ -107,12 +107,16 @@ function parseKeySet(raw: string): JSONWebKeySet | null {
   }
 }
 
+let parsedInline: { raw: string; local: JSONWebKeySet | null } | undefined;
+
 /** Each variable, once set, is authoritative: a malformed one is not skipped for the next. */
 function keySource(): KeySource | null {
   const inline = Deno.env.get("SUPABASE_JWKS")?.trim();
   if (inline) {
-    const local = parseKeySet(inline);
-    return local && { local };
+    // Parsed once per value of the variable, not per verification.
+    if (parsedInline?.raw !== inline) parsedInline = { raw: inline, local: parseKeySet(inline) };
+    const { local } = parsedInline;
+    return local && { local, raw: inline };
   }
   const explicit = Deno.env.get("SUPABASE_JWKS_URL")?.trim();
   if (explicit) {
@@ -137,9 +141,9 @@ function keyResolver(source: KeySource): JWTVerifyGetKey {
     if (!set) remoteSets.set(href, set = createRemoteJWKSet(source.remote));
     return set;
   }
-  const id = JSON.stringify(source.local);
-  let set = localSets.get(id);
-  if (!set) localSets.set(id, set = createLocalJWKSet(source.local));
+  // Keyed by the variable's text: a changed SUPABASE_JWKS is a new key set.
+  let set = localSets.get(source.raw);
+  if (!set) localSets.set(source.raw, set = createLocalJWKSet(source.local));
   return set;
 }
 
@@ -215,7 +219,7 @@ function bearerToken(req: Request): string {
   const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
   if (!token) throw invalidToken("the Authorization header must be Bearer <access token>");
   if (token.startsWith("sb_")) {
-    // supabase-js sends the publishable key here until a user signs in.
+    // An API key (sb_publishable_..., sb_secret_...) sent as if it were a token.
     throw authError(
       401,
       "UNUSABLE_CREDENTIAL",
