@@ -1,4 +1,4 @@
-// npm run bench -- [vector|http|ingest|crypto|startup|chat|cache|all] [--size N] [--seconds S] ...
+// npm run bench -- [vector|forms|http|ingest|crypto|startup|chat|cache|all] [--size N] [--seconds S] ...
 // Prints a table per part and writes the raw results to bench/results/.
 
 import { parseArgs } from "node:util";
@@ -8,6 +8,7 @@ import { cryptoBench } from "./crypto.ts";
 import { httpBench } from "./http.ts";
 import { ingestBench } from "./ingest.ts";
 import { startupBench } from "./startup.ts";
+import { storedFormsBench } from "./stored_forms.ts";
 import { adminPool, machine, writeResult } from "./lib.ts";
 import { DATA_SHAPES, type DataShape, vectorBench } from "./vector.ts";
 
@@ -32,7 +33,7 @@ const { values, positionals } = parseArgs({
     help: { type: "boolean", default: false },
   },
 });
-const PARTS = ["vector", "http", "ingest", "crypto", "startup", "chat", "cache"];
+const PARTS = ["vector", "forms", "http", "ingest", "crypto", "startup", "chat", "cache"];
 const part = positionals[0] ?? "all";
 if (values.help || (part !== "all" && !PARTS.includes(part))) {
   console.log(`usage: npm run bench -- [${PARTS.join("|")}|all] [options]
@@ -40,7 +41,7 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
                     with Supabase's published 2-core figure)
   --data SHAPE      clusters of the global set: lowrank (default; spread along 48
                     directions each, like text embeddings) or isotropic (spread along
-                    all 1,536 axes: members nearly equidistant, the hardest case)
+                    all 512 axes: members nearly equidistant, the hardest case)
   --m N             HNSW m of the global set (default 16)
   --ef-construction N  HNSW ef_construction of the global set (default 64)
   --queries N       distinct queries for recall (default 100)
@@ -52,6 +53,8 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   --no-global       skip the global ANN workload
   --scale           vector: the per-user workload at scale (992,000 rows, 2,000 users,
                     Zipf-like sizes up to 100,000 rows; loaded once, ~20 min)
+  forms             exact search of one 9,500-row user by stored form (vector or halfvec,
+                    1,536 or 512 dimensions), 1 and 4 clients (--seconds, --clients)
   --runs N          fresh processes per function for startup (default 5)
   --baseline REF    http, startup: also measure the functions of git REF (a worktree
                     under .local/bench/baseline/; http: both uncached), old-vs-new rows`);
@@ -87,6 +90,13 @@ for (const p of part === "all" ? PARTS : [part]) {
       perUser: !values["no-per-user"],
       global: !values["no-global"],
       scale: values.scale!,
+    })
+    : p === "forms"
+    ? await storedFormsBench({
+      rowsPerUser: 9_500,
+      users: 3,
+      seconds,
+      clients: list(values.clients!),
     })
     : p === "http"
     ? await httpBench({

@@ -1,4 +1,4 @@
-// Vector search: a synthetic clustered 1536-d data set (a normalized Gaussian
+// Vector search: a synthetic clustered 512-d data set (a normalized Gaussian
 // mixture) loaded with COPY, the HNSW build, then recall@10 against exact search,
 // QPS and latency at several ef_search values with 1 and several clients. Then
 // the per-user workload on the real memory_embeddings table through the real
@@ -8,7 +8,8 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { adminPool, closedLoop, need, progress, summarize, table } from "./lib.ts";
 
-const DIM = 1536;
+/** What memories store (migration 20261125121600): 512 dimensions. */
+const DIM = 512;
 const MODEL = "text-embedding-3-small";
 
 /** Deterministic PRNG (mulberry32): uniforms and standard normals (Box-Muller). */
@@ -34,7 +35,7 @@ function normalize(v: Float32Array): Float32Array {
 
 /**
  * The shape of each cluster of the synthetic data:
- * - `isotropic`: spread equally along all 1,536 axes (1.2/sqrt(d) per axis), so a
+ * - `isotropic`: spread equally along all 512 axes (1.2/sqrt(d) per axis), so a
  *   cluster's members are nearly equidistant (cosine ~0.4 to each other): the hardest
  *   case for a graph index, and unlike text embeddings.
  * - `lowrank`: spread along 48 directions of its own plus a small isotropic residual
@@ -45,37 +46,46 @@ export type DataShape = "isotropic" | "lowrank";
 export const DATA_SHAPES: DataShape[] = ["isotropic", "lowrank"];
 const RANK = 48;
 
-/** A Gaussian mixture on the unit sphere: `clusters` centres, each spread by `shape`. */
-export function mixture(seed: number, stream = 0, shape: DataShape = "isotropic", clusters = 100) {
+/**
+ * A Gaussian mixture on the unit sphere of `dim` dimensions: `clusters` centres, each
+ * spread by `shape`.
+ */
+export function mixture(
+  seed: number,
+  stream = 0,
+  shape: DataShape = "isotropic",
+  clusters = 100,
+  dim = DIM,
+) {
   const centre = rng(seed);
   const centres = Array.from({ length: clusters }, () => {
-    const c = new Float32Array(DIM);
-    for (let i = 0; i < DIM; i++) c[i] = centre.gauss();
+    const c = new Float32Array(dim);
+    for (let i = 0; i < dim; i++) c[i] = centre.gauss();
     return normalize(c);
   });
-  // Each cluster's own directions (random Gaussian vectors are nearly orthogonal in 1,536-d).
+  // Each cluster's own directions (random Gaussian vectors are nearly orthogonal in hundreds of dimensions).
   const bases = shape === "lowrank"
     ? centres.map(() => {
-      const b = new Float32Array(RANK * DIM);
-      for (let i = 0; i < b.length; i++) b[i] = centre.gauss() / Math.sqrt(DIM * RANK);
+      const b = new Float32Array(RANK * dim);
+      for (let i = 0; i < b.length; i++) b[i] = centre.gauss() / Math.sqrt(dim * RANK);
       return b;
     })
     : [];
-  const residual = (shape === "lowrank" ? 0.3 : 1.2) / Math.sqrt(DIM);
+  const residual = (shape === "lowrank" ? 0.3 : 1.2) / Math.sqrt(dim);
   // Points of another stream come from the same clusters but are new draws (queries).
   const { uniform, gauss } = rng(seed * 7919 + stream + 1);
   return () => {
     // Skewed cluster sizes (u^2): some topics are much more common than others.
     const k = Math.floor(clusters * uniform() ** 2);
     const c = centres[k];
-    const v = new Float32Array(DIM);
-    for (let i = 0; i < DIM; i++) v[i] = c[i] + residual * gauss();
+    const v = new Float32Array(dim);
+    for (let i = 0; i < dim; i++) v[i] = c[i] + residual * gauss();
     if (shape === "lowrank") {
       const b = bases[k];
       for (let j = 0; j < RANK; j++) {
         const z = gauss();
-        const row = j * DIM;
-        for (let i = 0; i < DIM; i++) v[i] += z * b[row + i];
+        const row = j * dim;
+        for (let i = 0; i < dim; i++) v[i] += z * b[row + i];
       }
     }
     return normalize(v);
@@ -83,13 +93,13 @@ export function mixture(seed: number, stream = 0, shape: DataShape = "isotropic"
 }
 
 // float32 -> shortest text that reads back as the same float32.
-const literal = (v: Float32Array) => {
+export const literal = (v: Float32Array) => {
   let s = "[";
   for (let i = 0; i < v.length; i++) s += (i ? "," : "") + Math.fround(v[i]).toPrecision(9);
   return s + "]";
 };
 
-async function copyRows(
+export async function copyRows(
   client: pg.PoolClient,
   sql: string,
   total: number,
@@ -212,7 +222,7 @@ export async function vectorBench(opts: VectorOptions) {
 }
 
 async function globalAnn(db: pg.Pool, opts: VectorOptions) {
-  const wanted = `size=${opts.size};seed=1;data=${opts.data}`;
+  const wanted = `size=${opts.size};seed=1;data=${opts.data};dim=${DIM}`;
   const have = (await db.query(`select v from bench.meta where k = 'vectors'`)).rows[0]?.v;
   let load_s: number | null = null;
   if (have !== wanted) {
@@ -395,7 +405,7 @@ async function installSearchBefore(db: pg.Pool) {
 async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
   const BUCKETS = w.buckets;
   const total = BUCKETS.reduce((n, [size, users]) => n + size * users, 0);
-  const wanted = `buckets=${JSON.stringify(BUCKETS)};seed=2;ann=partial`;
+  const wanted = `buckets=${JSON.stringify(BUCKETS)};seed=2;ann=partial;dim=${DIM}`;
   const have = (await db.query(`select v from bench.meta where k = $1`, [w.name])).rows[0]?.v;
   if (have !== wanted) {
     await db.query(`delete from auth.users where id::text like $1`, [`00000000-${w.tag}-%`]);

@@ -6,7 +6,9 @@
 //
 // The embedding is lexical and deterministic: hashed features of words, crude
 // stems, stem pairs and character trigrams, signed, L2-normalised, 1536
-// dimensions. Texts that share words, stems or close spellings are close in cosine
+// dimensions, or as many as the request's `dimensions` asks (1 to 1536, as
+// text-embedding-3-small allows; the features are hashed into that many, so a
+// shorter vector is not the prefix of a longer one, unlike OpenAI's). Texts that share words, stems or close spellings are close in cosine
 // distance ("seat preference" and "Prefers aisle seats" ~0.3, unrelated texts ~0);
 // it knows no synonyms.
 //
@@ -35,7 +37,7 @@ function addFeature(v: Float32Array, feature: string, weight: number) {
   const h = fnv1a(feature);
   // Low bits pick the dimension, the top bit the sign, so collisions cancel out
   // on average instead of piling up.
-  v[h % DIMENSIONS] += (h & 0x80000000 ? -1 : 1) * weight;
+  v[h % v.length] += (h & 0x80000000 ? -1 : 1) * weight;
 }
 
 const SUFFIXES = ["ences", "ence", "ings", "ing", "ers", "er", "ed", "es", "s"];
@@ -54,9 +56,9 @@ export function stem(word: string): string {
   return word;
 }
 
-/** The embedding of one text. */
-export function embed(text: string): Float32Array {
-  const v = new Float32Array(DIMENSIONS);
+/** The embedding of one text, `dimensions` long. */
+export function embed(text: string, dimensions = DIMENSIONS): Float32Array {
+  const v = new Float32Array(dimensions);
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
@@ -392,7 +394,12 @@ export function createHandler(acceptedKey: string) {
       return Response.json(full);
     }
     if (req.method === "POST" && url.pathname === "/v1/embeddings") {
-      let body: { input?: unknown; model?: unknown; encoding_format?: unknown };
+      let body: {
+        input?: unknown;
+        model?: unknown;
+        encoding_format?: unknown;
+        dimensions?: unknown;
+      };
       try {
         body = await req.json();
       } catch {
@@ -415,13 +422,25 @@ export function createHandler(acceptedKey: string) {
           null,
         );
       }
+      const dimensions = body.dimensions ?? DIMENSIONS;
+      if (
+        typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions < 1 ||
+        dimensions > DIMENSIONS
+      ) {
+        return openAiError(
+          400,
+          `'dimensions' must be an integer from 1 to ${DIMENSIONS} for this model.`,
+          "invalid_request_error",
+          null,
+        );
+      }
       stats.embeddings_requests += 1;
       stats.embedded_inputs += inputs.length;
       const base64 = body.encoding_format === "base64";
       let tokens = 0;
       const data = inputs.map((text: string, index: number) => {
         tokens += Math.ceil(text.length / 4);
-        const v = embed(text);
+        const v = embed(text, dimensions);
         return { object: "embedding", index, embedding: base64 ? toBase64(v) : Array.from(v) };
       });
       return Response.json({

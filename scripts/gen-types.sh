@@ -11,7 +11,14 @@ if ! pg_running; then
   started=1
 fi
 out="$ROOT/supabase/functions/_shared/database.types.ts"
-"$SUPABASE" gen types typescript --remote="$DB_URL" --schema public >"$out.tmp" 2>/dev/null
+# The local cluster has no TLS (the CLI tries it first and gives up otherwise).
+if ! PGSSLMODE=disable "$SUPABASE" gen types typescript --remote="$DB_URL" --schema public \
+  >"$out.tmp" 2>"$out.err"; then
+  cat "$out.err" >&2
+  rm -f "$out.tmp" "$out.err"
+  die "supabase gen types failed"
+fi
+rm -f "$out.err"
 mv "$out.tmp" "$out"
 [ "$started" = 1 ] && cluster_stop
 log "wrote ${out#"$ROOT"/}"

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { cacheKey, openStore } from "../supabase/functions/_shared/cache.ts";
 import { takeRequest } from "../supabase/functions/_shared/rate_limit.ts";
 import { MODEL } from "../supabase/functions/_shared/openai.ts";
+import { EMBEDDING_SPACE } from "../supabase/functions/_shared/cached_embeddings.ts";
 import { env, FUNCTIONS_URL, localOpenAi, request, type TestUser, userWithKey } from "./support.ts";
 import { boot } from "./boot.ts";
 
@@ -129,7 +130,7 @@ Deno.test("cache: garbage and foreign values under valid keys are misses, never 
     min_similarity: 0.1,
   });
   assert.ok((await keysOf(searchKey)).length, "the search was cached");
-  const embeddingKey = await cacheKey("embedding", user.id, MODEL, "peanut allergy");
+  const embeddingKey = await cacheKey("embedding", user.id, EMBEDDING_SPACE, "peanut allergy");
   const c = await redis();
   try {
     const forged = JSON.stringify({
@@ -137,7 +138,13 @@ Deno.test("cache: garbage and foreign values under valid keys are misses, never 
       v: "1",
       d: [{ id: "00000000-0000-4000-8000-000000000000", content: "Forged", similarity: 1 }],
     });
-    for (const value of ["not json", "{}", "[1,2]", "null", forged]) {
+    // The user's own vector, but of the old size (1536 floats): never sent to the database.
+    const oldSize = JSON.stringify({
+      u: user.id,
+      v: EMBEDDING_SPACE,
+      d: btoa(String.fromCharCode(...new Uint8Array(new Float32Array(1536).fill(0.025).buffer))),
+    });
+    for (const value of ["not json", "{}", "[1,2]", "null", forged, oldSize]) {
       await c.call("SET", searchKey, value, "EX", "60");
       await c.call("SET", embeddingKey, value, "EX", "60");
       const r = await search(user, "peanut allergy");

@@ -54,6 +54,41 @@ Deno.test("embeddings: the HTTP API speaks OpenAI's format and refuses other key
   assert.equal((await denied.json()).error.code, "invalid_api_key");
 });
 
+Deno.test("embeddings: `dimensions` gives vectors of that size and refuses others", async () => {
+  const handler = createHandler("sk-right");
+  const post = (body: unknown) =>
+    handler(
+      new Request("http://x/v1/embeddings", {
+        method: "POST",
+        headers: { authorization: "Bearer sk-right" },
+        body: JSON.stringify(body),
+      }),
+    );
+  const ok = await post({
+    input: ["ramen in Tokyo"],
+    model: "text-embedding-3-small",
+    dimensions: 512,
+  });
+  assert.equal(ok.status, 200);
+  const [{ embedding }] = (await ok.json()).data;
+  assert.equal(embedding.length, 512);
+  assert.deepEqual(embedding, Array.from(embed("ramen in Tokyo", 512)));
+  assert.ok(
+    Math.abs(cosine(Float32Array.from(embedding), Float32Array.from(embedding)) - 1) < 1e-5,
+  );
+  // Related texts stay related at 512 dimensions.
+  const q = embed("ramen in Tokyo", 512);
+  assert.ok(
+    cosine(q, embed("best ramen shops in Tokyo", 512)) >
+      cosine(q, embed("ski chalet booking for the Alps", 512)) + 0.3,
+  );
+  for (const dimensions of [0, -1, 1537, 1.5, "512"]) {
+    const bad = await post({ input: ["x"], model: "text-embedding-3-small", dimensions });
+    assert.equal(bad.status, 400, `dimensions ${JSON.stringify(dimensions)}`);
+    assert.equal((await bad.json()).error.type, "invalid_request_error");
+  }
+});
+
 Deno.test("embeddings: /__faults injects 429, 5xx and latency for a number of requests", async () => {
   const handler = createHandler("sk-right");
   const send = (path: string, method = "GET", body?: unknown) =>

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { embed } from "../scripts/embeddings-server.ts";
 import { loadKeyring } from "../supabase/functions/_shared/byok_crypto.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
-import { openAiKeyFor } from "../supabase/functions/_shared/openai.ts";
+import { DIMENSIONS, openAiKeyFor } from "../supabase/functions/_shared/openai.ts";
 import {
   invoke,
   localOpenAi,
@@ -420,7 +420,7 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
           insert into public.memory_embeddings (user_id, content_text, content_type, embedding)
           select ${users[u].id}::uuid, t, 'note', v::extensions.vector
             from unnest(${chunk}::text[], ${
-          chunk.map((t) => `[${embed(t).join(",")}]`)
+          chunk.map((t) => `[${embed(t, DIMENSIONS).join(",")}]`)
         }::text[]) as x(t, v)`;
       }
     }
@@ -438,7 +438,7 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
           `select id from public.memory_embeddings
             where user_id = $1 and model = 'text-embedding-3-small'
             order by (embedding operator(extensions.<=>) $2::extensions.vector) + 0, id limit 10`,
-          [user.id, `[${embed(query).join(",")}]`],
+          [user.id, `[${embed(query, DIMENSIONS).join(",")}]`],
         );
         assert.deepEqual(
           res.body.items.map((i: { id: string }) => i.id),

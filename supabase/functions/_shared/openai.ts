@@ -15,7 +15,12 @@ import {
   upstreamUnreachable,
 } from "./upstream.ts";
 
-export const DIMENSIONS = 1536;
+/**
+ * Stored and searched embeddings are 512 numbers: text-embedding-3 models return
+ * that many when asked (`dimensions`), at a small cost in quality and a third of the
+ * bytes and work per search (migration 20261125121600). Only those models take it.
+ */
+export const DIMENSIONS = 512;
 export const MODEL = Deno.env.get("OPENAI_EMBEDDING_MODEL") || "text-embedding-3-small";
 /** The model of chat completions (memory extraction, chat). */
 export const CHAT_MODEL = Deno.env.get("OPENAI_CHAT_MODEL") || "gpt-4o-mini";

@@ -68,7 +68,7 @@ begin
   returning id into id_;
   insert into fx values ('chat_messages', id_);
   insert into public.memory_embeddings (user_id, content_text, content_type, embedding)
-  values (owner, 'likes trains', 'preference', array_fill(0.1, array[1536])::extensions.vector)
+  values (owner, 'likes trains', 'preference', array_fill(0.1, array[512])::extensions.vector)
   returning id into id_;
   insert into fx values ('memory_embeddings', id_);
   insert into fx select 'memory_history', h.id::text from public.memory_history h where h.memory_id = id_::uuid;
@@ -160,7 +160,7 @@ insert into ops values
   ('memory_history', 'update', 'update public.memory_history set new_memory = ''forged'' where id = {memory_history}'),
   ('memory_history', 'delete', 'delete from public.memory_history where id = {memory_history}'),
   ('memory_embeddings', 'select', 'select count(*) from public.memory_embeddings where id = ''{memory_embeddings}'''),
-  ('memory_embeddings', 'insert', 'insert into public.memory_embeddings (user_id, content_text, content_type, embedding) values (''{owner}'', ''other text'', ''fact'', array_fill(0.2, array[1536])::extensions.vector)'),
+  ('memory_embeddings', 'insert', 'insert into public.memory_embeddings (user_id, content_text, content_type, embedding) values (''{owner}'', ''other text'', ''fact'', array_fill(0.2, array[512])::extensions.vector)'),
   ('memory_embeddings', 'update', 'update public.memory_embeddings set metadata = ''{"k": 1}'' where id = ''{memory_embeddings}'''),
   ('memory_embeddings', 'delete', 'delete from public.memory_embeddings where id = ''{memory_embeddings}'''),
   ('api_keys', 'select', 'select count(id) from public.api_keys where id = {api_keys}'),

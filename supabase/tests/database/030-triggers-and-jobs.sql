@@ -175,12 +175,12 @@ select is(
      join pg_am am on am.oid = c.relam
      join pg_opclass opc on opc.oid = i.indclass[0]
     where c.relname = 'idx_memory_embeddings_hnsw'),
-  'hnsw vector_cosine_ops',
-  'memory_embeddings.embedding has an HNSW index with vector_cosine_ops'
+  'hnsw halfvec_cosine_ops',
+  'memory_embeddings.embedding has an HNSW index with halfvec_cosine_ops (cosine, half precision)'
 );
 insert into public.memory_embeddings (user_id, content_text, content_type, embedding)
 select tests.get_user_id('trg_owner'), 'memory ' || g, 'fact',
-       (select array_agg(sin(g * d)) from generate_series(1, 1536) d)::extensions.vector
+       (select array_agg(sin(g * d)) from generate_series(1, 512) d)::extensions.vector
   from generate_series(1, 200) g;
 analyze public.memory_embeddings;
 set local enable_seqscan = off;
@@ -191,7 +191,7 @@ declare
 begin
   -- The index is partial (rows of users above the exact-search limit): the query says so.
   for l in execute 'explain select id from public.memory_embeddings where in_ann_index order by embedding operator(extensions.<=>) '
-    || quote_literal((select array_agg(cos(d)) from generate_series(1, 1536) d)::extensions.vector::text)
+    || quote_literal((select array_agg(cos(d)) from generate_series(1, 512) d)::extensions.vector::text)
     || '::extensions.vector limit 10'
   loop
     insert into plan_lines values (l);

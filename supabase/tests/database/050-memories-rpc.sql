@@ -2,13 +2,13 @@
 -- raising 22023 with the field named, similarity and filters, each caller kept
 -- to their own rows.
 begin;
-select plan(16);
+select plan(22);
 
 select tests.create_user(u) from unnest(array['mem_a', 'mem_b']) u;
 
 -- Unit vectors along one axis (cosine: same axis 1, other axes 0).
 create function pg_temp.axis(i integer) returns extensions.vector language sql immutable as $$
-  select (array_fill(0, array[i - 1]) || array[1] || array_fill(0, array[1536 - i]))::real[]::extensions.vector
+  select (array_fill(0, array[i - 1]) || array[1] || array_fill(0, array[512 - i]))::real[]::extensions.vector
 $$;
 grant execute on function pg_temp.axis(integer) to authenticated;
 
@@ -51,9 +51,29 @@ select is(
 select throws_ok($$ select * from public.match_memories(pg_temp.axis(1), 101) $$,
   '22023', 'match_count must be between 1 and 100', 'match_count bound');
 select throws_ok($$ select * from public.match_memories('[1,2,3]'::extensions.vector) $$,
-  '22023', 'query must be a 1536-dimension embedding', 'query dimensions');
+  '22023', 'query must be a 512-dimension embedding', 'query dimensions');
+select throws_ok($$ select * from public.match_memories(array_fill(0.025, array[1536])::extensions.vector) $$,
+  '22023', 'query must be a 512-dimension embedding', 'a query of the old size (1536) is refused, not cut');
+select throws_ok($$ select * from public.insert_memories('m', array['x'], array['fact'], array['{}']::jsonb[],
+     array[array_fill(0.025, array[1536])::extensions.vector]) $$,
+  '22000', 'expected 512 dimensions, not 1536', 'nor is an embedding of the old size stored');
+
+-- Stored as 512-d half precision, kept in the row (a scan never reads TOAST for it).
+select ok(
+  (select (a.atttypid, a.atttypmod, a.attstorage::text) = ('extensions.halfvec'::regtype, 512, 'm')
+     from pg_attribute a
+    where a.attrelid = 'public.memory_embeddings'::regclass and a.attname = 'embedding'),
+  'embedding is halfvec(512), storage main');
+-- A float32 query compares as stored: the same similarity as the halfvec query.
+select is(
+  (select similarity from public.match_memories(pg_temp.axis(2), 1, 0, null, null, 'm')),
+  (select similarity from public.match_memories(pg_temp.axis(2)::extensions.halfvec::extensions.vector, 1, 0, null, null, 'm')),
+  'a float32 query and its half-precision form agree');
+-- The count that picks the path is the caller's own, never another user's.
+select is(private.my_memory_count('m'), 3::bigint, 'the caller''s own count, read from the counts');
 
 select tests.authenticate_as('mem_b');
+select is(private.my_memory_count('m'), 0::bigint, 'another caller reads their own count: none');
 select is((select count(*)::int from public.match_memories(pg_temp.axis(1), 100, 0, null, null, 'm')),
   0, 'another user finds none of them');
 select is(jsonb_array_length(public.list_memories(null, null, 100) -> 'items'), 0, 'nor lists them');

@@ -9,7 +9,7 @@ set local memories.exact_max_rows = 3;
 select tests.create_user(u) from unnest(array['ann_a', 'ann_b']) u;
 
 create function pg_temp.axis(i integer) returns extensions.vector language sql immutable as $$
-  select (array_fill(0, array[i - 1]) || array[1] || array_fill(0, array[1536 - i]))::real[]::extensions.vector
+  select (array_fill(0, array[i - 1]) || array[1] || array_fill(0, array[512 - i]))::real[]::extensions.vector
 $$;
 grant execute on function pg_temp.axis(integer) to authenticated;
 -- Scans of the HNSW index by this transaction: which path match_memories took.
@@ -75,7 +75,7 @@ set local memories.max_scan_tuples = 1;
 select is(
   (select array_agg(content) from public.match_memories(
      (select array_agg(case i when 6 then 1 when 3 then 0.5 when 2 then 0.25 when 1 then 0.1 else 0 end
-                       order by i) from generate_series(1, 1536) i)::real[]::extensions.vector,
+                       order by i) from generate_series(1, 512) i)::real[]::extensions.vector,
      4, null, null, null, 'm')),
   array['a6', 'a3', 'a2', 'a1'], 'a walk stopped early: still k rows, the exact ones, in order');
 select is(

@@ -48,6 +48,7 @@ insert into expected values
   ('private.trip_child_kind', true), ('private.trip_of_child', true),
   ('private.require_trip_edit', true), ('private.check_permission_level', true),
   ('private.memory_exact_max_rows', true), ('private.memory_max_scan_tuples', true),
+  ('private.my_memory_count', true),
   ('private.is_anonymous', true),
   ('private.invalid', true), ('private.check_one_of', true), ('private.reject_unknown_fields', true),
   ('private.text_field', true), ('private.date_field', true), ('private.number_field', true),
