@@ -41,7 +41,7 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
                     with Supabase's published 2-core figure)
   --data SHAPE      clusters of the global set: lowrank (default; spread along 48
                     directions each, like text embeddings) or isotropic (spread along
-                    all 512 axes: members nearly equidistant, the hardest case)
+                    all 1,536 axes: members nearly equidistant, the hardest case)
   --m N             HNSW m of the global set (default 16)
   --ef-construction N  HNSW ef_construction of the global set (default 64)
   --queries N       distinct queries for recall (default 100)
