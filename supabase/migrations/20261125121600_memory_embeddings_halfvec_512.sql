@@ -1,11 +1,12 @@
 -- Memories are stored as 512-dimension half-precision vectors (were 1,536 float32).
 --
 -- Why: an exact per-user search is one pass over that user's rows, and at 6 KB a row
--- (one row per page) a 9,500-row user took 17 ms with one client and 33 / 46 ms p50 /
--- p95 with four on 2 cores; the target is 20 ms p95 at four clients up to 10,000 rows.
--- A 1 KB halfvec(512) row is 7 rows a page and a third of the arithmetic: 7 / 10 ms
--- with one client, 13 / 18 ms with four, same rows, same machine (docs/benchmarks.md,
--- "Stored form"). halfvec(1536) alone was 32 / 41 ms: half the bytes is not enough.
+-- (one row per page) a 9,500-row user took 16.5 ms p50 with one client and 31 / 45 ms
+-- p50 / p95 with four on 2 cores; the target is 20 ms p95 at four clients up to 10,000
+-- rows. A 1 KB halfvec(512) row is 6-7 rows a page and a third of the arithmetic:
+-- 7.3 ms with one client, 14.5 / 25 ms with four, same rows, same run (`npm run bench --
+-- forms`, docs/benchmarks.md). halfvec(1536) alone was 30 / 44 ms: half the bytes is
+-- not enough.
 --
 -- The trade-off: text-embedding-3 models are trained so that the first n numbers of an
 -- embedding, re-normalised, are an n-dimension embedding of their own (what the API's
