@@ -8,10 +8,12 @@
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { adminPool, closedLoop, need, progress, summarize, table } from "./lib.ts";
-import { inlineParameters, quoteLiteral } from "../supabase/functions/_shared/sql_literals.ts";
+import { inlineParameters } from "../supabase/functions/_shared/sql_literals.ts";
+import { rlsSettings } from "../supabase/functions/_shared/db.ts";
+import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
 
-/** What memories store (migration 20261125121600): 512 dimensions. */
-const DIM = 512;
+/** What memories store (migration 20261125121600). */
+const DIM = DIMENSIONS;
 /** The global ANN set: the size of the published figures it is compared with. */
 const GLOBAL_DIM = 1536;
 const MODEL = "text-embedding-3-small";
@@ -67,7 +69,7 @@ export function mixture(
     for (let i = 0; i < dim; i++) c[i] = centre.gauss();
     return normalize(c);
   });
-  // Each cluster's own directions (random Gaussian vectors are nearly orthogonal in hundreds of dimensions).
+  // Each cluster's own directions (random Gaussian vectors are nearly orthogonal).
   const bases = shape === "lowrank"
     ? centres.map(() => {
       const b = new Float32Array(RANK * dim);
@@ -382,15 +384,14 @@ const benchUser = (w: Workload, size: number, i: number) =>
   `00000000-${w.tag}-4000-8000-${String(size).padStart(6, "0")}${String(i).padStart(6, "0")}`;
 
 /**
- * The top 10 ids for `user` through match_memories, sent the way the functions' RLS-scoped client
- * sends a query (_shared/db.ts): the claims, the role, the statement timeout and the
- * query in one message, one implicit transaction, one round trip.
+ * The top 10 ids for `user` through match_memories, sent the way the functions'
+ * RLS-scoped client sends a query (_shared/db.ts): its settings and the query in one
+ * message, one implicit transaction, one round trip.
  */
 async function searchAs(pool: pg.Pool, user: string, query: string) {
-  const claims = quoteLiteral(JSON.stringify({ sub: user, role: "authenticated" }));
+  const settings = rlsSettings({ sub: user, role: "authenticated" }, "authenticated", 8000);
   const results = await pool.query(
-    `select pg_catalog.set_config('request.jwt.claims', ${claims}, true); ` +
-      `set local role authenticated; set local statement_timeout = 8000; ` +
+    `${settings}; ` +
       inlineParameters(
         `select id from public.match_memories($1::extensions.vector, 10, null, null, null, '${MODEL}')`,
         [query],

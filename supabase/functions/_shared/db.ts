@@ -198,14 +198,26 @@ export function rlsClient(
   role: string,
 ): PostgresApi {
   const pool = poolFor(connectionString, options);
+  const prefix = rlsSettings(claims, role, options.statementTimeoutMs);
+  return api((text, params) => inOneMessage(pool, prefix, text, params));
+}
+
+/**
+ * What an RLS-scoped query is sent after, in the same message: the caller's claims,
+ * the role and the statement timeout, all local to the query's transaction.
+ */
+export function rlsSettings(
+  claims: Record<string, unknown>,
+  role: string,
+  statementTimeoutMs: number,
+): string {
   // Claims are the verified token's and the role ours, but nothing reaches SQL text
   // unescaped.
-  const prefix = `select pg_catalog.set_config('request.jwt.claims', ${
+  return `select pg_catalog.set_config('request.jwt.claims', ${
     quoteLiteral(JSON.stringify(claims))
   }, true); set local role ${quoteIdentifier(role)}; set local statement_timeout = ${
-    Math.trunc(options.statementTimeoutMs)
+    Math.trunc(statementTimeoutMs)
   }`;
-  return api((text, params) => inOneMessage(pool, prefix, text, params));
 }
 
 /** Queries as the connection's own role: RLS does not apply, so every query names its user. */
