@@ -167,16 +167,17 @@ select ok(has_table_privilege('service_role', 'pg_catalog.pg_stat_user_tables', 
           and has_function_privilege('service_role', 'pg_catalog.pg_stat_get_live_tuples(oid)', 'execute'),
   'service_role keeps them');
 
--- The vector index: HNSW with cosine ops, used by an ORDER BY <=> LIMIT query.
+-- The vector indexes (one per graph): HNSW with cosine ops, used by an ORDER BY <=>
+-- LIMIT query.
 select is(
   (select am.amname || ' ' || opc.opcname
      from pg_index i
      join pg_class c on c.oid = i.indexrelid
      join pg_am am on am.oid = c.relam
      join pg_opclass opc on opc.oid = i.indclass[0]
-    where c.relname = 'idx_memory_embeddings_hnsw'),
+    where c.relname = 'idx_memory_embeddings_graph_1'),
   'hnsw halfvec_cosine_ops',
-  'memory_embeddings.embedding has an HNSW index with halfvec_cosine_ops (cosine, half precision)'
+  'memory_embeddings.embedding has HNSW indexes with halfvec_cosine_ops (cosine, half precision)'
 );
 insert into public.memory_embeddings (user_id, content_text, content_type, embedding)
 select tests.get_user_id('trg_owner'), 'memory ' || g, 'fact',
@@ -189,8 +190,8 @@ do $$
 declare
   l text;
 begin
-  -- The index is partial (rows of users above the exact-search limit): the query says so.
-  for l in execute 'explain select id from public.memory_embeddings where in_ann_index order by embedding operator(extensions.<=>) '
+  -- Each index is partial (the rows of one graph): the query names the graph.
+  for l in execute 'explain select id from public.memory_embeddings where graph = 1 order by embedding operator(extensions.<=>) '
     || quote_literal((select array_agg(cos(d)) from generate_series(1, 512) d)::extensions.vector::text)
     || '::extensions.vector limit 10'
   loop
@@ -198,8 +199,8 @@ begin
   end loop;
 end
 $$;
-select ok(exists (select 1 from plan_lines where line like '%idx_memory_embeddings_hnsw%'),
-          'a nearest-neighbour query uses the HNSW index');
+select ok(exists (select 1 from plan_lines where line like '%idx_memory_embeddings_graph_1 %'),
+          'a nearest-neighbour query of graph 1 uses graph 1''s HNSW index');
 select is((select content_hash from public.memory_embeddings where content_text = 'memory 1' limit 1),
           encode(sha256(convert_to('memory 1', 'UTF8')), 'hex'), 'content_hash is the SHA-256 of the text');
 

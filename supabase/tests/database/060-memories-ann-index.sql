@@ -1,23 +1,33 @@
--- The HNSW index holds only the memories of (user, model) pairs above the exact
--- limit: registration and flagging by private.sync_memory_ann_index(), the flag on
--- insert, the flag never taken from the writer, and match_memories exact until
--- every row of the caller is in the graph. The limit is lowered to 3 rows here.
+-- The per-user HNSW graphs: a (user, model) pair above the exact limit is registered
+-- in the least-loaded of 16 graphs by private.sync_memory_ann_index() (or
+-- private.rebuild_memory_graphs() after a bulk load); its rows carry that graph's
+-- number, set on insert and never taken from the writer; match_memories walks the
+-- caller's own graph, only once every row of the caller is in it, and falls back to
+-- the exact scan when a walk comes back short. The limit is lowered to 3 rows here.
 begin;
-select plan(19);
+select plan(36);
 
 set local memories.exact_max_rows = 3;
-select tests.create_user(u) from unnest(array['ann_a', 'ann_b']) u;
+select tests.create_user(u) from unnest(array['ann_a', 'ann_b', 'ann_c', 'ann_d']) u;
 
 create function pg_temp.axis(i integer) returns extensions.vector language sql immutable as $$
   select (array_fill(0, array[i - 1]) || array[1] || array_fill(0, array[512 - i]))::real[]::extensions.vector
 $$;
 grant execute on function pg_temp.axis(integer) to authenticated;
--- Scans of the HNSW index by this transaction: which path match_memories took.
--- (Definer: statistics are the operator's, not the API roles'.)
-create function pg_temp.graph_scans() returns bigint language sql security definer as $$
-  select pg_catalog.pg_stat_get_xact_numscans('public.idx_memory_embeddings_hnsw'::regclass)
+-- Scans of a graph's index (0: of all of them) by this transaction: which path
+-- match_memories took, and through which graph. (Definer: statistics are the
+-- operator's, not the API roles'.)
+create function pg_temp.graph_scans(g integer default 0) returns bigint language sql security definer as $$
+  select sum(pg_catalog.pg_stat_get_xact_numscans(c.oid))::bigint from pg_class c
+   where c.relname = 'idx_memory_embeddings_graph_' || g
+      or (g = 0 and c.relname like 'idx\_memory\_embeddings\_graph\_%' and c.relname <> 'idx_memory_embeddings_graph_pending')
 $$;
-grant execute on function pg_temp.graph_scans() to authenticated;
+grant execute on function pg_temp.graph_scans(integer) to authenticated;
+-- A user's graph, as the operator sees it.
+create function pg_temp.graph_of(u text) returns smallint language sql security definer as $$
+  select a.graph from private.memory_ann_users a where a.user_id = tests.get_user_id(u) and a.model = 'm'
+$$;
+grant execute on function pg_temp.graph_of(text) to authenticated;
 
 select tests.authenticate_as('ann_a');
 select is((select count(*)::int from public.insert_memories('m',
@@ -28,11 +38,15 @@ select is((select count(*)::int from public.insert_memories('m',
 select is(
   (select array_agg(content) from public.match_memories(pg_temp.axis(2), 1, null, null, null, 'm')),
   array['a2'], 'before registration: the nearest row is found');
-select is(pg_temp.graph_scans(), 0::bigint, 'before registration: exact search, the graph is not walked');
-select throws_ok($$ update public.memory_embeddings set in_ann_index = true $$,
-  '42501', null, 'a client cannot set the flag');
+select is(pg_temp.graph_scans(), 0::bigint, 'before registration: exact search, no graph is walked');
+select is((select count(*)::int from private.my_memory_graph('m')), 0,
+  'before registration: the caller has no graph');
+select throws_ok($$ update public.memory_embeddings set graph = 1 $$,
+  '42501', null, 'a client cannot set a row''s graph');
 select throws_ok($$ select private.sync_memory_ann_index() $$,
   '42501', null, 'nor run the sync');
+select throws_ok($$ select private.rebuild_memory_graphs() $$,
+  '42501', null, 'nor rebuild the graphs');
 
 select tests.authenticate_as('ann_b');
 select is((select count(*)::int from public.insert_memories('m', array['b1', 'b2'],
@@ -40,37 +54,67 @@ select is((select count(*)::int from public.insert_memories('m', array['b1', 'b2
   2, 'ann_b stores 2 memories (below the limit)');
 
 select tests.clear_authentication();
-select is(bool_or(in_ann_index), false, 'nothing is in the graph before the sync')
-  from public.memory_embeddings where user_id in (tests.get_user_id('ann_a'), tests.get_user_id('ann_b'));
+select is(count(*)::int, 0, 'no row is in a graph before the sync')
+  from public.memory_embeddings
+ where user_id in (tests.get_user_id('ann_a'), tests.get_user_id('ann_b')) and graph is not null;
 select throws_ok($$ select private.sync_memory_ann_index(0) $$,
   '22023', 'max_rows must be a positive number of rows', 'max_rows is checked');
 select is(private.sync_memory_ann_index() ->> 'rows_pending', '0',
   'the sync registers the pairs above the limit and indexes all their rows');
+select ok(pg_temp.graph_of('ann_a') between 1 and 16 and pg_temp.graph_of('ann_b') is null,
+  'ann_a has a graph, ann_b (below the limit) has none');
 select is(
-  (select array_agg(distinct u.email || ':' || e.in_ann_index order by u.email || ':' || e.in_ann_index)
+  (select array_agg(distinct coalesce(e.graph::text, 'none') || ':' || u.email order by coalesce(e.graph::text, 'none') || ':' || u.email)
      from public.memory_embeddings e join auth.users u on u.id = e.user_id
     where u.id in (tests.get_user_id('ann_a'), tests.get_user_id('ann_b'))),
-  array['ann_a@test.local:true', 'ann_b@test.local:false'], 'only ann_a''s rows are flagged');
+  array[pg_temp.graph_of('ann_a') || ':ann_a@test.local', 'none:ann_b@test.local'],
+  'every row of ann_a carries ann_a''s graph, ann_b''s none');
 
-insert into public.memory_embeddings (user_id, content_text, content_type, model, embedding, in_ann_index)
-select tests.get_user_id('ann_b'), 'b3', 'fact', 'm', pg_temp.axis(3), true;
-select is((select in_ann_index from public.memory_embeddings where content_text = 'b3'), false,
-  'the flag is derived, not taken from the writer');
+insert into public.memory_embeddings (user_id, content_text, content_type, model, embedding, graph)
+select tests.get_user_id('ann_b'), 'b3', 'fact', 'm', pg_temp.axis(3), 7;
+select is((select graph from public.memory_embeddings where content_text = 'b3'), null::smallint,
+  'the graph is derived, not taken from the writer');
+
+-- ann_c crosses the limit too: the least-loaded graph is one without ann_a.
+select tests.authenticate_as('ann_c');
+select is((select count(*)::int from public.insert_memories('m',
+    array['c1', 'c2', 'c3', 'c4'], array['fact', 'fact', 'fact', 'fact'],
+    array['{}', '{}', '{}', '{}']::jsonb[],
+    array[pg_temp.axis(1), pg_temp.axis(2), pg_temp.axis(3), pg_temp.axis(4)])), 4,
+  'ann_c stores 4 memories');
+select tests.clear_authentication();
+select is(private.sync_memory_ann_index() ->> 'pairs_registered', '1', 'the sync registers ann_c');
+select isnt(pg_temp.graph_of('ann_c'), pg_temp.graph_of('ann_a'), 'ann_c gets a graph of its own');
+
+select tests.authenticate_as('ann_a');
+select is((select (graph, graph_rows)::text from private.my_memory_graph('m')),
+  (pg_temp.graph_of('ann_a'), 5)::text, 'the caller reads its own graph and its size');
+select tests.authenticate_as('ann_c');
+select is((select (graph, graph_rows)::text from private.my_memory_graph('m')),
+  (pg_temp.graph_of('ann_c'), 4)::text, 'another caller reads its own, not ann_a''s');
 
 select tests.authenticate_as('ann_a');
 -- Six rows are cheaper to sort than to walk a graph: steer the planner to the index
--- it takes by itself at scale, so the scan count shows which branch ran.
+-- it takes by itself at scale, so the scan counts show which branch and graph ran.
 set local enable_seqscan = off;
 set local enable_sort = off;
 select is((select count(*)::int from public.insert_memories('m', array['a6'], array['fact'],
     array['{}']::jsonb[], array[pg_temp.axis(6)])), 1, 'ann_a stores a 6th memory');
 select is(
   (select array_agg(content) from public.match_memories(pg_temp.axis(6), 1, null, null, null, 'm')),
-  array['a6'], 'after the sync: the new row is found (flagged on insert)');
-select ok(pg_temp.graph_scans() > 0, 'after the sync: the search walked the graph');
+  array['a6'], 'after the sync: the new row is found (in the graph from its insert)');
+select ok(pg_temp.graph_scans(pg_temp.graph_of('ann_a')) > 0
+          and pg_temp.graph_scans(pg_temp.graph_of('ann_c')) = 0,
+  'ann_a''s search walked ann_a''s graph, not ann_c''s');
+select tests.authenticate_as('ann_c');
+select is(
+  (select array_agg(content order by content) from public.match_memories(pg_temp.axis(6), 4, null, null, null, 'm')),
+  array['c1', 'c2', 'c3', 'c4'], 'ann_c finds only its own rows (ann_a''s nearest is not among them)');
+select ok(pg_temp.graph_scans(pg_temp.graph_of('ann_c')) > 0, 'through ann_c''s graph');
 
 -- A walk that gives up before k rows (here: one tuple visited at most) never answers
 -- short: the exact scan answers instead, with the true top k.
+select tests.authenticate_as('ann_a');
 set local memories.max_scan_tuples = 1;
 select is(
   (select array_agg(content) from public.match_memories(
@@ -85,18 +129,59 @@ reset memories.max_scan_tuples;
 select is(
   (select array_agg(content) from public.match_memories(pg_temp.axis(3), 1, null, null, null, 'm')),
   array['a3'], 'an unhindered walk answers as before');
+reset enable_seqscan;
+reset enable_sort;
+
+-- After a bulk load: ann_d's rows arrive before it is registered; the rebuild
+-- registers it and builds every graph from the table, its rows in its graph.
+select tests.clear_authentication();
+insert into public.memory_embeddings (user_id, content_text, content_type, model, embedding)
+select tests.get_user_id('ann_d'), 'd' || i, 'fact', 'm', pg_temp.axis(i) from generate_series(1, 5) i;
+select is(private.rebuild_memory_graphs() - 'seconds',
+  '{"pairs_registered": 1, "rows_indexed": 5}'::jsonb, 'the rebuild registers ann_d and indexes its 5 rows');
+select is(
+  (select count(*)::int from public.memory_embeddings
+    where user_id = tests.get_user_id('ann_d') and graph = pg_temp.graph_of('ann_d')), 5,
+  'all of ann_d''s rows are in ann_d''s graph');
+
+-- Once every graph has a pair, the next pair shares the least-loaded one: 13 more
+-- pairs of 5 to 17 rows fill the other graphs, then ann_e's 4 rows go with the
+-- smallest (ann_c's 4), and its walk is widened by the other pair's rows.
+select tests.create_user('ann_f' || i) from generate_series(1, 13) i;
+insert into public.memory_embeddings (user_id, content_text, content_type, model, embedding)
+select tests.get_user_id('ann_f' || i), 'f' || i || '-' || j, 'fact', 'm', pg_temp.axis(j)
+  from generate_series(1, 13) i, generate_series(1, 4 + i) j;
+select tests.create_user('ann_e');
+insert into public.memory_embeddings (user_id, content_text, content_type, model, embedding)
+select tests.get_user_id('ann_e'), 'e' || j, 'fact', 'm', pg_temp.axis(j) from generate_series(1, 4) j;
+select is(private.sync_memory_ann_index() ->> 'pairs_registered', '14',
+  'the sync registers the 14 new pairs');
+select is(pg_temp.graph_of('ann_e'), pg_temp.graph_of('ann_c'),
+  'the 17th pair shares the graph with the fewest rows (ann_c''s 4)');
+select tests.authenticate_as('ann_e');
+select is((select graph_rows from private.my_memory_graph('m')), 8::bigint,
+  'its size is both pairs'' rows');
+set local enable_seqscan = off;
+set local enable_sort = off;
+select is(
+  (select array_agg(content order by content) from public.match_memories(pg_temp.axis(2), 4, null, null, null, 'm')),
+  array['e1', 'e2', 'e3', 'e4'], 'a walk of a shared graph returns only the caller''s rows');
+select ok(pg_temp.graph_scans(pg_temp.graph_of('ann_e')) > 0, 'through the shared graph');
+reset enable_seqscan;
+reset enable_sort;
 
 select tests.clear_authentication();
-select ok(
-  (select indexdef like '%WHERE in_ann_index%' from pg_indexes
-    where indexname = 'idx_memory_embeddings_hnsw')
-  and exists (select 1 from cron.job where jobname = 'memory-ann-index'),
-  'the HNSW index is partial and the sync runs every minute');
-
 select is(
-  (select c.reloptions from pg_class c where c.relname = 'idx_memory_embeddings_hnsw'),
-  array['m=32', 'ef_construction=128'],
-  'the graph is built denser than pgvector''s defaults (recall at scale)');
+  (select count(*)::int from pg_indexes
+    where indexname ~ '^idx_memory_embeddings_graph_[0-9]+$'
+      and indexdef like '%USING hnsw (embedding halfvec_cosine_ops)%'
+      and indexdef like '%WHERE (graph = ' || substring(indexname from '[0-9]+$') || ')'),
+  16, 'after the rebuild: 16 graphs, each a partial HNSW index of its own rows');
+select ok(
+  (select bool_and(c.reloptions = array['m=32', 'ef_construction=128']) from pg_class c
+    where c.relname ~ '^idx_memory_embeddings_graph_[0-9]+$')
+  and exists (select 1 from cron.job where jobname = 'memory-ann-index'),
+  'each graph is built denser than pgvector''s defaults, and the sync runs every minute');
 
 select * from finish();
 rollback;

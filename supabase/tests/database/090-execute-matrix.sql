@@ -29,11 +29,15 @@ insert into expected values
   -- The cache's memory version: read by the admin client; bumped by trigger.
   ('private.memory_version', false), ('private.track_memory_changes', false),
   ('private.sync_memory_ann_index', false), ('private.apply_trip_child_policies', false),
+  -- The per-user graphs: maintenance, run by the sync or by the owner.
+  ('private.rebuild_memory_graphs', false), ('private.register_memory_graph_users', false),
+  ('private.create_memory_graph_index', false), ('private.least_loaded_memory_graph', false),
+  ('private.memory_graph_count', false),
   -- Reads any trip's rows: only get_trip calls it, after its own permission check.
   ('private.trip_child_first_page', false),
   -- Trigger functions: fired by the database, never called.
   ('private.api_keys_keep_binding', false), ('private.handle_auth_user_change', false),
-  ('private.memory_embeddings_ann_flag', false), ('private.notify_cache_invalidation', false),
+  ('private.memory_embeddings_graph', false), ('private.notify_cache_invalidation', false),
   ('private.notify_trip_collaboration', false), ('private.set_content_hash', false),
   ('private.set_provenance', false), ('private.set_updated_at', false),
   ('private.enforce_limit', false), ('private.record_memory_history', false),
@@ -48,7 +52,7 @@ insert into expected values
   ('private.trip_child_kind', true), ('private.trip_of_child', true),
   ('private.require_trip_edit', true), ('private.check_permission_level', true),
   ('private.memory_exact_max_rows', true), ('private.memory_max_scan_tuples', true),
-  ('private.my_memory_count', true),
+  ('private.my_memory_count', true), ('private.my_memory_graph', true),
   ('private.is_anonymous', true),
   ('private.invalid', true), ('private.check_one_of', true), ('private.reject_unknown_fields', true),
   ('private.text_field', true), ('private.date_field', true), ('private.number_field', true),
