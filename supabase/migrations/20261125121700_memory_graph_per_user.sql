@@ -3,27 +3,26 @@
 --
 -- Why: at 1,000,000 rows over 2,000 users (bench vector --scale) the shared graph held
 -- the 50,000- and 100,000-row users together. A filtered walk for the smaller one sees
--- mostly the other's rows (a third of what it visits is its own), so it needs
+-- mostly the other's rows (a third of what it visits is its own), so it needed
 -- ef_search 400 to find its true top 10, and p95 at 4 clients was 32 / 41 ms (target
--- 30). Alone in a graph of its own the same user needs ef_search 120 (1.000 recall,
--- 2.2 ms p50 with one client against 6.4). Below 10,000 rows the exact scan costs ~0.8 us
--- a row of CPU: 9,500-row users were 29 ms p95 at 4 clients (target 20), and no stored
--- form makes the executor's work per row go away; a graph of their own answers in ~1-2
--- ms at recall 1.000. Users above 5,000 rows now use a graph (recall >= 0.995, never
--- fewer than k: the exact scan answers whenever the walk comes back short). Figures:
--- docs/benchmarks.md, "Fifth run".
+-- 30). Alone in a graph of its own the same user needs ef_search 120 (recall 1.000; 2.2
+-- ms p50 with one client, against 6.4 in the shared graph). Below 10,000 rows the exact
+-- scan costs ~0.8 us of CPU a row: 9,500-row users were 29 ms p95 at 4 clients (target
+-- 20), and no stored form takes away the executor's work per row; a graph of their own
+-- answers in 1-2 ms at recall 1.000. Users above 5,000 rows now use a graph (recall >=
+-- 0.995, never fewer than k: the exact scan answers whenever a walk comes back short).
+-- Figures: docs/benchmarks.md, "Fifth run".
 --
 -- How: `graph` says which graph holds a row (null: none). Each of the 16 graphs is a
 -- partial HNSW index `where graph = n`; a registered (user, model) pair is given the
 -- graph that holds the fewest rows, so the largest users have one each and smaller
 -- ones share. match_memories names the caller's graph in its query (the planner only
 -- uses a partial index whose predicate the query's own text implies) and widens the
--- walk by how much of the graph is the caller's.
+-- walk by the graph's size and by how much of it is other users' rows.
 --
--- Upgrade: rows already in the shared graph keep their place (their pair gets a graph
--- and the rows its number) and the graphs are built once below, from the table (for
--- 150,000 rows of 512-d halfvec, m 32: ~2 minutes on 2 cores), under a lock that
--- blocks writes to memory_embeddings.
+-- Upgrade: the pairs registered before get a graph, largest first, and the graphs are
+-- built at the end from the table, one pass each, under an exclusive lock on
+-- memory_embeddings (no reads or writes until the migration commits).
 
 -- The shared graph, the pending-rows index and the flag trigger are over in_ann_index.
 -- (user_id, model, in_ann_index) goes too: the unique key (user_id, model,
@@ -317,14 +316,11 @@ stable
 security invoker
 set search_path = ''
 set hnsw.iterative_scan = 'strict_order'
-set hnsw.ef_search = 120
+set hnsw.ef_search = 100
 set hnsw.max_scan_tuples = 100000
 as $$
 declare
   exact_max_rows constant integer := private.memory_exact_max_rows();
-  -- The walk width that finds the true top 10 of a user alone in a graph of up to
-  -- 100,000 rows (recall 1.000 in the scale bench).
-  own_graph_ef constant integer := 120;
   uid uuid := (select auth.uid());
   q extensions.halfvec(512);
   my_rows bigint;
@@ -363,12 +359,15 @@ begin
   end if;
 
   if use_graph then
-    -- Restricted to this function by its SET clauses. A walk keeps the candidates of
-    -- every user in the graph and returns the caller's: as wide again as the graph is
-    -- larger than the caller's rows (at most 1,000), it keeps as many of the caller's
-    -- own as a walk of a graph of their own would.
+    -- Restricted to this function by its SET clauses. How wide a walk must be grows
+    -- with its graph: alone in a graph of n rows, ef_search sqrt(n) found the true top
+    -- 10 of 9,500-, 50,000- and 100,000-row users (recall 1.000 / 1.000 / 0.997; 120
+    -- left the largest at 0.993). A walk keeps the candidates of every pair in the
+    -- graph and returns the caller's, so it is as much wider again as the graph is
+    -- larger than the caller's rows (at most 1,000).
+    graph_rows := greatest(graph_rows, my_rows);
     perform pg_catalog.set_config('hnsw.ef_search',
-      least(1000, ceil(own_graph_ef * greatest(graph_rows, my_rows)::numeric / my_rows))::text, true);
+      least(1000, ceil(sqrt(graph_rows) * graph_rows / my_rows))::text, true);
     perform pg_catalog.set_config('hnsw.max_scan_tuples',
       private.memory_max_scan_tuples()::text, true);
     -- EXECUTE plans with this caller's values every time, and the graph's number is
