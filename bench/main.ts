@@ -1,10 +1,11 @@
-// npm run bench -- [vector|forms|http|ingest|crypto|startup|chat|cache|all] [--size N] [--seconds S] ...
+// npm run bench -- [vector|forms|graphs|http|ingest|crypto|startup|chat|cache|all] [--size N] [--seconds S] ...
 // Prints a table per part and writes the raw results to bench/results/.
 
 import { parseArgs } from "node:util";
 import { cacheBench } from "./cache.ts";
 import { chatBench } from "./chat.ts";
 import { cryptoBench } from "./crypto.ts";
+import { graphsBench } from "./graphs.ts";
 import { httpBench } from "./http.ts";
 import { ingestBench } from "./ingest.ts";
 import { startupBench } from "./startup.ts";
@@ -33,7 +34,7 @@ const { values, positionals } = parseArgs({
     help: { type: "boolean", default: false },
   },
 });
-const PARTS = ["vector", "forms", "http", "ingest", "crypto", "startup", "chat", "cache"];
+const PARTS = ["vector", "forms", "graphs", "http", "ingest", "crypto", "startup", "chat", "cache"];
 const part = positionals[0] ?? "all";
 if (values.help || (part !== "all" && !PARTS.includes(part))) {
   console.log(`usage: npm run bench -- [${PARTS.join("|")}|all] [options]
@@ -55,6 +56,9 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
                     Zipf-like sizes up to 100,000 rows; loaded once, ~20 min)
   forms             exact search of one 9,500-row user by stored form (vector or halfvec,
                     1,536 or 512 dimensions), 1 and 4 clients (--seconds, --clients)
+  graphs            one user's HNSW graph alone (9,500 / 50,000 / 100,000 rows, m 16 and
+                    32): recall@10 and latency by ef_search; and what 16 partial graphs
+                    cost a table's other statements (--seconds per point)
   --runs N          fresh processes per function for startup (default 5)
   --baseline REF    http, startup: also measure the functions of git REF (a worktree
                     under .local/bench/baseline/; http: both uncached), old-vs-new rows`);
@@ -97,6 +101,13 @@ for (const p of part === "all" ? PARTS : [part]) {
       users: 3,
       seconds,
       clients: list(values.clients!),
+    })
+    : p === "graphs"
+    ? await graphsBench({
+      sizes: [9_500, 50_000, 100_000],
+      m: [16, 32],
+      efSearch: [40, 80, 120, 200, 300, 400],
+      seconds: Math.min(seconds, 3),
     })
     : p === "http"
     ? await httpBench({

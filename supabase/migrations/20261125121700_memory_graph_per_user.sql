@@ -106,16 +106,6 @@ declare
   pair record;
   registered integer := 0;
 begin
-  -- Pairs registered before graphs existed (upgrade) are placed first, largest first.
-  for pair in
-    select a.user_id, a.model from private.memory_ann_users a
-      left join private.memory_counts c on c.user_id = a.user_id and c.model = a.model
-     where a.graph is null
-     order by coalesce(c.n, 0) desc, a.user_id, a.model
-  loop
-    update private.memory_ann_users a set graph = private.least_loaded_memory_graph()
-     where a.user_id = pair.user_id and a.model = pair.model;
-  end loop;
   for pair in
     select c.user_id, c.model from private.memory_counts c
      where c.n > private.memory_exact_max_rows()
@@ -360,14 +350,17 @@ begin
 
   if use_graph then
     -- Restricted to this function by its SET clauses. How wide a walk must be grows
-    -- with its graph: alone in a graph of n rows, ef_search sqrt(n) found the true top
-    -- 10 of 9,500-, 50,000- and 100,000-row users (recall 1.000 / 1.000 / 0.997; 120
-    -- left the largest at 0.993). A walk keeps the candidates of every pair in the
-    -- graph and returns the caller's, so it is as much wider again as the graph is
-    -- larger than the caller's rows (at most 1,000).
+    -- with its graph: alone in a graph of n rows, 40 + n / 400 found the true top 10
+    -- of 9,500-, 50,000- and 100,000-row users (ef_search 40, 120 and 300 gave recall
+    -- 1.000, 1.000 and 0.997; 120 left the largest at 0.993). A walk keeps the
+    -- candidates of every pair in the graph and returns the caller's, so a caller with
+    -- a share s of a shared graph gets a walk 1 / sqrt(s) wider (at most 1,000): for
+    -- two 9,500-row users in one graph that kept recall at 0.9998 over 480 searches,
+    -- where 1 / s cost twice the time for the same recall.
     graph_rows := greatest(graph_rows, my_rows);
     perform pg_catalog.set_config('hnsw.ef_search',
-      least(1000, ceil(sqrt(graph_rows) * graph_rows / my_rows))::text, true);
+      least(1000, ceil((40 + graph_rows / 400.0) * sqrt(graph_rows::numeric / my_rows)))::text,
+      true);
     perform pg_catalog.set_config('hnsw.max_scan_tuples',
       private.memory_max_scan_tuples()::text, true);
     -- EXECUTE plans with this caller's values every time, and the graph's number is
@@ -424,7 +417,22 @@ comment on function public.match_memories(extensions.vector, integer, double pre
   'the walk finds fewer than p_match_count. Optional minimum similarity, type and metadata '
   '(containment) filters.';
 
--- Upgrade: the pairs registered before get their graph, largest first; their rows
--- (those in the shared graph and any still pending) go in it, and the 16 graphs are
--- built from the table, one pass each.
+-- Upgrade: the pairs registered before get their graph, largest first; then their
+-- rows (those in the shared graph and any still pending) go in it, and the 16 graphs
+-- are built from the table, one pass each.
+do $$
+declare
+  pair record;
+begin
+  for pair in
+    select a.user_id, a.model from private.memory_ann_users a
+      left join private.memory_counts c on c.user_id = a.user_id and c.model = a.model
+     order by coalesce(c.n, 0) desc, a.user_id, a.model
+  loop
+    update private.memory_ann_users a set graph = private.least_loaded_memory_graph()
+     where a.user_id = pair.user_id and a.model = pair.model;
+  end loop;
+end
+$$;
+alter table private.memory_ann_users alter column graph set not null;
 select private.rebuild_memory_graphs();

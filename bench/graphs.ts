@@ -1,0 +1,235 @@
+// What the per-user graphs of migration 20261125121700 are sized by, measured:
+// - walks: one user's rows (512-d half precision, the scale set's isotropic mixture) in a
+//   table of their own with an HNSW index alone, recall@10 against an exact scan and
+//   latency with one client, per graph size, graph density (m) and walk width
+//   (ef_search): how wide a walk a graph of n rows needs;
+// - statements: what each partial HNSW index on a table costs its other statements (the
+//   planner looks at every index, an insert checks every predicate), on two copies of a
+//   memory_embeddings-like table, with and without 16 (empty) partial graphs, side by
+//   side in one run.
+
+import pg from "pg";
+import { adminPool, closedLoop, need, progress, summarize, table } from "./lib.ts";
+import { copyRows, literal, mixture } from "./vector.ts";
+
+export interface GraphsOptions {
+  sizes: number[];
+  m: number[];
+  efSearch: number[];
+  seconds: number;
+}
+
+const QUERIES = 40;
+const walkTable = (size: number) => `bench.graph_${size}`;
+
+/** One user's rows alone in a table, loaded once and kept. */
+async function loadWalkTable(db: pg.Pool, size: number) {
+  const wanted = `rows=${size};seed=2;halfvec(512)`;
+  const key = `graph:${size}`;
+  if ((await db.query(`select v from bench.meta where k = $1`, [key])).rows[0]?.v === wanted) {
+    return;
+  }
+  await db.query(`drop table if exists ${walkTable(size)}`);
+  await db.query(
+    `create table ${
+      walkTable(size)
+    } (id integer primary key, embedding extensions.halfvec(512) not null)`,
+  );
+  await db.query(`alter table ${walkTable(size)} alter column embedding set storage main`);
+  const next = mixture(2);
+  const client = await db.connect();
+  try {
+    await copyRows(
+      client,
+      `copy ${walkTable(size)} (id, embedding) from stdin`,
+      size,
+      (i) => `${i + 1}\t${literal(next())}\n`,
+      `graphs: COPY ${size} rows`,
+    );
+  } finally {
+    client.release();
+  }
+  await db.query(`vacuum analyze ${walkTable(size)}`);
+  await db.query(`insert into bench.meta values ($1, $2) on conflict (k) do update set v = $2`, [
+    key,
+    wanted,
+  ]);
+}
+
+async function walks(db: pg.Pool, opts: GraphsOptions) {
+  const queries = Array.from({ length: QUERIES }, mixture(2, 1)).map(literal);
+  const walk = (size: number) =>
+    `select id from ${
+      walkTable(size)
+    } order by embedding operator(extensions.<=>) $1::extensions.halfvec limit 10`;
+  const rows = [];
+  for (const size of opts.sizes) {
+    await loadWalkTable(db, size);
+    const truth: number[][] = [];
+    for (const q of queries) {
+      truth.push(
+        (await db.query(
+          `select id from ${walkTable(size)}
+            order by (embedding operator(extensions.<=>) $1::extensions.halfvec) + 0, id limit 10`,
+          [q],
+        )).rows.map((r: { id: number }) => r.id),
+      );
+    }
+    for (const m of opts.m) {
+      const bar = progress(`graphs: HNSW build, ${size} rows, m ${m}`, 1);
+      const started = performance.now();
+      await db.query(`drop index if exists bench.graph_${size}_hnsw`);
+      const client = await db.connect();
+      try {
+        await client.query("set maintenance_work_mem = '1GB'");
+        await client.query(
+          `create index graph_${size}_hnsw on ${walkTable(size)}
+             using hnsw (embedding extensions.halfvec_cosine_ops)
+             with (m = ${m}, ef_construction = ${4 * m})`,
+        );
+      } finally {
+        client.release();
+      }
+      const buildS = (performance.now() - started) / 1000;
+      bar.done();
+      for (const ef of opts.efSearch) {
+        const pool = new pg.Pool({
+          connectionString: need("SUPABASE_DB_URL"),
+          max: 1,
+          options: `-c hnsw.ef_search=${ef}`,
+        });
+        const recalls: number[] = [];
+        for (const [k, q] of queries.entries()) {
+          const got = new Set(
+            (await pool.query(walk(size), [q])).rows.map((r: { id: number }) => r.id),
+          );
+          recalls.push(truth[k].filter((id) => got.has(id)).length / truth[k].length);
+        }
+        const r = await closedLoop(1, opts.seconds, async (_w, i) => {
+          await pool.query(walk(size), [queries[i % queries.length]]);
+        });
+        await pool.end();
+        rows.push({
+          rows: size,
+          m,
+          ef_construction: 4 * m,
+          build_s: Math.round(buildS * 10) / 10,
+          ef_search: ef,
+          recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 1000) /
+            1000,
+          min_recall: Math.min(...recalls),
+          ...summarize(r.latencies),
+        });
+      }
+    }
+  }
+  table(
+    `graphs: one user's graph alone, recall@10 and latency (1 client, ${QUERIES} queries)`,
+    rows,
+  );
+  return rows;
+}
+
+const GRAPHS = 16;
+const USERS = 200;
+const stmtTable = (graphs: number) => `bench.stmt_${graphs}`;
+const userUuid = (u: number) => `00000000-0000-4000-8000-${String(u).padStart(12, "0")}`;
+
+/** The same table twice: memory_embeddings' b-tree indexes, with and without the graphs. */
+async function loadStatementTables(db: pg.Pool) {
+  for (const graphs of [0, GRAPHS]) {
+    const t = stmtTable(graphs);
+    await db.query(`drop table if exists ${t}`);
+    await db.query(`create table ${t} (
+      id uuid primary key default gen_random_uuid(), user_id uuid not null,
+      model text not null default 'text-embedding-3-small', content_hash text not null,
+      content_type text not null default 'fact', created_at timestamptz not null default now(),
+      deleted_at timestamptz, graph smallint, embedding extensions.halfvec(512) not null)`);
+    await db.query(`create unique index on ${t} (user_id, model, content_hash)`);
+    await db.query(`create index on ${t} (user_id, created_at desc)`);
+    await db.query(`create index on ${t} (user_id, content_type)`);
+    await db.query(`create index on ${t} (user_id, model) where graph is null`);
+    for (let g = 1; g <= graphs; g++) {
+      await db.query(
+        `create index on ${t} using hnsw (embedding extensions.halfvec_cosine_ops)
+           with (m = 32, ef_construction = 128) where graph = ${g}`,
+      );
+    }
+    await db.query(
+      `insert into ${t} (user_id, content_hash, embedding)
+       select ('00000000-0000-4000-8000-' || lpad((g % ${USERS})::text, 12, '0'))::uuid, md5(g::text),
+              (select array_agg(sin(g * d)) from generate_series(1, 512) d)::real[]::extensions.halfvec(512)
+         from generate_series(1, 20000) g`,
+    );
+    await db.query(`vacuum analyze ${t}`);
+  }
+}
+
+async function statements(opts: GraphsOptions) {
+  const db = adminPool(1);
+  try {
+    await loadStatementTables(db);
+  } finally {
+    await db.end();
+  }
+  const kinds: Record<string, (t: string, u: string) => [string, unknown[]]> = {
+    "select a user's latest 20": (t, u) => [
+      `select id, created_at from ${t} where user_id = $1 and deleted_at is null
+        order by created_at desc limit 20`,
+      [u],
+    ],
+    "insert one row": (t, u) => [
+      `insert into ${t} (user_id, content_hash, embedding)
+       select $1, md5(random()::text), embedding from ${t} limit 1`,
+      [u],
+    ],
+  };
+  const rows = [];
+  // Interleaved rounds: both tables see the same moments of the machine.
+  const totals = new Map<string, number[]>();
+  for (let round = 0; round < 3; round++) {
+    for (const [kind, sql] of Object.entries(kinds)) {
+      for (const graphs of [0, GRAPHS]) {
+        const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: 4 });
+        // Simple protocol, planned every time, as the functions send statements.
+        const r = await closedLoop(4, opts.seconds, async (w, i) => {
+          const [text, params] = sql(stmtTable(graphs), userUuid((w * 7919 + i) % USERS));
+          await pool.query(text, params);
+        });
+        await pool.end();
+        const key = `${kind}|${graphs}`;
+        totals.set(key, [...(totals.get(key) ?? []), r.qps]);
+      }
+    }
+  }
+  for (const kind of Object.keys(kinds)) {
+    const without = totals.get(`${kind}|0`)!;
+    const withGraphs = totals.get(`${kind}|${GRAPHS}`)!;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    rows.push({
+      statement: kind,
+      "per s, no graphs": Math.round(mean(without)),
+      [`per s, ${GRAPHS} graphs`]: Math.round(mean(withGraphs)),
+      ratio: Math.round(mean(withGraphs) / mean(without) * 100) / 100,
+      runs: without.length,
+    });
+  }
+  table(
+    `graphs: statements on a 20,000-row table, 4 clients, with and without ${GRAPHS} partial graphs`,
+    rows,
+  );
+  return rows;
+}
+
+export async function graphsBench(opts: GraphsOptions) {
+  const db = adminPool(2);
+  let walkRows;
+  try {
+    await db.query(`create schema if not exists bench`);
+    await db.query(`create table if not exists bench.meta (k text primary key, v text)`);
+    walkRows = await walks(db, opts);
+  } finally {
+    await db.end();
+  }
+  return { walks: walkRows, statements: await statements(opts) };
+}
