@@ -352,11 +352,12 @@ begin
     -- Restricted to this function by its SET clauses. How wide a walk must be grows
     -- with its graph: alone in a graph of n rows, 40 + n / 400 found the true top 10
     -- of 9,500-, 50,000- and 100,000-row users (ef_search 40, 120 and 300 gave recall
-    -- 1.000, 1.000 and 0.997; 120 left the largest at 0.993). A walk keeps the
-    -- candidates of every pair in the graph and returns the caller's, so a caller with
-    -- a share s of a shared graph gets a walk 1 / sqrt(s) wider (at most 1,000): for
-    -- two 9,500-row users in one graph that kept recall at 0.9998 over 480 searches,
-    -- where 1 / s cost twice the time for the same recall.
+    -- 1.000, 1.000 and 0.997; 120 left the largest at 0.993. `npm run bench -- graphs`;
+    -- one build of the largest graph there left a cluster unreachable at any width).
+    -- A walk keeps the candidates of every pair in the graph and returns the caller's,
+    -- so a caller with a share s of a shared graph gets a walk 1 / sqrt(s) wider (at
+    -- most 1,000): for two 9,500-row users in one graph that kept recall at 0.9998
+    -- over 480 searches, where 1 / s cost twice the time for the same recall.
     graph_rows := greatest(graph_rows, my_rows);
     perform pg_catalog.set_config('hnsw.ef_search',
       least(1000, ceil((40 + graph_rows / 400.0) * sqrt(graph_rows::numeric / my_rows)))::text,
