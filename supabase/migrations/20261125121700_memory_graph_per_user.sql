@@ -364,6 +364,14 @@ begin
       true);
     perform pg_catalog.set_config('hnsw.max_scan_tuples',
       private.memory_max_scan_tuples()::text, true);
+    -- Alone in its graph and with no type or metadata filter, every row the walk finds
+    -- is the caller's (soft-deleted ones aside): there is nothing to resume, and a walk
+    -- without the iterative scan's bookkeeping is cheaper (100,000 rows at ef_search
+    -- 290: p95 11.5 ms against 16.5). Fewer than k left after deleted rows: the exact
+    -- scan answers, as below.
+    if graph_rows = my_rows and p_content_type is null and p_metadata is null then
+      perform pg_catalog.set_config('hnsw.iterative_scan', 'off', true);
+    end if;
     -- EXECUTE plans with this caller's values every time, and the graph's number is
     -- in the text: the planner uses a partial index only when the query's own
     -- conditions imply its predicate (graph = n), which a parameter never does.

@@ -5,7 +5,7 @@
 -- caller's own graph, only once every row of the caller is in it, and falls back to
 -- the exact scan when a walk comes back short. The limit is lowered to 3 rows here.
 begin;
-select plan(36);
+select plan(38);
 
 set local memories.exact_max_rows = 3;
 select tests.create_user(u) from unnest(array['ann_a', 'ann_b', 'ann_c', 'ann_d']) u;
@@ -129,6 +129,24 @@ reset memories.max_scan_tuples;
 select is(
   (select array_agg(content) from public.match_memories(pg_temp.axis(3), 1, null, null, null, 'm')),
   array['a3'], 'an unhindered walk answers as before');
+-- Alone in its graph, unfiltered: the walk is not resumable; deleted rows are skipped
+-- and the next nearest take their place.
+select tests.clear_authentication();
+update public.memory_embeddings set deleted_at = now()
+ where user_id = tests.get_user_id('ann_a') and content_text = 'a3';
+select tests.authenticate_as('ann_a');
+select is(
+  (select array_agg(content) from public.match_memories(
+     (select array_agg(case i when 6 then 1 when 3 then 0.5 when 2 then 0.25 when 1 then 0.1 else 0 end
+                       order by i) from generate_series(1, 512) i)::real[]::extensions.vector,
+     3, null, null, null, 'm')),
+  array['a6', 'a2', 'a1'], 'a deleted row is not answered; the next nearest are');
+select is(
+  (select array_agg(content) from public.match_memories(
+     (select array_agg(case i when 6 then 1 when 3 then 0.5 when 2 then 0.25 when 1 then 0.1 else 0 end
+                       order by i) from generate_series(1, 512) i)::real[]::extensions.vector,
+     3, null, 'fact', '{}', 'm')),
+  array['a6', 'a2', 'a1'], 'with type and metadata filters (the resumable walk): the same');
 reset enable_seqscan;
 reset enable_sort;
 
