@@ -5,7 +5,7 @@
 //   (ef_search): how wide a walk a graph of n rows needs;
 // - statements: what each partial HNSW index on a table costs its other statements (the
 //   planner looks at every index, an insert checks every predicate), on two copies of a
-//   memory_embeddings-like table, with and without 16 (empty) partial graphs, side by
+//   memory_embeddings-like table, with and without its (empty) partial graphs, side by
 //   side in one run.
 
 import pg from "pg";
@@ -130,14 +130,13 @@ async function walks(db: pg.Pool, opts: GraphsOptions) {
   return rows;
 }
 
-const GRAPHS = 16;
 const USERS = 200;
 const stmtTable = (graphs: number) => `bench.stmt_${graphs}`;
 const userUuid = (u: number) => `00000000-0000-4000-8000-${String(u).padStart(12, "0")}`;
 
 /** The same table twice: memory_embeddings' b-tree indexes, with and without the graphs. */
-async function loadStatementTables(db: pg.Pool) {
-  for (const graphs of [0, GRAPHS]) {
+async function loadStatementTables(db: pg.Pool, graphCount: number) {
+  for (const graphs of [0, graphCount]) {
     const t = stmtTable(graphs);
     await db.query(`drop table if exists ${t}`);
     await db.query(`create table ${t} (
@@ -167,8 +166,11 @@ async function loadStatementTables(db: pg.Pool) {
 
 async function statements(opts: GraphsOptions) {
   const db = adminPool(1);
+  // As many graphs as memory_embeddings has (migration 20261125121700).
+  let graphCount: number;
   try {
-    await loadStatementTables(db);
+    graphCount = (await db.query(`select private.memory_graph_count() as n`)).rows[0].n;
+    await loadStatementTables(db, graphCount);
   } finally {
     await db.end();
   }
@@ -189,7 +191,7 @@ async function statements(opts: GraphsOptions) {
   const totals = new Map<string, number[]>();
   for (let round = 0; round < 3; round++) {
     for (const [kind, sql] of Object.entries(kinds)) {
-      for (const graphs of [0, GRAPHS]) {
+      for (const graphs of [0, graphCount]) {
         const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: 4 });
         // Simple protocol, planned every time, as the functions send statements.
         const r = await closedLoop(4, opts.seconds, async (w, i) => {
@@ -204,18 +206,18 @@ async function statements(opts: GraphsOptions) {
   }
   for (const kind of Object.keys(kinds)) {
     const without = totals.get(`${kind}|0`)!;
-    const withGraphs = totals.get(`${kind}|${GRAPHS}`)!;
+    const withGraphs = totals.get(`${kind}|${graphCount}`)!;
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     rows.push({
       statement: kind,
       "per s, no graphs": Math.round(mean(without)),
-      [`per s, ${GRAPHS} graphs`]: Math.round(mean(withGraphs)),
+      [`per s, ${graphCount} graphs`]: Math.round(mean(withGraphs)),
       ratio: Math.round(mean(withGraphs) / mean(without) * 100) / 100,
       runs: without.length,
     });
   }
   table(
-    `graphs: statements on a 20,000-row table, 4 clients, with and without ${GRAPHS} partial graphs`,
+    `graphs: statements on a 20,000-row table, 4 clients, with and without ${graphCount} partial graphs`,
     rows,
   );
   return rows;
