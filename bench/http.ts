@@ -5,6 +5,7 @@
 import pg from "pg";
 import { adminPool, benchUser, closedLoop, need, summarize, table, worktree } from "./lib.ts";
 import { boot } from "../tests/boot.ts";
+import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
 
 export interface HttpOptions {
   seconds: number;
@@ -88,13 +89,33 @@ async function direct(t: Target, claims: string, opts: HttpOptions) {
 }
 
 /**
+ * A baseline older than migration 20261125121600 asks for 1,536-dimension embeddings,
+ * which `match_memories` now refuses (400): its searches would time a refusal. Its
+ * checkout is given today's size, the one line that differs; everything else it runs
+ * as it was. Returns whether the line was changed (reported with the rows).
+ */
+async function adaptDimensions(checkout: URL): Promise<boolean> {
+  const file = new URL("supabase/functions/_shared/openai.ts", checkout);
+  const text = await Deno.readTextFile(file);
+  const line = /^export const DIMENSIONS = (\d+);$/m;
+  const size = Number(text.match(line)?.[1]);
+  if (!size || size === DIMENSIONS) return false;
+  await Deno.writeTextFile(file, text.replace(line, `export const DIMENSIONS = ${DIMENSIONS};`));
+  return true;
+}
+
+/**
  * Today's functions and the baseline's, each booted alone with no cache (CACHE_URL
  * empty), so that the rows compare code, not caching; same database, same user.
  */
 async function oldAndNew(ref: string) {
   const boots: Awaited<ReturnType<typeof boot>>[] = [];
   const bases: Record<string, Record<string, string>> = { current: {}, [ref]: {} };
-  for (const [version, checkout] of [["current", undefined], [ref, await worktree(ref)]] as const) {
+  const old = await worktree(ref);
+  if (await adaptDimensions(old)) {
+    console.error(`http: ${ref} asks for ${DIMENSIONS}-dimension embeddings (today's size)`);
+  }
+  for (const [version, checkout] of [["current", undefined], [ref, old]] as const) {
     for (const name of ["trips", "memories"]) {
       const fn = await boot(Deno.execPath(), name, { CACHE_URL: "" }, checkout);
       boots.push(fn);

@@ -25,7 +25,10 @@ const { values, positionals } = parseArgs({
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "32" },
     clients: { type: "string", default: "1,4" },
-    "ef-search": { type: "string", default: "10,20,40,80,160,320" },
+    "ef-search": { type: "string" },
+    "graph-sizes": { type: "string", default: "9500,50000,100000" },
+    builds: { type: "string", default: "16/64,32/128" },
+    "no-statements": { type: "boolean", default: false },
     "no-per-user": { type: "boolean", default: false },
     "no-global": { type: "boolean", default: false },
     scale: { type: "boolean", default: false },
@@ -48,7 +51,8 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   --queries N       distinct queries for recall (default 100)
   --seconds S       duration of each measured run (default 10)
   --clients 1,4     concurrent clients for the vector runs
-  --ef-search ...   hnsw.ef_search values (default 10,20,40,80,160,320)
+  --ef-search ...   hnsw.ef_search values (default 10,20,40,80,160,320; graphs:
+                    40,80,120,200,300,400)
   --connections N   HTTP connections for http and concurrent requests for ingest (default 32)
   --no-per-user     skip the per-user vector workload
   --no-global       skip the global ANN workload
@@ -56,9 +60,12 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
                     Zipf-like sizes up to 100,000 rows; loaded once, ~20 min)
   forms             exact search of one 9,500-row user by stored form (vector or halfvec,
                     1,536 or 512 dimensions), 1 and 4 clients (--seconds, --clients)
-  graphs            one user's HNSW graph alone (9,500 / 50,000 / 100,000 rows, m 16 and
-                    32): recall@10 and latency by ef_search; and what 16 partial graphs
-                    cost a table's other statements (--seconds per point)
+  graphs            one user's HNSW graph alone: recall@10 and latency by ef_search; and
+                    what the partial graphs cost a table's other statements (--seconds
+                    per point, at most 3)
+  --graph-sizes ... graphs: rows of the user (default 9500,50000,100000)
+  --builds M/EFC,.. graphs: HNSW m / ef_construction of each build (default 16/64,32/128)
+  --no-statements   graphs: only the walks
   --runs N          fresh processes per function for startup (default 5)
   --baseline REF    http, startup: also measure the functions of git REF (a worktree
                     under .local/bench/baseline/; http: both uncached), old-vs-new rows`);
@@ -90,7 +97,7 @@ for (const p of part === "all" ? PARTS : [part]) {
       queries: num(values.queries!),
       seconds,
       clients: list(values.clients!),
-      efSearch: list(values["ef-search"]!),
+      efSearch: list(values["ef-search"] ?? "10,20,40,80,160,320"),
       perUser: !values["no-per-user"],
       global: !values["no-global"],
       scale: values.scale!,
@@ -104,9 +111,13 @@ for (const p of part === "all" ? PARTS : [part]) {
     })
     : p === "graphs"
     ? await graphsBench({
-      sizes: [9_500, 50_000, 100_000],
-      m: [16, 32],
-      efSearch: [40, 80, 120, 200, 300, 400],
+      sizes: list(values["graph-sizes"]!),
+      builds: values.builds!.split(",").map((b) => {
+        const [m, efConstruction] = b.split("/").map(num);
+        return { m, efConstruction };
+      }),
+      efSearch: list(values["ef-search"] ?? "40,80,120,200,300,400"),
+      statements: !values["no-statements"],
       seconds: Math.min(seconds, 3),
     })
     : p === "http"
