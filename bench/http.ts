@@ -81,7 +81,9 @@ async function direct(t: Target, claims: string, opts: HttpOptions) {
       p50_ms: s.p50_ms,
       p95_ms: s.p95_ms,
       p99_ms: s.p99_ms,
+      non_2xx: "-",
       errors: r.errors,
+      requests: r.latencies.length,
     };
   } finally {
     await pool.end();
