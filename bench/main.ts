@@ -114,6 +114,10 @@ for (const p of part === "all" ? PARTS : [part]) {
       sizes: list(values["graph-sizes"]!),
       builds: values.builds!.split(",").map((b) => {
         const [m, efConstruction] = b.split("/").map(num);
+        if (!(Number.isInteger(m) && m >= 2 && Number.isInteger(efConstruction))) {
+          console.error(`--builds takes M/EFC pairs (e.g. 32/128), not ${b}`);
+          Deno.exit(2);
+        }
         return { m, efConstruction };
       }),
       efSearch: list(values["ef-search"] ?? "40,80,120,200,300,400"),
