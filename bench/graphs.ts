@@ -17,12 +17,13 @@ export interface GraphsOptions {
   /** HNSW build parameters, one graph each. */
   builds: { m: number; efConstruction: number }[];
   efSearch: number[];
+  /** Distinct queries each recall is measured over. */
+  queries: number;
   seconds: number;
   /** Also measure what the partial graphs cost the table's other statements. */
   statements: boolean;
 }
 
-const QUERIES = 40;
 const walkTable = (size: number) => `bench.graph_${size}`;
 
 /** One user's rows alone in a table, loaded once and kept. */
@@ -60,7 +61,7 @@ async function loadWalkTable(db: pg.Pool, size: number) {
 }
 
 async function walks(db: pg.Pool, opts: GraphsOptions) {
-  const queries = Array.from({ length: QUERIES }, mixture(2, 1)).map(literal);
+  const queries = Array.from({ length: opts.queries }, mixture(2, 1)).map(literal);
   const walk = (size: number) =>
     `select id from ${
       walkTable(size)
@@ -78,7 +79,7 @@ async function walks(db: pg.Pool, opts: GraphsOptions) {
         )).rows.map((r: { id: number }) => r.id),
       );
     }
-    for (const { m, efConstruction } of opts.builds) {
+    for (const [b, { m, efConstruction }] of opts.builds.entries()) {
       const bar = progress(`graphs: HNSW build, ${size} rows, m ${m}, efc ${efConstruction}`, 1);
       const started = performance.now();
       await db.query(`drop index if exists bench.graph_${size}_hnsw`);
@@ -114,20 +115,23 @@ async function walks(db: pg.Pool, opts: GraphsOptions) {
         await pool.end();
         rows.push({
           rows: size,
+          // A build again with the same parameters draws other random layers.
+          build: b + 1,
           m,
           ef_construction: efConstruction,
           build_s: Math.round(buildS * 10) / 10,
           ef_search: ef,
-          recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 1000) /
-            1000,
+          recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
+            10000,
           min_recall: Math.min(...recalls),
+          queries_below_1: recalls.filter((r) => r < 1).length,
           ...summarize(r.latencies),
         });
       }
     }
   }
   table(
-    `graphs: one user's graph alone, recall@10 and latency (1 client, ${QUERIES} queries)`,
+    `graphs: one user's graph alone, recall@10 and latency (1 client, ${opts.queries} queries)`,
     rows,
   );
   return rows;

@@ -67,8 +67,11 @@ export function table(title: string, rows: Record<string, unknown>[]) {
   console.log(`\n${title}`);
   if (rows.length === 0) return console.log("(no rows)");
   const cols = Object.keys(rows[0]);
+  // Below 1 (recall, ratios) the fourth decimal tells 0.9995 from 1.
   const cell = (v: unknown) =>
-    typeof v === "number" ? String(Math.round(v * 1000) / 1000) : String(v);
+    typeof v === "number"
+      ? String(Math.abs(v) < 1 ? Math.round(v * 10000) / 10000 : Math.round(v * 1000) / 1000)
+      : String(v);
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padStart(widths[i])).join("  ");
   console.log(line(cols));

@@ -21,7 +21,7 @@ const { values, positionals } = parseArgs({
     data: { type: "string", default: "lowrank" },
     m: { type: "string", default: "16" },
     "ef-construction": { type: "string", default: "64" },
-    queries: { type: "string", default: "100" },
+    queries: { type: "string" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "32" },
     clients: { type: "string", default: "1,4" },
@@ -48,7 +48,7 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
                     all 1,536 axes: members nearly equidistant, the hardest case)
   --m N             HNSW m of the global set (default 16)
   --ef-construction N  HNSW ef_construction of the global set (default 64)
-  --queries N       distinct queries for recall (default 100)
+  --queries N       distinct queries for recall (default 100; graphs: 40)
   --seconds S       duration of each measured run (default 10)
   --clients 1,4     concurrent clients for the vector runs
   --ef-search ...   hnsw.ef_search values (default 10,20,40,80,160,320; graphs:
@@ -64,7 +64,8 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
                     what the partial graphs cost a table's other statements (--seconds
                     per point, at most 3)
   --graph-sizes ... graphs: rows of the user (default 9500,50000,100000)
-  --builds M/EFC,.. graphs: HNSW m / ef_construction of each build (default 16/64,32/128)
+  --builds M/EFC,.. graphs: HNSW m / ef_construction of each build (default 16/64,32/128;
+                    a pair given twice is built twice)
   --no-statements   graphs: only the walks
   --runs N          fresh processes per function for startup (default 5)
   --baseline REF    http, startup: also measure the functions of git REF (a worktree
@@ -78,6 +79,12 @@ function dataShape(s: string): DataShape {
   Deno.exit(2);
 }
 const list = (s: string) => s.split(",").map(Number);
+function count(name: string, s: string): number {
+  const n = Number(s);
+  if (Number.isInteger(n) && n >= 1) return n;
+  console.error(`--${name} takes a positive whole number, not ${s}`);
+  Deno.exit(2);
+}
 
 const db = adminPool(1);
 const env = await machine(db);
@@ -94,7 +101,7 @@ for (const p of part === "all" ? PARTS : [part]) {
       data: dataShape(values.data!),
       m: num(values.m!),
       efConstruction: num(values["ef-construction"]!),
-      queries: num(values.queries!),
+      queries: count("queries", values.queries ?? "100"),
       seconds,
       clients: list(values.clients!),
       efSearch: list(values["ef-search"] ?? "10,20,40,80,160,320"),
@@ -121,6 +128,7 @@ for (const p of part === "all" ? PARTS : [part]) {
         return { m, efConstruction };
       }),
       efSearch: list(values["ef-search"] ?? "40,80,120,200,300,400"),
+      queries: count("queries", values.queries ?? "40"),
       statements: !values["no-statements"],
       seconds: Math.min(seconds, 3),
     })
