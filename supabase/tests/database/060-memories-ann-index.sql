@@ -5,7 +5,7 @@
 -- caller's own graph, only once every row of the caller is in it, and falls back to
 -- the exact scan when a walk comes back short. The limit is lowered to 3 rows here.
 begin;
-select plan(38);
+select plan(40);
 
 set local memories.exact_max_rows = 3;
 select tests.create_user(u) from unnest(array['ann_a', 'ann_b', 'ann_c', 'ann_d']) u;
@@ -189,6 +189,23 @@ reset enable_seqscan;
 reset enable_sort;
 
 select tests.clear_authentication();
+-- Rows under the limit wait in the pending index too, forever: 3,000 pairs of 2 rows
+-- (ann_b under 3,000 models). The sync must look up the registered pairs' waiting
+-- rows, not read past these (it once scanned the whole table every minute).
+insert into public.memory_embeddings (user_id, content_text, content_type, model, embedding)
+select tests.get_user_id('ann_b'), 'x' || i || '-' || j, 'fact', 'x' || i, pg_temp.axis(j)
+  from generate_series(1, 3000) i, generate_series(1, 2) j;
+create function pg_temp.reads() returns bigint language sql security definer as $$
+  select pg_catalog.pg_stat_get_xact_tuples_returned('public.memory_embeddings'::regclass)
+       + pg_catalog.pg_stat_get_xact_tuples_returned('public.idx_memory_embeddings_graph_pending'::regclass)
+$$;
+create temporary table reads_before as select pg_temp.reads() as n;
+select is(private.sync_memory_ann_index(),
+  '{"rows_indexed": 0, "rows_pending": 0, "pairs_registered": 0}'::jsonb,
+  'with 6,000 rows of small pairs waiting in no graph, the sync has nothing to do');
+select cmp_ok(pg_temp.reads() - (select n from reads_before), '<', 1000::bigint,
+  'and reads the registered pairs'' entries to know it, not the 6,000 others');
+
 select is(
   (select count(*)::int from pg_indexes
     where indexname ~ '^idx_memory_embeddings_graph_[0-9]+$'
