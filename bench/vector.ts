@@ -397,9 +397,16 @@ async function searchAs(pool: pg.Pool, user: string, query: string) {
   return results[results.length - 1].rows.map((x: { id: string }) => x.id);
 }
 
-/** Each pair searched once, as its user, through match_memories; nothing measured. */
-async function warmUp(db: pg.Pool, pairs: { user: string; query: string }[]) {
-  for (const p of pairs) await searchAs(db, p.user, p.query);
+/**
+ * Each pair searched once, as its user, through match_memories, on each of the pool's
+ * `clients` connections at once; nothing measured.
+ */
+async function warmUp(pool: pg.Pool, clients: number, pairs: { user: string; query: string }[]) {
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (const p of pairs) await searchAs(pool, p.user, p.query);
+    }),
+  );
 }
 
 async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
@@ -462,13 +469,14 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
       pairs.length,
       `per-user: exact top 10, ${size} rows per user`,
     );
-    // One untimed pass of every (user, query) pair through the search, as a server in
-    // steady state has had: the ground truth read these users' rows, this reads the
-    // graph's pages too. Without it the first seconds of a run after a restart measure
-    // reads from the page cache (a walk 2.5-20x slower), not the search.
-    await warmUp(db, pairs.map((p) => ({ user: p.user, query: queries[p.q] })));
     for (const clients of opts.clients) {
       const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: clients });
+      // One untimed pass of every (user, query) pair on each connection of the pool, as
+      // a server in steady state has had. Without it the first seconds of a run measure
+      // reads from the page cache after a restart (a walk 2.5-20x slower), and on every
+      // run a new backend's first touch of each shared buffer page (a page fault each:
+      // 2-3 s of searches 2-10x slower per new connection of the 5,000-row bucket).
+      await warmUp(pool, clients, pairs.map((p) => ({ user: p.user, query: queries[p.q] })));
       const recalls: number[] = [];
       const rpcMs: number[] = [];
       const r = await closedLoop(clients, opts.seconds, async (w, i) => {
