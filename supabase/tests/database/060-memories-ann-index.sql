@@ -5,7 +5,7 @@
 -- caller's own graph, only once every row of the caller is in it, and falls back to
 -- the exact scan when a walk comes back short. The limit is lowered to 3 rows here.
 begin;
-select plan(40);
+select plan(41);
 
 set local memories.exact_max_rows = 3;
 select tests.create_user(u) from unnest(array['ann_a', 'ann_b', 'ann_c', 'ann_d']) u;
@@ -172,8 +172,12 @@ select tests.get_user_id('ann_f' || i), 'f' || i || '-' || j, 'fact', 'm', pg_te
 select tests.create_user('ann_e');
 insert into public.memory_embeddings (user_id, content_text, content_type, model, embedding)
 select tests.get_user_id('ann_e'), 'e' || j, 'fact', 'm', pg_temp.axis(j) from generate_series(1, 4) j;
-select is(private.sync_memory_ann_index() ->> 'pairs_registered', '14',
-  'the sync registers the 14 new pairs');
+select is(private.sync_memory_ann_index(10),
+  '{"pairs_registered": 14, "rows_indexed": 10, "rows_pending": 137}'::jsonb,
+  'the sync registers the 14 new pairs and puts at most max_rows of their 147 rows in a graph');
+select is(private.sync_memory_ann_index(),
+  '{"pairs_registered": 0, "rows_indexed": 137, "rows_pending": 0}'::jsonb,
+  'the next run puts the other 137 in');
 select is(pg_temp.graph_of('ann_e'), pg_temp.graph_of('ann_c'),
   'the 17th pair shares the graph with the fewest rows (ann_c''s 4)');
 select tests.authenticate_as('ann_e');
