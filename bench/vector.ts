@@ -398,6 +398,21 @@ async function searchAs(pool: pg.Pool, user: string, query: string) {
 }
 
 /**
+ * The median of three runs of the pg_cron graph sync once every row is in its graph:
+ * what every minute costs the server at this size (it once read the whole table, 4-10 s
+ * a run at 1M rows; migration 20261125121900).
+ */
+async function idleSyncMedian(db: pg.Pool): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await db.query(`select private.sync_memory_ann_index()`);
+    ms.push(performance.now() - t);
+  }
+  return ms.sort((a, b) => a - b)[1];
+}
+
+/**
  * Each pair searched once, as its user, through match_memories, on each of the pool's
  * `clients` connections at once; nothing measured.
  */
@@ -450,6 +465,7 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
   const { rows: [{ exact_max_rows }] } = await db.query(
     `select private.memory_exact_max_rows() as exact_max_rows`,
   );
+  const idleSyncMs = await idleSyncMedian(db);
 
   const nextQuery = mixture(2, 1);
   const queries = Array.from({ length: 40 }, () => literal(nextQuery()));
@@ -501,8 +517,9 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
     }
   }
   table(
-    `vector: per-user top 10 through match_memories (${total} rows, ${BUCKETS.length} buckets)`,
+    `vector: per-user top 10 through match_memories (${total} rows, ${BUCKETS.length} buckets; ` +
+      `the every-minute graph sync with nothing to do: ${idleSyncMs.toFixed(1)} ms)`,
     rows,
   );
-  return { buckets: BUCKETS, rows };
+  return { buckets: BUCKETS, idle_sync_ms: idleSyncMs, rows };
 }
