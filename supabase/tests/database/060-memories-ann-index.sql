@@ -5,7 +5,7 @@
 -- caller's own graph, only once every row of the caller is in it, and falls back to
 -- the exact scan when a walk comes back short. The limit is lowered to 3 rows here.
 begin;
-select plan(41);
+select plan(42);
 
 set local memories.exact_max_rows = 3;
 select tests.create_user(u) from unnest(array['ann_a', 'ann_b', 'ann_c', 'ann_d']) u;
@@ -221,6 +221,13 @@ select ok(
     where c.relname ~ '^idx_memory_embeddings_graph_[0-9]+$')
   and exists (select 1 from cron.job where jobname = 'memory-ann-index'),
   'each graph is built denser than pgvector''s defaults, and the sync runs every minute');
+
+select ok(
+  (select p.proconfig @> array['search_path=""', 'plan_cache_mode=force_generic_plan'] and not p.prosecdef
+     from pg_proc p where p.oid = 'public.match_memories(extensions.vector, integer, double precision, text, jsonb, text)'::regprocedure)
+  and (select l.lanname = 'plpgsql' and p.prosecdef from pg_proc p join pg_language l on l.oid = p.prolang
+        where p.oid = 'private.my_memory_count(text)'::regprocedure),
+  'match_memories (security invoker) plans its static queries once per session, and the count it reads keeps its plan');
 
 select * from finish();
 rollback;
