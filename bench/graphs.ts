@@ -10,10 +10,12 @@
 
 import pg from "pg";
 import { adminPool, closedLoop, need, progress, summarize, table } from "./lib.ts";
-import { copyRows, literal, mixture } from "./vector.ts";
+import { copyRows, type DataShape, literal, mixture } from "./vector.ts";
 
 export interface GraphsOptions {
   sizes: number[];
+  /** The shape of the mixture's clusters (vector.ts). */
+  data: DataShape;
   /** HNSW build parameters, one graph each. */
   builds: { m: number; efConstruction: number }[];
   efSearch: number[];
@@ -27,8 +29,8 @@ export interface GraphsOptions {
 const walkTable = (size: number) => `bench.graph_${size}`;
 
 /** One user's rows alone in a table, loaded once and kept. */
-async function loadWalkTable(db: pg.Pool, size: number) {
-  const wanted = `rows=${size};seed=2;halfvec(512)`;
+async function loadWalkTable(db: pg.Pool, size: number, data: DataShape) {
+  const wanted = `rows=${size};seed=2;halfvec(512);data=${data}`;
   const key = `graph:${size}`;
   if ((await db.query(`select v from bench.meta where k = $1`, [key])).rows[0]?.v === wanted) {
     return;
@@ -40,7 +42,7 @@ async function loadWalkTable(db: pg.Pool, size: number) {
     } (id integer primary key, embedding extensions.halfvec(512) not null)`,
   );
   await db.query(`alter table ${walkTable(size)} alter column embedding set storage main`);
-  const next = mixture(2);
+  const next = mixture(2, 0, data);
   const client = await db.connect();
   try {
     await copyRows(
@@ -61,14 +63,14 @@ async function loadWalkTable(db: pg.Pool, size: number) {
 }
 
 async function walks(db: pg.Pool, opts: GraphsOptions) {
-  const queries = Array.from({ length: opts.queries }, mixture(2, 1)).map(literal);
+  const queries = Array.from({ length: opts.queries }, mixture(2, 1, opts.data)).map(literal);
   const walk = (size: number) =>
     `select id from ${
       walkTable(size)
     } order by embedding operator(extensions.<=>) $1::extensions.halfvec limit 10`;
   const rows = [];
   for (const size of opts.sizes) {
-    await loadWalkTable(db, size);
+    await loadWalkTable(db, size, opts.data);
     const truth: number[][] = [];
     for (const q of queries) {
       truth.push(

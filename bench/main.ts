@@ -119,6 +119,7 @@ for (const p of part === "all" ? PARTS : [part]) {
     : p === "graphs"
     ? await graphsBench({
       sizes: list(values["graph-sizes"]!),
+      data: dataShape(values.data!),
       builds: values.builds!.split(",").map((b) => {
         const [m, efConstruction] = b.split("/").map(num);
         if (!(Number.isInteger(m) && m >= 2 && Number.isInteger(efConstruction))) {

@@ -1,13 +1,16 @@
 -- The per-user HNSW graphs: a (user, model) pair above the exact limit is registered
--- in the least-loaded of 16 graphs by private.sync_memory_ann_index() (or
--- private.rebuild_memory_graphs() after a bulk load); its rows carry that graph's
--- number, set on insert and never taken from the writer; match_memories walks the
--- caller's own graph, only once every row of the caller is in it, and falls back to
--- the exact scan when a walk comes back short. The limit is lowered to 3 rows here.
+-- in a graph of its own (the least-loaded one once all are taken) by
+-- private.sync_memory_ann_index() (or private.rebuild_memory_graphs() after a bulk
+-- load); its rows carry that graph's number, set on insert and never taken from the
+-- writer, and triggers keep a copy of each in the graph's private table; match_memories
+-- walks the caller's own graph, only once every row of the caller is in it, and falls
+-- back to the exact scan when a walk comes back short. The limit is lowered to 3 rows
+-- and the number of graphs to 16 here.
 begin;
-select plan(42);
+select plan(51);
 
 set local memories.exact_max_rows = 3;
+set local memories.graph_count = 16;
 select tests.create_user(u) from unnest(array['ann_a', 'ann_b', 'ann_c', 'ann_d']) u;
 
 create function pg_temp.axis(i integer) returns extensions.vector language sql immutable as $$
@@ -18,9 +21,9 @@ grant execute on function pg_temp.axis(integer) to authenticated;
 -- match_memories took, and through which graph. (Definer: statistics are the
 -- operator's, not the API roles'.)
 create function pg_temp.graph_scans(g integer default 0) returns bigint language sql security definer as $$
-  select sum(pg_catalog.pg_stat_get_xact_numscans(c.oid))::bigint from pg_class c
-   where c.relname = 'idx_memory_embeddings_graph_' || g
-      or (g = 0 and c.relname like 'idx\_memory\_embeddings\_graph\_%' and c.relname <> 'idx_memory_embeddings_graph_pending')
+  select coalesce(sum(pg_catalog.pg_stat_get_xact_numscans(c.oid)), 0)::bigint from pg_class c
+   where c.relname = 'memory_graph_' || g || '_hnsw'
+      or (g = 0 and c.relname ~ '^memory_graph_[0-9]+_hnsw$')
 $$;
 grant execute on function pg_temp.graph_scans(integer) to authenticated;
 -- A user's graph, as the operator sees it.
@@ -28,6 +31,17 @@ create function pg_temp.graph_of(u text) returns smallint language sql security 
   select a.graph from private.memory_ann_users a where a.user_id = tests.get_user_id(u) and a.model = 'm'
 $$;
 grant execute on function pg_temp.graph_of(text) to authenticated;
+-- What a graph's table holds, by the rows' texts, as the operator sees it.
+create function pg_temp.graph_rows(g integer) returns text[] language plpgsql security definer as $$
+declare
+  r text[];
+begin
+  execute format('select array_agg(e.content_text order by e.content_text) from private.%I g '
+                 'join public.memory_embeddings e on e.id = g.id and e.embedding = g.embedding',
+                 'memory_graph_' || g) into r;
+  return r;
+end
+$$;
 
 select tests.authenticate_as('ann_a');
 select is((select count(*)::int from public.insert_memories('m',
@@ -63,6 +77,8 @@ select is(private.sync_memory_ann_index() ->> 'rows_pending', '0',
   'the sync registers the pairs above the limit and indexes all their rows');
 select ok(pg_temp.graph_of('ann_a') between 1 and 16 and pg_temp.graph_of('ann_b') is null,
   'ann_a has a graph, ann_b (below the limit) has none');
+select is(pg_temp.graph_rows(pg_temp.graph_of('ann_a')), array['a1', 'a2', 'a3', 'a4', 'a5'],
+  'the graph''s table holds a copy of each of ann_a''s rows');
 select is(
   (select array_agg(distinct coalesce(e.graph::text, 'none') || ':' || u.email order by coalesce(e.graph::text, 'none') || ':' || u.email)
      from public.memory_embeddings e join auth.users u on u.id = e.user_id
@@ -150,6 +166,33 @@ select is(
 reset enable_seqscan;
 reset enable_sort;
 
+-- The graph's table follows the rows: a new embedding replaces the copy, a deleted row
+-- leaves it, and a client reaches none of it but through its own search.
+select tests.clear_authentication();
+update public.memory_embeddings set embedding = pg_temp.axis(7)::extensions.halfvec(512)
+ where user_id = tests.get_user_id('ann_a') and content_text = 'a1';
+delete from public.memory_embeddings
+ where user_id = tests.get_user_id('ann_a') and content_text = 'a2';
+select is(pg_temp.graph_rows(pg_temp.graph_of('ann_a')), array['a1', 'a3', 'a4', 'a5', 'a6'],
+  'after an update of a1''s embedding and a delete of a2: the copies follow (a3 is soft-deleted only)');
+select tests.authenticate_as('ann_a');
+set local enable_seqscan = off;
+set local enable_sort = off;
+select is(
+  (select array_agg(content) from public.match_memories(pg_temp.axis(7), 1, null, null, null, 'm')),
+  array['a1'], 'the walk finds a1 by its new embedding');
+select ok(pg_temp.graph_scans(pg_temp.graph_of('ann_a')) > 0, 'through the graph');
+reset enable_seqscan;
+reset enable_sort;
+select throws_ok(format('select * from private.%I', 'memory_graph_' || pg_temp.graph_of('ann_a')),
+  '42501', null, 'a client cannot read a graph''s table');
+select is(cardinality(private.walk_my_memory_graph(pg_temp.axis(7)::extensions.halfvec(512), 2, null, null, 'm')), 2,
+  'the walk function returns the caller''s own k ids');
+select tests.authenticate_as('ann_b');
+select is(private.walk_my_memory_graph(pg_temp.axis(7)::extensions.halfvec(512), 2, null, null, 'm'), null,
+  'and nothing to a caller without a graph, whoever else has one');
+select tests.authenticate_as('ann_a');
+
 -- After a bulk load: ann_d's rows arrive before it is registered; the rebuild
 -- registers it and builds every graph from the table, its rows in its graph.
 select tests.clear_authentication();
@@ -212,22 +255,36 @@ select cmp_ok(pg_temp.reads() - (select n from reads_before), '<', 1000::bigint,
 
 select is(
   (select count(*)::int from pg_indexes
-    where indexname ~ '^idx_memory_embeddings_graph_[0-9]+$'
+    where schemaname = 'private' and indexname ~ '^memory_graph_[0-9]+_hnsw$'
       and indexdef like '%USING hnsw (embedding halfvec_cosine_ops)%'
-      and indexdef like '%WHERE (graph = ' || substring(indexname from '[0-9]+$') || ')'),
-  16, 'after the rebuild: 16 graphs, each a partial HNSW index of its own rows');
+      and substring(indexname from '[0-9]+') in (select graph::text from private.memory_ann_users)),
+  16, '16 graphs in use, each a table with an HNSW index');
+select is(
+  (select count(*)::int from pg_indexes
+    where schemaname = 'public' and tablename = 'memory_embeddings' and indexdef like '%USING hnsw%'),
+  0, 'and none on memory_embeddings, whose other statements plan around no graph');
+select ok(
+  (select bool_and(c.relrowsecurity
+                   and not has_table_privilege('authenticated', c.oid, 'select')
+                   and not has_table_privilege('anon', c.oid, 'select')
+                   and not has_table_privilege('service_role', c.oid, 'select'))
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'private' and c.relname ~ '^memory_graph_[0-9]+$' and c.relkind = 'r'),
+  'every graph table has RLS on and no grants to the API roles');
 select ok(
   (select bool_and(c.reloptions = array['m=32', 'ef_construction=128']) from pg_class c
-    where c.relname ~ '^idx_memory_embeddings_graph_[0-9]+$')
+    where c.relname ~ '^memory_graph_[0-9]+_hnsw$')
   and exists (select 1 from cron.job where jobname = 'memory-ann-index'),
   'each graph is built denser than pgvector''s defaults, and the sync runs every minute');
 
 select ok(
   (select p.proconfig @> array['search_path=""', 'plan_cache_mode=force_generic_plan'] and not p.prosecdef
      from pg_proc p where p.oid = 'public.match_memories(extensions.vector, integer, double precision, text, jsonb, text)'::regprocedure)
+  and (select p.proconfig @> array['search_path=""', 'hnsw.iterative_scan=strict_order'] and p.prosecdef
+     from pg_proc p where p.oid = 'private.walk_my_memory_graph(extensions.halfvec, integer, text, jsonb, text)'::regprocedure)
   and (select l.lanname = 'plpgsql' and p.prosecdef from pg_proc p join pg_language l on l.oid = p.prolang
         where p.oid = 'private.my_memory_count(text)'::regprocedure),
-  'match_memories (security invoker) plans its static queries once per session, and the count it reads keeps its plan');
+  'match_memories (security invoker) plans its static queries once per session, the count it reads keeps its plan, and the walk (definer) keeps its settings to itself');
 
 select * from finish();
 rollback;

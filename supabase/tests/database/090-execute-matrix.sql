@@ -32,6 +32,7 @@ insert into expected values
   -- The per-user graphs: maintenance, run by the sync or by the owner.
   ('private.rebuild_memory_graphs', false), ('private.register_memory_graph_users', false),
   ('private.create_memory_graph_index', false), ('private.least_loaded_memory_graph', false),
+  ('private.create_memory_graph', false), ('private.memory_embeddings_graph_rows', false),
   ('private.memory_graph_count', false),
   -- Reads any trip's rows: only get_trip calls it, after its own permission check.
   ('private.trip_child_first_page', false),
@@ -53,6 +54,7 @@ insert into expected values
   ('private.require_trip_edit', true), ('private.check_permission_level', true),
   ('private.memory_exact_max_rows', true), ('private.memory_max_scan_tuples', true),
   ('private.my_memory_count', true), ('private.my_memory_graph', true),
+  ('private.walk_my_memory_graph', true),
   ('private.is_anonymous', true),
   ('private.invalid', true), ('private.check_one_of', true), ('private.reject_unknown_fields', true),
   ('private.text_field', true), ('private.date_field', true), ('private.number_field', true),
