@@ -1,6 +1,7 @@
-// What the per-user graphs of migration 20261125121700 are sized by, measured:
-// - walks: one user's rows (512-d half precision, the scale set's isotropic mixture) in a
-//   table of their own with an HNSW index alone, recall@10 against an exact scan and
+// What the per-user graphs of migrations 20261125121700 and 20261125122100 are sized
+// by, measured:
+// - walks: one user's rows (512-d half precision; the scale set's isotropic mixture, or
+//   --data lowrank) in a table of their own with an HNSW index alone, recall@10 against an exact scan and
 //   latency with one client, per graph size, graph density (m) and walk width
 //   (ef_search): how wide a walk a graph of n rows needs;
 // - statements: what each partial HNSW index on a table costs its other statements (the

@@ -18,7 +18,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     size: { type: "string", default: "100000" },
-    data: { type: "string", default: "lowrank" },
+    data: { type: "string" },
     m: { type: "string", default: "16" },
     "ef-construction": { type: "string", default: "64" },
     queries: { type: "string" },
@@ -45,7 +45,9 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
                     with Supabase's published 2-core figure)
   --data SHAPE      clusters of the global set: lowrank (default; spread along 48
                     directions each, like text embeddings) or isotropic (spread along
-                    all 1,536 axes: members nearly equidistant, the hardest case)
+                    all 1,536 axes: members nearly equidistant, the hardest case);
+                    graphs: the same shapes in 512 dimensions (default isotropic, the
+                    per-user set's)
   --m N             HNSW m of the global set (default 16)
   --ef-construction N  HNSW ef_construction of the global set (default 64)
   --queries N       distinct queries for recall (default 100; graphs: 40)
@@ -98,7 +100,7 @@ for (const p of part === "all" ? PARTS : [part]) {
   const result = p === "vector"
     ? await vectorBench({
       size: num(values.size!),
-      data: dataShape(values.data!),
+      data: dataShape(values.data ?? "lowrank"),
       m: num(values.m!),
       efConstruction: num(values["ef-construction"]!),
       queries: count("queries", values.queries ?? "100"),
@@ -119,7 +121,7 @@ for (const p of part === "all" ? PARTS : [part]) {
     : p === "graphs"
     ? await graphsBench({
       sizes: list(values["graph-sizes"]!),
-      data: dataShape(values.data!),
+      data: dataShape(values.data ?? "isotropic"),
       builds: values.builds!.split(",").map((b) => {
         const [m, efConstruction] = b.split("/").map(num);
         if (!(Number.isInteger(m) && m >= 2 && Number.isInteger(efConstruction))) {

@@ -347,7 +347,7 @@ async function globalAnn(db: pg.Pool, opts: VectorOptions) {
 }
 
 // Per-user buckets: [rows per user, users]. The ones above match_memories' exact-scan
-// limit (5,000) are searched through their own HNSW graph.
+// limit (2,000) are searched through their own HNSW graph.
 interface Workload {
   /** bench.meta key of what is loaded. */
   name: string;
@@ -365,7 +365,7 @@ const SMALL: Workload = {
 
 /**
  * 992,000 rows over 2,000 users, skewed like real use (Zipf-like: many small users, a
- * few very large ones): 1,100 x 10, 600 x 100, 200 x 1,000, 80 x 5,000 (exact), 18 x
+ * few very large ones): 1,100 x 10, 600 x 100, 200 x 1,000 (exact), 80 x 5,000, 18 x
  * 9,500 and one user each of 50,000 and 100,000 rows (graphs).
  */
 const SCALE: Workload = {

@@ -272,6 +272,8 @@ set search_path = ''
 set hnsw.iterative_scan = 'strict_order'
 set hnsw.ef_search = 100
 set hnsw.max_scan_tuples = 100000
+set enable_seqscan = on
+set enable_sort = on
 as $$
 declare
   uid constant uuid := (select auth.uid());
@@ -305,14 +307,19 @@ begin
     perform pg_catalog.set_config('hnsw.iterative_scan', 'off', true);
   end if;
   -- EXECUTE: the graph's table is in the text, and the plan is made with this call's
-  -- values.
+  -- values. Each candidate is checked against its row by a subquery, not a join: a join
+  -- let the planner read the whole graph and sort it (25 ms for a 5,000-row graph
+  -- against 1 ms for the walk), and without seq scans or sorts the graph's ordered
+  -- index scan is the only plan left.
+  perform pg_catalog.set_config('enable_seqscan', 'off', true);
+  perform pg_catalog.set_config('enable_sort', 'off', true);
   execute pg_catalog.format($q$
     select array_agg(w.id) from (
       select g.id from private.%I g
-        join public.memory_embeddings e on e.id = g.id
-       where e.user_id = $2 and e.model = $3 and e.deleted_at is null
-         and ($4::text is null or e.content_type = $4::public.memory_content_type)
-         and ($5::jsonb is null or e.metadata @> $5)
+       where (select e.user_id = $2 and e.model = $3 and e.deleted_at is null
+                     and ($4::text is null or e.content_type = $4::public.memory_content_type)
+                     and ($5::jsonb is null or e.metadata @> $5)
+                from public.memory_embeddings e where e.id = g.id)
        order by g.embedding operator(extensions.<=>) $1
        limit $6) w
   $q$, 'memory_graph_' || my_graph)
