@@ -282,6 +282,10 @@ declare
   graph_rows bigint;
   walked uuid[];
 begin
+  -- Checked here too: callable on its own, and k widens the walk.
+  if p_match_count is null or p_match_count not between 1 and 100 then
+    perform private.invalid('match_count', 'must be between 1 and 100');
+  end if;
   select g.graph, g.graph_rows into my_graph, graph_rows from private.my_memory_graph(p_model) g;
   -- The graph only once it holds every one of the caller's rows.
   if uid is null or my_graph is null or my_rows < 1 or exists (
@@ -294,10 +298,10 @@ begin
   -- 120 and 300 gave recall 1.000, 1.000 and 0.997; `npm run bench -- graphs`). A walk
   -- keeps the candidates of every pair in the graph and returns the caller's, so a
   -- caller with a share s of a shared graph gets a walk 1 / sqrt(s) wider (at most
-  -- 1,000).
+  -- 1,000), and never narrower than k: a walk returns at most ef_search rows.
   graph_rows := greatest(graph_rows, my_rows);
-  perform pg_catalog.set_config('hnsw.ef_search',
-    least(1000, ceil((40 + graph_rows / 400.0) * sqrt(graph_rows::numeric / my_rows)))::text, true);
+  perform pg_catalog.set_config('hnsw.ef_search', greatest(p_match_count,
+    least(1000, ceil((40 + graph_rows / 400.0) * sqrt(graph_rows::numeric / my_rows))))::text, true);
   perform pg_catalog.set_config('hnsw.max_scan_tuples', private.memory_max_scan_tuples()::text, true);
   -- Alone in its graph and with no type or metadata filter, every row the walk finds is
   -- the caller's (soft-deleted ones aside): nothing to resume, and a walk without the
