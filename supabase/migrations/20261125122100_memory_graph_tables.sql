@@ -283,6 +283,9 @@ declare
   walked uuid[];
 begin
   -- Checked here too: callable on its own, and k widens the walk.
+  if p_query is null or extensions.vector_dims(p_query) <> 512 then
+    perform private.invalid('query', 'must be a 512-dimension embedding');
+  end if;
   if p_match_count is null or p_match_count not between 1 and 100 then
     perform private.invalid('match_count', 'must be between 1 and 100');
   end if;

@@ -7,7 +7,7 @@
 -- back to the exact scan when a walk comes back short. The limit is lowered to 3 rows
 -- and the number of graphs to 16 here.
 begin;
-select plan(52);
+select plan(53);
 
 set local memories.exact_max_rows = 3;
 set local memories.graph_count = 16;
@@ -190,6 +190,8 @@ select is(cardinality(private.walk_my_memory_graph(pg_temp.axis(7)::extensions.h
   'the walk function returns the caller''s own k ids');
 select throws_ok($$ select private.walk_my_memory_graph(pg_temp.axis(7)::extensions.halfvec(512), 0, null, null, 'm') $$,
   '22023', 'match_count must be between 1 and 100', 'and checks k itself (it sets the walk''s width)');
+select throws_ok($$ select private.walk_my_memory_graph(null, 2, null, null, 'm') $$,
+  '22023', 'query must be a 512-dimension embedding', 'and the query (a null one ordered nothing)');
 select tests.authenticate_as('ann_b');
 select is(private.walk_my_memory_graph(pg_temp.axis(7)::extensions.halfvec(512), 2, null, null, 'm'), null,
   'and nothing to a caller without a graph, whoever else has one');
