@@ -33,7 +33,8 @@ insert into expected values
   ('private.rebuild_memory_graphs', false), ('private.register_memory_graph_users', false),
   ('private.create_memory_graph_index', false), ('private.least_loaded_memory_graph', false),
   ('private.create_memory_graph', false), ('private.memory_embeddings_graph_rows', false),
-  ('private.memory_graph_count', false),
+  ('private.memory_graph_count', false), ('private.memory_ivfflat_min_rows', false),
+  ('private.refresh_memory_graph_indexes', false),
   -- Reads any trip's rows: only get_trip calls it, after its own permission check.
   ('private.trip_child_first_page', false),
   -- Trigger functions: fired by the database, never called.
