@@ -3,7 +3,8 @@
 // - walks: one user's rows (512-d half precision; the scale set's isotropic mixture, or
 //   --data lowrank) in a table of their own with an HNSW index alone, recall@10 against an exact scan and
 //   latency with one client, per graph size, graph density (m) and walk width
-//   (ef_search): how wide a walk a graph of n rows needs;
+//   (ef_search): how wide a walk a graph of n rows needs; with --probes, the same for an
+//   IVFFlat index of sqrt(n) lists (migration 20261125122200) by ivfflat.probes;
 // - statements: what each partial HNSW index on a table costs its other statements (the
 //   planner looks at every index, an insert checks every predicate), on two copies of a
 //   memory_embeddings-like table, with and without its (empty) partial graphs, side by
@@ -20,6 +21,8 @@ export interface GraphsOptions {
   /** HNSW build parameters, one graph each. */
   builds: { m: number; efConstruction: number }[];
   efSearch: number[];
+  /** ivfflat.probes values of an IVFFlat index of sqrt(rows) lists; none: no IVFFlat. */
+  probes: number[];
   /** Distinct queries each recall is measured over. */
   queries: number;
   seconds: number;
@@ -70,6 +73,7 @@ async function walks(db: pg.Pool, opts: GraphsOptions) {
       walkTable(size)
     } order by embedding operator(extensions.<=>) $1::extensions.halfvec limit 10`;
   const rows = [];
+  const ivfflat = [];
   for (const size of opts.sizes) {
     await loadWalkTable(db, size, opts.data);
     const truth: number[][] = [];
@@ -82,6 +86,29 @@ async function walks(db: pg.Pool, opts: GraphsOptions) {
         )).rows.map((r: { id: number }) => r.id),
       );
     }
+    // Recall against the exact top 10, then latency with one client, of the table's one
+    // index under the given settings.
+    const measure = async (options: string) => {
+      const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: 1, options });
+      const recalls: number[] = [];
+      for (const [k, q] of queries.entries()) {
+        const got = new Set(
+          (await pool.query(walk(size), [q])).rows.map((r: { id: number }) => r.id),
+        );
+        recalls.push(truth[k].filter((id) => got.has(id)).length / truth[k].length);
+      }
+      const r = await closedLoop(1, opts.seconds, async (_w, i) => {
+        await pool.query(walk(size), [queries[i % queries.length]]);
+      });
+      await pool.end();
+      return {
+        recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
+          10000,
+        min_recall: Math.min(...recalls),
+        queries_below_1: recalls.filter((r) => r < 1).length,
+        ...summarize(r.latencies),
+      };
+    };
     for (const [b, { m, efConstruction }] of opts.builds.entries()) {
       const bar = progress(`graphs: HNSW build, ${size} rows, m ${m}, efc ${efConstruction}`, 1);
       const started = performance.now();
@@ -100,22 +127,6 @@ async function walks(db: pg.Pool, opts: GraphsOptions) {
       const buildS = (performance.now() - started) / 1000;
       bar.done();
       for (const ef of opts.efSearch) {
-        const pool = new pg.Pool({
-          connectionString: need("SUPABASE_DB_URL"),
-          max: 1,
-          options: `-c hnsw.ef_search=${ef}`,
-        });
-        const recalls: number[] = [];
-        for (const [k, q] of queries.entries()) {
-          const got = new Set(
-            (await pool.query(walk(size), [q])).rows.map((r: { id: number }) => r.id),
-          );
-          recalls.push(truth[k].filter((id) => got.has(id)).length / truth[k].length);
-        }
-        const r = await closedLoop(1, opts.seconds, async (_w, i) => {
-          await pool.query(walk(size), [queries[i % queries.length]]);
-        });
-        await pool.end();
         rows.push({
           rows: size,
           // A build again with the same parameters draws other random layers.
@@ -124,20 +135,51 @@ async function walks(db: pg.Pool, opts: GraphsOptions) {
           ef_construction: efConstruction,
           build_s: Math.round(buildS * 10) / 10,
           ef_search: ef,
-          recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
-            10000,
-          min_recall: Math.min(...recalls),
-          queries_below_1: recalls.filter((r) => r < 1).length,
-          ...summarize(r.latencies),
+          ...await measure(`-c hnsw.ef_search=${ef}`),
         });
       }
+    }
+    if (opts.probes.length > 0) {
+      await db.query(`drop index if exists bench.graph_${size}_hnsw`);
+      const lists = Math.max(1, Math.round(Math.sqrt(size)));
+      const bar = progress(`graphs: IVFFlat build, ${size} rows, ${lists} lists`, 1);
+      const started = performance.now();
+      const client = await db.connect();
+      try {
+        await client.query("set maintenance_work_mem = '1GB'");
+        await client.query(
+          `create index graph_${size}_ivfflat on ${walkTable(size)}
+             using ivfflat (embedding extensions.halfvec_cosine_ops) with (lists = ${lists})`,
+        );
+      } finally {
+        client.release();
+      }
+      const buildS = (performance.now() - started) / 1000;
+      bar.done();
+      for (const probes of opts.probes) {
+        ivfflat.push({
+          rows: size,
+          lists,
+          build_s: Math.round(buildS * 10) / 10,
+          probes,
+          ...await measure(`-c ivfflat.probes=${probes}`),
+        });
+      }
+      await db.query(`drop index bench.graph_${size}_ivfflat`);
     }
   }
   table(
     `graphs: one user's graph alone, recall@10 and latency (1 client, ${opts.queries} queries)`,
     rows,
   );
-  return rows;
+  if (ivfflat.length > 0) {
+    table(
+      `graphs: the same users' rows under IVFFlat (sqrt(rows) lists), recall@10 and latency ` +
+        `(1 client, ${opts.queries} queries)`,
+      ivfflat,
+    );
+  }
+  return { hnsw: rows, ivfflat };
 }
 
 const USERS = 200;

@@ -29,6 +29,7 @@ const { values, positionals } = parseArgs({
     "graph-sizes": { type: "string", default: "9500,50000,100000" },
     builds: { type: "string", default: "16/64,32/128" },
     "no-statements": { type: "boolean", default: false },
+    probes: { type: "string", default: "" },
     "no-per-user": { type: "boolean", default: false },
     "no-global": { type: "boolean", default: false },
     scale: { type: "boolean", default: false },
@@ -68,6 +69,8 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   --graph-sizes ... graphs: rows of the user (default 9500,50000,100000)
   --builds M/EFC,.. graphs: HNSW m / ef_construction of each build (default 16/64,32/128;
                     a pair given twice is built twice)
+  --probes ...      graphs: also an IVFFlat index of sqrt(rows) lists, measured at these
+                    ivfflat.probes values (default: none)
   --no-statements   graphs: only the walks
   --runs N          fresh processes per function for startup (default 5)
   --baseline REF    http, startup: also measure the functions of git REF (a worktree
@@ -131,6 +134,7 @@ for (const p of part === "all" ? PARTS : [part]) {
         return { m, efConstruction };
       }),
       efSearch: list(values["ef-search"] ?? "40,80,120,200,300,400"),
+      probes: values.probes ? list(values.probes) : [],
       queries: count("queries", values.queries ?? "40"),
       statements: !values["no-statements"],
       seconds: Math.min(seconds, 3),

@@ -2,11 +2,13 @@
 // searching, isolation, limits, every upstream failure, and exact recall against
 // a brute-force query over thousands of rows.
 import assert from "node:assert/strict";
+import pg from "pg";
 import { embed } from "../scripts/embeddings-server.ts";
 import { loadKeyring } from "../supabase/functions/_shared/byok_crypto.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
 import { DIMENSIONS, openAiKeyFor } from "../supabase/functions/_shared/openai.ts";
 import {
+  env,
   invoke,
   localOpenAi,
   newUser,
@@ -479,5 +481,26 @@ Deno.test("memories: the user's own key first, then the deployment's OPENAI_API_
   } finally {
     if (saved === undefined) Deno.env.delete("OPENAI_API_KEY");
     else Deno.env.set("OPENAI_API_KEY", saved);
+  }
+});
+
+Deno.test("memories: one graph index refresh at a time, the other returns busy", async () => {
+  // Two refreshes would build the same graph's new index under one name; the second
+  // must step aside, not fail. The lock is the one the refresh takes.
+  const pool = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: 2 });
+  const holder = await pool.connect();
+  try {
+    await holder.query("begin");
+    await holder.query(
+      "select pg_advisory_xact_lock(hashtext('private.refresh_memory_graph_indexes'))",
+    );
+    const busy = await pool.query("select private.refresh_memory_graph_indexes() as r");
+    assert.deepEqual(busy.rows[0].r, { rebuilt: [], busy: true });
+    await holder.query("rollback");
+    const free = await pool.query("select private.refresh_memory_graph_indexes() as r");
+    assert.equal(free.rows[0].r.busy, undefined);
+  } finally {
+    holder.release();
+    await pool.end();
   }
 });
