@@ -377,7 +377,7 @@ begin
   perform pg_catalog.set_config('enable_seqscan', 'off', true);
   perform pg_catalog.set_config('enable_sort', 'off', true);
   execute pg_catalog.format($q$
-    select array_agg(w.id order by w.d, w.id) from (
+    select %s from (
       select g.id, g.embedding operator(extensions.<=>) $1 as d from private.%I g
        where (select e.user_id = $2 and e.model = $3 and e.deleted_at is null
                      and ($4::text is null or e.content_type = $4::public.memory_content_type)
@@ -385,7 +385,11 @@ begin
                 from public.memory_embeddings e where e.id = g.id)
        order by g.embedding operator(extensions.<=>) $1
        limit $6) w
-  $q$, 'memory_graph_' || my_graph)
+  $q$,
+    -- HNSW's strict order is already the distance order; IVFFlat's iterative scan returns
+    -- each further batch of lists in its own order, so its ids are sorted again.
+    case when my_lists is null then 'array_agg(w.id)' else 'array_agg(w.id order by w.d, w.id)' end,
+    'memory_graph_' || my_graph)
     into walked using p_query, uid, p_model, p_content_type, p_metadata, p_match_count;
   return coalesce(walked, '{}');
 end
