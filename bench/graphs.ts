@@ -23,6 +23,8 @@ export interface GraphsOptions {
   efSearch: number[];
   /** ivfflat.probes values of an IVFFlat index of sqrt(rows) lists; none: no IVFFlat. */
   probes: number[];
+  /** IVFFlat builds of factor x sqrt(rows) lists, one each (1: what the migration builds). */
+  listsFactors: number[];
   /** Distinct queries each recall is measured over. */
   queries: number;
   seconds: number;
@@ -141,31 +143,33 @@ async function walks(db: pg.Pool, opts: GraphsOptions) {
     }
     if (opts.probes.length > 0) {
       await db.query(`drop index if exists bench.graph_${size}_hnsw`);
-      const lists = Math.max(1, Math.round(Math.sqrt(size)));
-      const bar = progress(`graphs: IVFFlat build, ${size} rows, ${lists} lists`, 1);
-      const started = performance.now();
-      const client = await db.connect();
-      try {
-        await client.query("set maintenance_work_mem = '1GB'");
-        await client.query(
-          `create index graph_${size}_ivfflat on ${walkTable(size)}
-             using ivfflat (embedding extensions.halfvec_cosine_ops) with (lists = ${lists})`,
-        );
-      } finally {
-        client.release();
+      for (const factor of opts.listsFactors) {
+        const lists = Math.max(1, Math.round(factor * Math.sqrt(size)));
+        const bar = progress(`graphs: IVFFlat build, ${size} rows, ${lists} lists`, 1);
+        const started = performance.now();
+        const client = await db.connect();
+        try {
+          await client.query("set maintenance_work_mem = '1GB'");
+          await client.query(
+            `create index graph_${size}_ivfflat on ${walkTable(size)}
+               using ivfflat (embedding extensions.halfvec_cosine_ops) with (lists = ${lists})`,
+          );
+        } finally {
+          client.release();
+        }
+        const buildS = (performance.now() - started) / 1000;
+        bar.done();
+        for (const probes of opts.probes) {
+          ivfflat.push({
+            rows: size,
+            lists,
+            build_s: Math.round(buildS * 10) / 10,
+            probes,
+            ...await measure(`-c ivfflat.probes=${probes}`),
+          });
+        }
+        await db.query(`drop index bench.graph_${size}_ivfflat`);
       }
-      const buildS = (performance.now() - started) / 1000;
-      bar.done();
-      for (const probes of opts.probes) {
-        ivfflat.push({
-          rows: size,
-          lists,
-          build_s: Math.round(buildS * 10) / 10,
-          probes,
-          ...await measure(`-c ivfflat.probes=${probes}`),
-        });
-      }
-      await db.query(`drop index bench.graph_${size}_ivfflat`);
     }
   }
   table(

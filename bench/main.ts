@@ -30,6 +30,7 @@ const { values, positionals } = parseArgs({
     builds: { type: "string", default: "16/64,32/128" },
     "no-statements": { type: "boolean", default: false },
     probes: { type: "string", default: "" },
+    "lists-factor": { type: "string", default: "1" },
     "no-per-user": { type: "boolean", default: false },
     "no-global": { type: "boolean", default: false },
     scale: { type: "boolean", default: false },
@@ -68,9 +69,10 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
                     per point, at most 3)
   --graph-sizes ... graphs: rows of the user (default 9500,50000,100000)
   --builds M/EFC,.. graphs: HNSW m / ef_construction of each build (default 16/64,32/128;
-                    a pair given twice is built twice)
+                    a pair given twice is built twice; none: no HNSW)
   --probes ...      graphs: also an IVFFlat index of sqrt(rows) lists, measured at these
                     ivfflat.probes values (default: none)
+  --lists-factor .. graphs: IVFFlat builds of these multiples of sqrt(rows) lists (default 1)
   --no-statements   graphs: only the walks
   --runs N          fresh processes per function for startup (default 5)
   --baseline REF    http, startup: also measure the functions of git REF (a worktree
@@ -125,7 +127,7 @@ for (const p of part === "all" ? PARTS : [part]) {
     ? await graphsBench({
       sizes: list(values["graph-sizes"]!),
       data: dataShape(values.data ?? "isotropic"),
-      builds: values.builds!.split(",").map((b) => {
+      builds: values.builds === "none" ? [] : values.builds!.split(",").map((b) => {
         const [m, efConstruction] = b.split("/").map(num);
         if (!(Number.isInteger(m) && m >= 2 && Number.isInteger(efConstruction))) {
           console.error(`--builds takes M/EFC pairs (e.g. 32/128), not ${b}`);
@@ -135,6 +137,7 @@ for (const p of part === "all" ? PARTS : [part]) {
       }),
       efSearch: list(values["ef-search"] ?? "40,80,120,200,300,400"),
       probes: values.probes ? list(values.probes) : [],
+      listsFactors: list(values["lists-factor"]!),
       queries: count("queries", values.queries ?? "40"),
       statements: !values["no-statements"],
       seconds: Math.min(seconds, 3),
