@@ -16,10 +16,10 @@
 -- later inserts, so private.refresh_memory_graph_indexes(), hourly (pg_cron
 -- `memory-graph-indexes`), builds again a graph whose index no longer fits: an HNSW
 -- graph that reached the IVFFlat size, an IVFFlat graph whose rows doubled or halved
--- since its build or fell below half the IVFFlat size (HNSW again), one graph a run. The walk sets the IVFFlat settings from the
--- graph's lists: ivfflat.probes as measured for recall (see the walk), the iterative
--- scan for filtered and shared walks, and at most as many lists as the HNSW walk's
--- 100,000 tuples.
+-- since its build (HNSW again if it is then below the IVFFlat size), one graph a run.
+-- The walk sets the IVFFlat settings from the graph's lists: ivfflat.probes as
+-- measured for recall (see the walk), the iterative scan for filtered and shared walks,
+-- and at most as many lists as the HNSW walk's 100,000 tuples.
 --
 -- Upgrade: the graphs' HNSW indexes are recorded, then every graph at or above the
 -- IVFFlat size is built again as IVFFlat (a few seconds a graph; the owner's writes
@@ -264,7 +264,8 @@ begin
                 and exists (select 1 from public.memory_embeddings e
                              where e.user_id = a.user_id and e.model = a.model and e.graph is null))
        and ((i.method = 'hnsw' and c.n >= min_rows)
-            -- Back to HNSW only well below the IVFFlat size: no rebuild back and forth.
+            -- An IVFFlat graph when its rows doubled or halved since its build (the kind
+            -- follows the size then), or fell below half the IVFFlat size (a raised setting).
             or (i.method = 'ivfflat' and (c.n < min_rows / 2
                                           or c.n >= 2 * i.built_rows or 2 * c.n < i.built_rows)))
      order by c.n desc, i.graph
