@@ -88,7 +88,14 @@ cluster_start() {
   log "starting PostgreSQL 15 on 127.0.0.1:$DB_PORT"
   # 9>&-: the server must not inherit stack.sh's lock (scripts/stack.sh), or a stack
   # killed without its cleanup would leave the lock held by PostgreSQL.
-  as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -o "-p $DB_PORT" start >/dev/null 9>&- ||
+  # MALLOC_*: glibc's defaults give a backend's freed memory back to the kernel once
+  # 128 KB of it are free (and map blocks of 128 KB and more one by one), so a query
+  # that sorts a few hundred KB, as an IVFFlat walk does with every tuple of its lists,
+  # takes its memory from the kernel again each time: 5,420 page faults for 20 sorts of
+  # 20,000 rows, none with these thresholds. Kept free memory: at most 32 MB a backend.
+  # (docs/benchmarks.md, "Page faults of freed memory".)
+  as_postgres env MALLOC_MMAP_THRESHOLD_=8388608 MALLOC_TRIM_THRESHOLD_=33554432 \
+    "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -o "-p $DB_PORT" start >/dev/null 9>&- ||
     die "PostgreSQL did not start; see ${PGLOG#"$ROOT"/}"
 }
 
