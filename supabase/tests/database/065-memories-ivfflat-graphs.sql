@@ -5,11 +5,11 @@
 -- an IVFFlat graph with its iterative scan. Limits lowered here: exact up to 3 rows,
 -- IVFFlat from 10.
 begin;
-select plan(27);
+select plan(30);
 
 set local memories.exact_max_rows = 3;
 set local memories.ivfflat_min_rows = 10;
-select tests.create_user(u) from unnest(array['ivf_a', 'ivf_b', 'ivf_c']) u;
+select tests.create_user(u) from unnest(array['ivf_a', 'ivf_b', 'ivf_c', 'ivf_d']) u;
 
 create function pg_temp.axis(i integer) returns extensions.vector language sql immutable as $$
   select (array_fill(0, array[i - 1]) || array[1] || array_fill(0, array[512 - i]))::real[]::extensions.vector
@@ -129,6 +129,24 @@ select is(private.refresh_memory_graph_indexes() -> 'rebuilt' -> 0 -> 'index',
   '{"method": "hnsw", "lists": null}'::jsonb, 'a graph below half the IVFFlat size is HNSW again');
 select is(pg_temp.index_kinds('ivf_b'), array['hnsw:memory_graph_' || pg_temp.graph_of('ivf_b') || '_hnsw'],
   'with only its HNSW index');
+
+-- ivf_a leaves (its user deleted): its IVFFlat graph is empty, and the least loaded. The
+-- next pair to cross the exact limit is given it, with an index fitted to what it holds
+-- (not the lists fitted to ivf_a's rows).
+select set_config('tests.ivf_a_graph', pg_temp.graph_of('ivf_a')::text, true);
+delete from auth.users where id = tests.get_user_id('ivf_a');
+insert into public.memory_embeddings (user_id, content_text, content_type, model, embedding)
+select tests.get_user_id('ivf_d'), 'd' || i, 'fact', 'm', pg_temp.axis(i + 300) from generate_series(1, 5) i;
+select is(private.sync_memory_ann_index() - 'rows_pending',
+  '{"pairs_registered": 1, "rows_indexed": 5}'::jsonb, 'the sync registers ivf_d, its 5 rows in');
+select is(array[pg_temp.graph_of('ivf_d')::text, pg_temp.index_of('ivf_d')],
+  array[current_setting('tests.ivf_a_graph'), 'hnsw for 0'],
+  'ivf_d is given ivf_a''s emptied graph, indexed again as HNSW when it was given');
+select tests.authenticate_as('ivf_d');
+select is(
+  (select array_agg(content) from public.match_memories(pg_temp.axis(304), 1, null, null, null, 'm')),
+  array['d4'], 'and its walk finds its rows');
+select tests.clear_authentication();
 
 select ok(
   (select c.relrowsecurity
