@@ -1,33 +1,57 @@
-// npm run eval:memory [-- --only NAME]: the memory pipeline's quality and cost on
-// eval/conversations.ts, end to end through POST /memories (docs/memory.md).
+// npm run eval:memory [-- --set NAME] [-- --only NAME]: the memory pipeline's quality
+// and cost on both conversation sets (eval/conversations.ts, written with the local
+// model; eval/conversations_other_wording.ts, written without looking at its rules),
+// end to end through POST /memories (docs/memory.md).
 //
 // Each conversation gets a new user whose BYOK OpenAI key is EVAL_OPENAI_API_KEY (the
 // local server's key by default); its turns are sent one POST at a time, then the
 // user's active memories are compared with the expected ones. The functions talk to
 // the stack's OPENAI_BASE_URL (EVAL_OPENAI_BASE_URL when set, see scripts/eval-memory.sh).
-// Reports precision and recall of the final memories, model calls and tokens per
-// turn, and latency per turn; writes the raw results to eval/results/.
+//
+// Scoring: each active memory is matched against the expected facts. It is correct
+// when it matches exactly one expected fact that no earlier memory already covers; a
+// memory matching none is unexpected (chit-chat, a stale value, the assistant's words),
+// one matching several merges facts, one matching an already covered fact is a
+// duplicate: all three are errors. Precision = correct / active; recall = expected
+// facts covered by a correct memory / expected. Reports both per set, with exact
+// conversations, model calls and tokens per turn and latency; raw results go to
+// eval/results/.
 
 import { parseArgs } from "node:util";
 import { env, newUser, request, type TestUser } from "../tests/support.ts";
 import { type Conversation, CONVERSATIONS } from "./conversations.ts";
+import { OTHER_WORDING } from "./conversations_other_wording.ts";
+
+const SETS: Record<string, Conversation[]> = {
+  core: CONVERSATIONS,
+  "other-wording": OTHER_WORDING,
+};
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { only: { type: "string" }, help: { type: "boolean", default: false } },
+  options: {
+    set: { type: "string" },
+    only: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
 });
 if (values.help) {
-  console.log(`usage: npm run eval:memory [-- --only NAME]
+  console.log(`usage: npm run eval:memory [-- --set ${Object.keys(SETS).join("|")}] [--only NAME]
+  (no --set: every set, each reported on its own)
   env EVAL_OPENAI_BASE_URL   an OpenAI-compatible endpoint (default: the stack's local server)
       EVAL_OPENAI_API_KEY    its key (default: the local server's)
       OPENAI_CHAT_MODEL      the chat model (default gpt-4o-mini; ignored by the local server)
       OPENAI_EMBEDDING_MODEL the embedding model (default text-embedding-3-small)`);
   Deno.exit(0);
 }
+if (values.set && !SETS[values.set]) {
+  console.error(`unknown set "${values.set}": ${Object.keys(SETS).join(", ")}`);
+  Deno.exit(2);
+}
 
 const local = !Deno.env.get("EVAL_OPENAI_BASE_URL");
 const modelLabel = local
-  ? "local deterministic model (scripts/local-llm.ts)"
+  ? "local rule-based model (scripts/local-llm.ts)"
   : `${Deno.env.get("OPENAI_CHAT_MODEL") || "gpt-4o-mini"} at ${env("OPENAI_BASE_URL")}`;
 const apiKey = Deno.env.get("EVAL_OPENAI_API_KEY") || env("LOCAL_OPENAI_KEY");
 
@@ -46,14 +70,34 @@ interface CaseResult {
   name: string;
   turns: TurnResult[];
   active: string[];
-  /** Expected memories no active memory matches. */
+  /** Expected facts no correct memory covers. */
   missing: string[][];
-  /** Active memories that match no expected one. */
+  /** Active memories that match no expected fact. */
   unexpected: string[];
+  /** Active memories that say an expected fact another memory already says. */
+  duplicates: string[];
+  /** Active memories that match several expected facts at once. */
+  merged: string[];
 }
 
-const matches = (memory: string, words: string[]) =>
-  words.every((w) => memory.toLowerCase().includes(w.toLowerCase()));
+/** Every word (or one of its "|" alternatives) is in the memory, case-insensitive. */
+export const matches = (memory: string, words: string[]) =>
+  words.every((w) => w.toLowerCase().split("|").some((alt) => memory.toLowerCase().includes(alt)));
+
+/** The scoring described at the top of this file. */
+export function score(active: string[], expected: string[][]) {
+  const covered = new Set<number>();
+  const unexpected: string[] = [], duplicates: string[] = [], merged: string[] = [];
+  for (const memory of active) {
+    const hits = expected.flatMap((words, i) => matches(memory, words) ? [i] : []);
+    if (hits.length === 0) unexpected.push(memory);
+    else if (hits.length > 1) merged.push(memory);
+    else if (covered.has(hits[0])) duplicates.push(memory);
+    else covered.add(hits[0]);
+  }
+  const missing = expected.filter((_, i) => !covered.has(i));
+  return { correct: covered.size, missing, unexpected, duplicates, merged };
+}
 
 async function userWithEvalKey(): Promise<TestUser> {
   const user = await newUser("eval");
@@ -73,7 +117,7 @@ async function activeMemories(user: TestUser): Promise<string[]> {
     const r = await request(user, "GET", `/memories?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
     if (r.status !== 200) throw new Error(`listing memories: ${r.status} ${r.text}`);
     texts.push(...r.body.items.map((m: { content: string }) => m.content));
-    if (!r.body.next_cursor) return texts;
+    if (!r.body.next_cursor) return texts.reverse(); // oldest first: a later repeat is the duplicate
     cursor = encodeURIComponent(r.body.next_cursor);
   }
 }
@@ -100,13 +144,8 @@ async function runCase(c: Conversation): Promise<CaseResult> {
     });
   }
   const active = await activeMemories(user);
-  return {
-    name: c.name,
-    turns,
-    active,
-    missing: c.expected.filter((words) => !active.some((m) => matches(m, words))),
-    unexpected: active.filter((m) => !c.expected.some((words) => matches(m, words))),
-  };
+  const { missing, unexpected, duplicates, merged } = score(active, c.expected);
+  return { name: c.name, turns, active, missing, unexpected, duplicates, merged };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -114,59 +153,88 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-const cases = CONVERSATIONS.filter((c) => !values.only || c.name === values.only);
-if (cases.length === 0) throw new Error(`no conversation named "${values.only}"`);
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-const results: CaseResult[] = [];
-for (const c of cases) results.push(await runCase(c));
-
-const expectedTotal = cases.reduce((n, c) => n + c.expected.length, 0);
-const found = expectedTotal - results.reduce((n, r) => n + r.missing.length, 0);
-const activeTotal = results.reduce((n, r) => n + r.active.length, 0);
-const wrong = results.reduce((n, r) => n + r.unexpected.length, 0);
-const turns = results.flatMap((r) => r.turns);
-const perTurn = (f: (t: TurnResult) => number) =>
-  Math.round((turns.reduce((n, t) => n + f(t), 0) / turns.length) * 10) / 10;
-const ms = turns.map((t) => t.ms).sort((a, b) => a - b);
-const summary = {
-  model: modelLabel,
-  conversations: cases.length,
-  turns: turns.length,
-  failed_turns: turns.filter((t) => t.status !== 200).length,
-  precision: activeTotal === 0
-    ? 1
-    : Math.round(((activeTotal - wrong) / activeTotal) * 1000) / 1000,
-  recall: expectedTotal === 0 ? 1 : Math.round((found / expectedTotal) * 1000) / 1000,
-  conversations_exact: results.filter((r) => !r.missing.length && !r.unexpected.length).length,
-  llm_calls_per_turn: perTurn((t) => t.llm_calls),
-  prompt_tokens_per_turn: perTurn((t) => t.prompt_tokens),
-  completion_tokens_per_turn: perTurn((t) => t.completion_tokens),
-  embedding_tokens_per_turn: perTurn((t) => t.embedding_tokens),
-  latency_ms: {
-    p50: Math.round(percentile(ms, 50)),
-    p95: Math.round(percentile(ms, 95)),
-    max: Math.round(ms.at(-1) ?? 0),
-  },
-};
-
-console.log(`\nMemory evaluation: ${modelLabel}\n`);
-console.log("| conversation | missing | unexpected |");
-console.log("|---|---|---|");
-for (const r of results) {
-  if (!r.missing.length && !r.unexpected.length) continue;
-  const errors = r.turns.filter((t) => t.error).map((t) => `turn ${t.status}: ${t.error}`);
-  console.log(
-    `| ${r.name} | ${r.missing.map((w) => w.join(" + ")).join("; ") || "-"} | ${
-      [...r.unexpected.map((m) => `"${m}"`), ...errors].join("; ") || "-"
-    } |`,
-  );
+function summarise(set: string, cases: Conversation[], results: CaseResult[]) {
+  const expectedTotal = cases.reduce((n, c) => n + c.expected.length, 0);
+  const found = expectedTotal - results.reduce((n, r) => n + r.missing.length, 0);
+  const activeTotal = results.reduce((n, r) => n + r.active.length, 0);
+  const count = (f: (r: CaseResult) => unknown[]) => results.reduce((n, r) => n + f(r).length, 0);
+  const wrong = count((r) => r.unexpected) + count((r) => r.duplicates) + count((r) => r.merged);
+  const turns = results.flatMap((r) => r.turns);
+  const perTurn = (f: (t: TurnResult) => number) =>
+    Math.round((turns.reduce((n, t) => n + f(t), 0) / turns.length) * 10) / 10;
+  const ms = turns.map((t) => t.ms).sort((a, b) => a - b);
+  return {
+    set,
+    model: modelLabel,
+    conversations: cases.length,
+    turns: turns.length,
+    failed_turns: turns.filter((t) => t.status !== 200).length,
+    precision: activeTotal === 0 ? 1 : round3((activeTotal - wrong) / activeTotal),
+    recall: expectedTotal === 0 ? 1 : round3(found / expectedTotal),
+    unexpected: count((r) => r.unexpected),
+    duplicates: count((r) => r.duplicates),
+    merged: count((r) => r.merged),
+    conversations_exact:
+      results.filter((r) =>
+        !r.missing.length && !r.unexpected.length && !r.duplicates.length && !r.merged.length
+      ).length,
+    llm_calls_per_turn: perTurn((t) => t.llm_calls),
+    prompt_tokens_per_turn: perTurn((t) => t.prompt_tokens),
+    completion_tokens_per_turn: perTurn((t) => t.completion_tokens),
+    embedding_tokens_per_turn: perTurn((t) => t.embedding_tokens),
+    latency_ms: {
+      p50: Math.round(percentile(ms, 50)),
+      p95: Math.round(percentile(ms, 95)),
+      max: Math.round(ms.at(-1) ?? 0),
+    },
+  };
 }
-console.log("");
-console.log(JSON.stringify(summary, null, 2));
 
-const dir = new URL("./results/", import.meta.url);
-await Deno.mkdir(dir, { recursive: true });
-const file = new URL(`memory-${new Date().toISOString().replace(/[:.]/g, "-")}.json`, dir);
-await Deno.writeTextFile(file, JSON.stringify({ summary, results }, null, 2));
-console.log(`\nraw results: eval/results/${file.pathname.split("/").pop()}`);
-if (summary.failed_turns > 0) Deno.exit(1);
+function printErrors(results: CaseResult[]) {
+  console.log("| conversation | missing | wrong |");
+  console.log("|---|---|---|");
+  for (const r of results) {
+    const errors = r.turns.filter((t) => t.error).map((t) => `turn ${t.status}: ${t.error}`);
+    const wrong = [
+      ...r.unexpected.map((m) => `unexpected "${m}"`),
+      ...r.duplicates.map((m) => `duplicate "${m}"`),
+      ...r.merged.map((m) => `merged "${m}"`),
+      ...errors,
+    ];
+    if (!r.missing.length && !wrong.length) continue;
+    console.log(
+      `| ${r.name} | ${r.missing.map((w) => w.join(" + ")).join("; ") || "-"} | ${
+        wrong.join("; ") || "-"
+      } |`,
+    );
+  }
+}
+
+if (import.meta.main) {
+  const chosen = values.set ? [values.set] : Object.keys(SETS);
+  const summaries = [];
+  const raw: Record<string, CaseResult[]> = {};
+  for (const set of chosen) {
+    const cases = SETS[set].filter((c) => !values.only || c.name === values.only);
+    if (cases.length === 0) continue;
+    const results: CaseResult[] = [];
+    for (const c of cases) results.push(await runCase(c));
+    raw[set] = results;
+    console.log(`\nMemory evaluation, set ${set}: ${modelLabel}\n`);
+    printErrors(results);
+    const summary = summarise(set, cases, results);
+    summaries.push(summary);
+    console.log("");
+    console.log(JSON.stringify(summary, null, 2));
+  }
+  if (summaries.length === 0) throw new Error(`no conversation named "${values.only}"`);
+
+  const dir = new URL("./results/", import.meta.url);
+  await Deno.mkdir(dir, { recursive: true });
+  const file = new URL(`memory-${new Date().toISOString().replace(/[:.]/g, "-")}.json`, dir);
+  await Deno.writeTextFile(file, JSON.stringify({ summaries, results: raw }, null, 2));
+  console.log(`\nraw results: eval/results/${file.pathname.split("/").pop()}`);
+  if (summaries.some((s) => s.failed_turns > 0)) Deno.exit(1);
+}
