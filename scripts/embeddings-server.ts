@@ -8,9 +8,10 @@
 // stems, stem pairs and character trigrams, signed, L2-normalised, 1536
 // dimensions, or as many as the request's `dimensions` asks (1 to 1536, as
 // text-embedding-3-small allows; the features are hashed into that many, so a
-// shorter vector is not the prefix of a longer one, unlike OpenAI's). Texts that share words, stems or close spellings are close in cosine
-// distance ("seat preference" and "Prefers aisle seats" ~0.3, unrelated texts ~0);
-// it knows no synonyms.
+// shorter vector is not the prefix of a longer one, unlike OpenAI's). Texts that
+// share words, stems or close spellings are close in cosine distance ("seat
+// preference" and "Prefers aisle seats" ~0.3, unrelated texts ~0); of synonyms it
+// knows only a small table of travel concepts (scripts/local-text.ts).
 //
 // Tests steer it through /__faults (inject latency, a 429 or a 5xx into the next
 // requests to /v1/*), queue exact chat answers with /__responses (malformed JSON,
@@ -20,6 +21,7 @@
 // Env: EMBED_PORT, LOCAL_OPENAI_KEY (the only key accepted).
 
 import { localAnswer, tokens } from "./local-llm.ts";
+import { conceptOf, stem, wordsOf } from "./local-text.ts";
 
 export const DIMENSIONS = 1536;
 export const MODEL = "text-embedding-3-small";
@@ -40,30 +42,17 @@ function addFeature(v: Float32Array, feature: string, weight: number) {
   v[h % v.length] += (h & 0x80000000 ? -1 : 1) * weight;
 }
 
-const SUFFIXES = ["ences", "ence", "ings", "ing", "ers", "er", "ed", "es", "s"];
-
-/**
- * A crude English stem: enough that "seats"/"seat" and "prefers"/"preference"
- * share a feature. Real models know far more; this only has to be deterministic.
- */
-export function stem(word: string): string {
-  // Twice, so that "preference" (-> prefer -> pref) meets "prefers" (-> pref).
-  for (let round = 0; round < 2; round++) {
-    const suffix = SUFFIXES.find((x) => word.length - x.length >= 3 && word.endsWith(x));
-    if (!suffix) break;
-    word = word.slice(0, -suffix.length);
-  }
-  return word;
-}
-
 /** The embedding of one text, `dimensions` long. */
 export function embed(text: string, dimensions = DIMENSIONS): Float32Array {
   const v = new Float32Array(dimensions);
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words = wordsOf(text);
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     addFeature(v, `w:${w}`, 1);
     addFeature(v, `s:${stem(w)}`, 0.7);
+    // Words of one travel concept meet here, as synonyms do in a real model.
+    const concept = conceptOf(w);
+    if (concept) addFeature(v, `c:${concept}`, 0.8);
     if (i > 0) addFeature(v, `p:${stem(words[i - 1])} ${stem(w)}`, 0.5);
     // Character trigrams of the padded word relate close spellings and shared
     // stems ("seat" and "seats" share 3 of 4); each word's trigrams weigh 0.6 in all.
@@ -126,11 +115,20 @@ export interface Stats {
   chat_requests: number;
 }
 
-/** A chat answer queued by a test: exactly this content, or a refusal, or an error status. */
+/**
+ * A chat answer queued by a test: exactly this content, or a refusal, or an error
+ * status; or the broken answers real endpoints give: a message whose content is null,
+ * no choices at all, a 200 whose body is not JSON. `delay_ms` holds it back first
+ * (a timeout of this one call).
+ */
 export interface QueuedAnswer {
   content?: string;
   refusal?: string;
   status?: number;
+  null_content?: true;
+  no_choices?: true;
+  raw_body?: string;
+  delay_ms?: number;
 }
 
 /** How many received chat requests /__requests keeps (oldest dropped first). */
@@ -139,13 +137,18 @@ const KEPT_REQUESTS = 100;
 function parseQueued(body: unknown): QueuedAnswer[] | string {
   const list = (body as { responses?: unknown })?.responses;
   if (!Array.isArray(list) || list.length === 0 || list.length > 100) {
-    return "send {responses: [{content} | {refusal} | {status}, ...]} (1 to 100)";
+    return "send {responses: [{content} | {refusal} | {status} | ..., ...]} (1 to 100)";
   }
   for (const r of list) {
     const ok = typeof r === "object" && r !== null &&
       (typeof r.content === "string" || typeof r.refusal === "string" ||
-        (Number.isInteger(r.status) && r.status >= 400 && r.status <= 599));
-    if (!ok) return "each response has a string content, a string refusal or a 4xx/5xx status";
+        (Number.isInteger(r.status) && r.status >= 400 && r.status <= 599) ||
+        r.null_content === true || r.no_choices === true || typeof r.raw_body === "string") &&
+      (r.delay_ms === undefined || (Number.isInteger(r.delay_ms) && r.delay_ms >= 0));
+    if (!ok) {
+      return "each response has a string content, a string refusal, a 4xx/5xx status, " +
+        "null_content: true, no_choices: true or a string raw_body (and an optional delay_ms)";
+    }
   }
   return list as QueuedAnswer[];
 }
@@ -384,10 +387,15 @@ export function createHandler(acceptedKey: string) {
       received.push(body);
       if (received.length > KEPT_REQUESTS) received = received.slice(-KEPT_REQUESTS);
       const next = queued.shift();
+      if (next?.delay_ms) await sleep(next.delay_ms, req.signal).catch(() => {});
       if (next?.status) {
         return openAiError(next.status, "Queued failure.", "server_error", null);
       }
+      if (next?.raw_body !== undefined) {
+        return new Response(next.raw_body, { headers: { "content-type": "application/json" } });
+      }
       const full = completion(body, next ?? localAnswer(body), stats.chat_requests);
+      if (next?.no_choices) full.choices = [];
       if (body.stream === true) {
         return streamed(full, body.stream_options?.include_usage === true, pacing, req.signal);
       }

@@ -7,6 +7,7 @@ import type { PostgresApi } from "./db.ts";
 import { useApiKey } from "./byok.ts";
 import type { Keyring } from "./byok_crypto.ts";
 import { ApiError } from "./errors.ts";
+import { jsonInText } from "./model_json.ts";
 import {
   fromUpstreamStatus,
   upstreamFailed,
@@ -146,15 +147,24 @@ export interface JsonRequest {
 }
 
 /**
- * One chat completion whose answer is a JSON object of `schema` (structured outputs);
- * the parsed object, or null when the model refused or answered something that is not
- * a JSON object (the caller decides what that means; never a 5xx of ours).
+ * What a JSON chat completion gave: the JSON value found in its text (model_json.ts:
+ * bare, fenced or beside prose), or why there is none. A refusal is a reason, never
+ * an empty answer.
+ */
+export type ModelAnswer =
+  | { value: unknown }
+  | { reason: "refusal" | "no_choice" | "null_content" | "not_json" | "non_json_body" };
+
+/**
+ * One chat completion asked for a JSON answer of `schema` (structured outputs). Upstream
+ * failures (HTTP errors, timeouts) throw their ApiError; an answer without usable JSON
+ * is returned as a reason, for the caller to retry or refuse out loud.
  */
 export async function completeJson(
   key: OpenAiKey,
   req: JsonRequest,
   usage: Usage,
-): Promise<Record<string, unknown> | null> {
+): Promise<ModelAnswer> {
   const { OpenAI, client } = await clientFor(key);
   let content: string | null | undefined;
   try {
@@ -169,18 +179,18 @@ export async function completeJson(
       },
     });
     addUsage(usage, res.usage ?? {});
-    const message = res.choices?.[0]?.message;
-    if (!message || message.refusal) return null;
+    const message = Array.isArray(res.choices) ? res.choices[0]?.message : undefined;
+    if (!message) return { reason: "no_choice" };
+    if (message.refusal) return { reason: "refusal" };
     content = message.content;
   } catch (e) {
+    // A 200 whose body is not JSON: the SDK's parse error, not an HTTP failure.
+    if (e instanceof SyntaxError) return { reason: "non_json_body" };
     throw upstreamError(OpenAI, e, key);
   }
-  try {
-    const parsed = JSON.parse(content ?? "");
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : null;
-  } catch {
-    return null;
-  }
+  if (typeof content !== "string") return { reason: "null_content" };
+  const value = jsonInText(content);
+  return value === undefined ? { reason: "not_json" } : { value };
 }
 
 /** One message of a chat completion. */
