@@ -52,7 +52,7 @@ export function embed(text: string, dimensions = DIMENSIONS): Float32Array {
     addFeature(v, `s:${stem(w)}`, 0.7);
     // Words of one travel concept meet here, as synonyms do in a real model.
     const concept = conceptOf(w);
-    if (concept) addFeature(v, `c:${concept}`, 0.8);
+    if (concept) addFeature(v, `c:${concept}`, 2.5);
     if (i > 0) addFeature(v, `p:${stem(words[i - 1])} ${stem(w)}`, 0.5);
     // Character trigrams of the padded word relate close spellings and shared
     // stems ("seat" and "seats" share 3 of 4); each word's trigrams weigh 0.6 in all.

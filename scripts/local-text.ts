@@ -40,7 +40,7 @@ const CONCEPTS: Record<string, string[]> = {
   dog: ["dog", "perro", "chien", "hund"],
   home: ["live", "lives", "based", "moved", "vivo", "habite", "wohne"],
   party: ["party", "people", "group"],
-  cabin: ["economy", "premium"],
+  cabin: ["economy", "premium", "business"],
 };
 
 const CONCEPT_OF = new Map<string, string>();

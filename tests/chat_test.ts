@@ -478,7 +478,7 @@ Deno.test("chat: the sweep runs jobs whose worker died and closes replies left s
   assert.ok(r.body.replies_closed >= 1, JSON.stringify(r.body));
   const mem = await request(user, "GET", "/memories");
   assert.deepEqual(mem.body.items.map((m: { content: string }) => m.content), [
-    "Is travelling with my dog",
+    "Is travelling with their dog",
   ]);
   const stale = (await messages(user, id)).find((m) => m.content === "half a rep")!;
   assert.deepEqual([stale.status, stale.finish_reason], [

@@ -1,7 +1,6 @@
 // Memory that learns, over HTTP against the test stack and its local OpenAI-compatible
 // model: the issue's acceptance examples, history, restore, isolation of candidates,
-// concurrent runs, and a model that answers badly (invented ids, malformed JSON,
-// refusals, errors).
+// concurrent runs (a model that answers badly: tests/memory_model_answers_test.ts).
 import assert from "node:assert/strict";
 import { localOpenAi, request, type TestUser, userWithKey } from "./support.ts";
 
@@ -21,14 +20,6 @@ const active = async (user: TestUser): Promise<string[]> => {
   assert.equal(r.status, 200, r.text);
   return r.body.items.map((m: { content: string }) => m.content).sort();
 };
-
-async function queue(...responses: Record<string, unknown>[]) {
-  const r = await localOpenAi("/__responses", {
-    method: "POST",
-    body: JSON.stringify({ responses }),
-  });
-  assert.equal(r.status, 200, await r.text());
-}
 
 Deno.test("memory inference: the issue's examples, step by step", async () => {
   const user = await userWithKey("infer-steps");
@@ -96,16 +87,16 @@ Deno.test("memory inference: the issue's examples, step by step", async () => {
 
 Deno.test("memory inference: candidates are the caller's own memories only", async () => {
   const other = await userWithKey("infer-other");
-  await say(other, "I prefer window seats.");
+  await say(other, "I prefer window seats by the wing.");
   const me = await userWithKey("infer-me");
-  await say(me, "I prefer hotels near the station.");
+  await say(me, "I prefer window seats.");
   await localOpenAi("/__requests", { method: "DELETE" });
   const out = await say(me, "I prefer aisle seats.");
   const seen = await (await localOpenAi("/__requests")).json();
   const prompts = JSON.stringify(seen.items);
-  assert.ok(!prompts.includes("window seats"), "another user's memory reached the prompt");
-  assert.ok(prompts.includes("Prefers hotels near the station"), "own memories are candidates");
-  assert.deepEqual(out.results.map((r) => r.event), ["ADD"]);
+  assert.ok(!prompts.includes("by the wing"), "another user's memory reached the prompt");
+  assert.ok(prompts.includes("Prefers window seats"), "own memories are candidates");
+  assert.deepEqual(out.results.map((r) => r.event), ["UPDATE"]);
 });
 
 Deno.test("memory inference: the same conversation twice at once stores each fact once", async () => {
@@ -115,62 +106,6 @@ Deno.test("memory inference: the same conversation twice at once stores each fac
   assert.deepEqual(await active(user), ["Is allergic to peanuts", "Prefers boutique hotels"]);
   const events = [...a.results, ...b.results].map((r) => r.event).sort();
   assert.deepEqual(events, ["ADD", "ADD", "NONE", "NONE"]);
-});
-
-Deno.test("memory inference: a model that answers badly loses nothing and breaks nothing", async () => {
-  const user = await userWithKey("infer-bad");
-  await say(user, "I prefer window seats.");
-  // Invented ids: UPDATE of memory 7 (only 0 exists) and DELETE of memory -1.
-  await queue(
-    { content: JSON.stringify({ facts: ["Prefers aisle seats", "Is vegan"] }) },
-    {
-      content: JSON.stringify({
-        decisions: [
-          { fact: 0, event: "UPDATE", memory: 7 },
-          { fact: 1, event: "DELETE", memory: -1 },
-          { fact: 9, event: "ADD", memory: null },
-        ],
-      }),
-    },
-  );
-  const invented = await say(user, "whatever");
-  assert.deepEqual(invented.results.map((r) => [r.event, r.memory]), [
-    ["ADD", "Prefers aisle seats"],
-    ["ADD", "Is vegan"],
-  ]);
-  assert.deepEqual(await active(user), ["Is vegan", "Prefers aisle seats", "Prefers window seats"]);
-
-  // Malformed JSON and a refusal: no facts, nothing changes, a 200 with no results.
-  await queue({ content: "{not json" });
-  assert.deepEqual((await say(user, "I like trains.")).results, []);
-  await queue({ refusal: "I can't help with that." });
-  assert.deepEqual((await say(user, "I like trains.")).results, []);
-  // NONE names the memory that already says it; a NONE naming none keeps the fact.
-  await queue(
-    { content: JSON.stringify({ facts: ["Prefers window seats please", "Likes trams"] }) },
-    {
-      content: JSON.stringify({
-        decisions: [
-          { fact: 0, event: "NONE", memory: 0 },
-          { fact: 1, event: "NONE", memory: null },
-        ],
-      }),
-    },
-  );
-  const known = await say(user, "x");
-  assert.deepEqual(known.results.map((r) => [r.event, r.memory]), [
-    ["NONE", "Prefers window seats"],
-    ["ADD", "Likes trams"],
-  ]);
-  assert.equal((await active(user)).length, 4);
-
-  // The model failing is the upstream's error, not ours.
-  await queue({ status: 500 });
-  const failed = await request(user, "POST", "/memories", {
-    messages: [{ role: "user", content: "I like trains." }],
-  });
-  assert.equal(failed.status, 502);
-  assert.equal(failed.body.code, "UPSTREAM_ERROR");
 });
 
 Deno.test("memory inference: memories the user wrote are never changed by the extractor", async () => {

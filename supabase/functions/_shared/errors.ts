@@ -6,6 +6,8 @@ export interface ErrorBody {
   message: string;
   hint?: string;
   details?: unknown;
+  /** The request's x-request-id, to quote when reporting a problem. */
+  request_id?: string;
 }
 
 export class ApiError extends Error {
@@ -19,15 +21,20 @@ export class ApiError extends Error {
     this.name = "ApiError";
   }
 
-  toBody(): ErrorBody {
+  toBody(requestId?: string): ErrorBody {
     const body: ErrorBody = { code: this.code, message: this.message };
     if (this.extra.hint) body.hint = this.extra.hint;
     if (this.extra.details !== undefined) body.details = this.extra.details;
+    if (requestId) body.request_id = requestId;
     return body;
   }
 
-  toResponse(): Response {
-    return Response.json(this.toBody(), { status: this.status, headers: this.extra.headers });
+  /** The error as a response; `requestId` (the x-request-id) is repeated in the body. */
+  toResponse(requestId?: string): Response {
+    return Response.json(this.toBody(requestId), {
+      status: this.status,
+      headers: this.extra.headers,
+    });
   }
 }
 

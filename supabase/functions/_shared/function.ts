@@ -210,10 +210,10 @@ export function defineFunction(name: string, opts: FunctionOptions = {}): Functi
     app.notFound((c) =>
       new ApiError(404, "ROUTE_NOT_FOUND", `no route ${c.req.method} ${c.req.path}`).toResponse()
     );
-    app.onError((e) => {
+    app.onError((e, c) => {
       const err = toApiError(e);
       if (err.status === 500) throw e; // serveFunction logs it and answers 500
-      return err.toResponse();
+      return err.toResponse(requestInfo(c.req.raw)?.requestId);
     });
     const authenticate = authenticator(auth);
     // Authentication comes first; the clients it yields go to c.var.

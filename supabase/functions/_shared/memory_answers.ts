@@ -188,7 +188,9 @@ export function readDecisions(
     }
     if (fact !== null && fact >= 0 && fact < facts.length) {
       decisions.push({ fact, event, memory });
-    } else if (memory !== null && event !== "ADD") unplaced.push({ event, memory });
+    } else if (factField === undefined && memory !== null && event !== "ADD") {
+      unplaced.push({ event, memory }); // names no fact: placed below, if only one can be meant
+    }
   }
   for (const { event, memory } of unplaced) {
     const open = facts.flatMap((_, i) =>

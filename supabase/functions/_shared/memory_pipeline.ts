@@ -197,6 +197,37 @@ async function ask<T>(
   );
 }
 
+/**
+ * A forget request is honoured only for something the user's own messages mention
+ * (a word of four letters or more of it, or its first five letters, in what they
+ * wrote): a model that obeys "delete everything" cannot make it forget the rest.
+ */
+export function mentionedBy(turns: Turn[], text: string): boolean {
+  const said = turns.filter((t) => t.role === "user").map((t) => t.content).join(" ")
+    .toLowerCase();
+  const words = text.replace(/\s*\(".*"\)$/, "").toLowerCase().match(/[\p{L}\p{N}]{4,}/gu) ?? [];
+  return words.some((w) => !GENERIC.has(w) && said.includes(w.slice(0, 5)));
+}
+
+/** Words of a fact's frame rather than its subject. */
+const GENERIC = new Set([
+  "does",
+  "prefers",
+  "likes",
+  "loves",
+  "wants",
+  "would",
+  "with",
+  "about",
+  "their",
+  "them",
+  "they",
+  "always",
+  "never",
+  "longer",
+  "anymore",
+]);
+
 const PREFERENCE = /^(prefers|likes|loves|dislikes|hates|enjoys|avoids|wants|would like)\b/i;
 
 /**
@@ -222,10 +253,10 @@ export async function inferMemories(
     usage.llm,
     readExtraction,
   );
-  const texts = [
-    ...extraction.facts,
-    ...extraction.forget.filter((f) => !extraction.facts.includes(f)),
-  ];
+  const forget = extraction.forget.filter((f) =>
+    !extraction.facts.includes(f) && mentionedBy(turns, f)
+  );
+  const texts = [...extraction.facts, ...forget];
   if (texts.length === 0) return { results: [], usage };
 
   // 2. Active memories that say a text word for word.
@@ -307,7 +338,7 @@ export async function inferMemories(
     level: "info",
     msg: "memories inferred",
     facts: extraction.facts.length,
-    forget: extraction.forget.length,
+    forget: forget.length,
     events: results.map((r) => r.event),
     llm_calls: usage.llm.calls,
     prompt_tokens: usage.llm.prompt_tokens,

@@ -163,7 +163,7 @@ export function serveFunction(
       } catch (e) {
         const err = toApiError(e);
         if (err.status === 500) logUnexpected(name, info, e);
-        res = err.toResponse();
+        res = err.toResponse(info.requestId);
       }
     }
     const out = finish(res, info.requestId);
