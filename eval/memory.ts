@@ -122,7 +122,7 @@ async function activeMemories(user: TestUser): Promise<string[]> {
   }
 }
 
-async function runCase(c: Conversation): Promise<CaseResult> {
+export async function runCase(c: Conversation): Promise<CaseResult> {
   const user = await userWithEvalKey();
   const turns: TurnResult[] = [];
   for (const t of c.turns) {
@@ -155,7 +155,7 @@ function percentile(sorted: number[], p: number): number {
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-function summarise(set: string, cases: Conversation[], results: CaseResult[]) {
+export function summarise(set: string, cases: Conversation[], results: CaseResult[]) {
   const expectedTotal = cases.reduce((n, c) => n + c.expected.length, 0);
   const found = expectedTotal - results.reduce((n, r) => n + r.missing.length, 0);
   const activeTotal = results.reduce((n, r) => n + r.active.length, 0);
@@ -192,7 +192,7 @@ function summarise(set: string, cases: Conversation[], results: CaseResult[]) {
   };
 }
 
-function printErrors(results: CaseResult[]) {
+export function printErrors(results: CaseResult[]) {
   console.log("| conversation | missing | wrong |");
   console.log("|---|---|---|");
   for (const r of results) {

@@ -65,7 +65,8 @@ export function thirdPerson(verb: string): string {
 const IRREGULAR_PAST = new Set(
   ("was were had went did saw got took made ate drank flew left came bought spent met found " +
     "lost forgot thought told said heard felt slept sat stood kept paid ran wrote began " +
-    "brought caught chose drove fell gave knew rode sang swam threw woke wore won")
+    "brought caught chose drove fell gave knew rode sang swam threw woke wore won meant sent " +
+    "built lent understood became broke forgave hid hit hurt let put quit set shut sold taught")
     .split(" "),
 );
 /** A verb in the simple past ("missed", "had"): one event, not a lasting fact. */
@@ -93,7 +94,8 @@ const LEAD_INS = new RegExp(
   "^(?:actually|also|and|but|so|well|oh|btw|by the way|just so you know|fyi|for the record|" +
     "ok|okay|yes|yeah|no(?=,)|hmm|anyway|anyhow|now|plus|however|honestly|to be honest|frankly|" +
     "sorry|oops|scratch that|correction|wait|changed my mind|i changed my mind|" +
-    "on second thought|on reflection|just a reminder|a reminder|reminder|as a reminder|" +
+    "on second thought|on reflection|these days|nowadays|now|from now on|going forward|" +
+    "just a reminder|a reminder|reminder|as a reminder|" +
     "(?:please )?(?:remember|note|keep in mind|bear in mind)|(?:please )?make a note|" +
     "i should mention|i should say|i forgot to mention|i forgot to say|" +
     "i (?:just )?wanted to (?:say|mention|let you know)|let me tell you|fun fact)" +
@@ -109,7 +111,15 @@ const NOT_A_FACT = new RegExp(
     "i (?:think|guess|suppose|believe|hope|wonder|wish|mean|see|know|bet|assume|agree|" +
     "understand|appreciate|feel|reckon|doubt|imagine|trust|was wondering|am wondering|'m wondering|" +
     "just wanted|was just|'ll think|will think|'ll let|will let|'ll check|will check|" +
-    "don't know|do not know|don't think|do not think|don't mind|don't care|can't wait|cannot wait))\\b",
+    "don't know|do not know|don't think|do not think|don't mind|don't care|can't wait|cannot wait|" +
+    "love (?:it|that|this|the idea)|like (?:it|that|this|the idea)|never mind))\\b",
+  "i",
+);
+
+/** First words of a first-person statement whose "I" was left out. */
+const SUBJECTLESS = new RegExp(
+  "^(?:can't|cannot|can’t|don't|do not|love|like|prefer|hate|need|always|never|usually|" +
+    "really|absolutely|definitely|eat|drink|avoid|only|much prefer)\\b",
   "i",
 );
 
@@ -119,7 +129,7 @@ const QUESTION_OR_REQUEST = new RegExp(
     "do (?:i|you|we)|does|did|can (?:i|you|we)|could|would you|should|shall|will (?:i|you|it|there)|" +
     "may i|any (?:idea|tips|suggestions)|(?:please )?(?:book|find|show|suggest|recommend|help|tell|" +
     "search|look|check|plan|send|add|reserve|list|compare|give me (?:a|some|the options|ideas)|" +
-    "get me (?:a|some)|let's|let us|pretend|imagine|act|play|ignore|forget everything|" +
+    "get me (?:a|some)|let's(?! say)|let us(?! say)|pretend|imagine|act|play|ignore|forget everything|" +
     "delete (?:all|every)|wipe|reset|system|assistant))\\b",
   "i",
 );
@@ -156,6 +166,12 @@ function canonical(fact: string): string {
     "u",
   ).exec(f);
   if (home) return `Lives in ${home[1]}`;
+  const company =
+    /^(?:(?:usually|always|often|mostly|generally) )?(?:travels|is travell?ing|travell?ing) (alone|solo|on their own|by themselves|with .+)$/i
+      .exec(f);
+  if (company) {
+    return /^with /i.test(company[1]) ? `Travels ${company[1]}` : "Travels alone";
+  }
   const going = new RegExp(
     `^(?:[Ii]s|[Aa]re) (?:flying (?:into|to)|going to|heading to|travell?ing to|visiting|off to)\\s+${PLACE}(.*)$`,
     "u",
@@ -174,6 +190,8 @@ function englishFact(clause: string): string | null {
   );
   s = s.replace(/,?\s*(?:please|thanks|thank you)$/i, "").trim();
   s = s.replace(/[,\s]+(?:now|these days|nowadays)$/i, "").trim();
+  // A statement without its subject: "Can't handle spicy food", "Love long train rides".
+  if (SUBJECTLESS.test(s)) s = `I ${s}`;
   if (!s || NOT_A_FACT.test(s) || QUESTION_OR_REQUEST.test(s)) return null;
   if (/\byou(?:r|rs|'re|'ll)?\b/i.test(s)) return null; // addressed to the assistant
   s = s.replace(/\bcan't\b|\bcan’t\b/gi, "cannot").replace(/\bdon't\b|\bdon’t\b/gi, "do not")
@@ -183,7 +201,7 @@ function englishFact(clause: string): string | null {
   const party = /\b(\w+) of us\b/i.exec(s);
   if (party && numberOf(party[1])) return `Is travelling as a party of ${numberOf(party[1])}`;
   const corrected = new RegExp(
-    `^(?:it(?:'s| is)|i meant|i mean|make (?:it|that))\\s+${PLACE},?\\s+not\\s+${PLACE}$`,
+    `^(?:[Ii]t(?:'s| is)|[Ii] mean(?:t)?|[Mm]ake (?:it|that))\\s+${PLACE},?\\s+not\\s+${PLACE}$`,
     "u",
   )
     .exec(s);
@@ -191,6 +209,19 @@ function englishFact(clause: string): string | null {
 
   // Said about a thing: "X makes me nervous", "X bores me", "X is a no from me".
   const about: [RegExp, (m: RegExpExecArray) => string][] = [
+    [
+      /^(.+?) (?:freak|scare|terrif(?:y|ie)|stress|worr(?:y|ie))s? (?:me|them) (?:out)?.*$/i,
+      (m) => `Is nervous about ${m[1].toLowerCase()}`,
+    ],
+    [
+      /^(.+?) (?:is|are) (?:my|their) (?:absolute )?(?:favou?rite|go-to|favou?rite thing)\b.*$/i,
+      (m) => `Loves ${m[1].toLowerCase()}`,
+    ],
+    [/^(?:i(?:'m| am)) (?:a )?(?:big |huge )?fan of (.+)$/i, (m) => `Loves ${m[1]}`],
+    [
+      /^(?:i(?:'m| am)) (?:no|not a|not really a|not much of a) fan of (.+)$/i,
+      (m) => `Dislikes ${m[1]}`,
+    ],
     [
       /^(.+?) (?:makes?|gets?) me (?:really |very |so |a bit |quite )?(nervous|anxious|scared|uneasy|sick|seasick)$/i,
       (m) => `Is ${m[2]} about ${m[1].toLowerCase()}`,
@@ -214,6 +245,11 @@ function englishFact(clause: string): string | null {
       (m) => `Needs ${m[1].toLowerCase()}`,
     ],
     [/^no (.+?) for me$/i, (m) => `Avoids ${m[1]}`],
+    [/^((?:\S+ ){0,3}\S+),? (?:always|every time|please always)$/i, (m) => `Prefers ${m[1]}`],
+    [
+      /^(?:let's say|let us say|make it|make that|say|rather|actually)?\s*(?:around |about |roughly )?((?:[$€£]\s?\d[\d,.]*k?)|(?:\d[\d,.]*k?\s*(?:pounds|euros?|dollars|usd|eur|gbp|bucks)))\s*(?:instead|then|max|maximum|tops|in total)?$/i,
+      (m) => `Budget is ${m[1]}`,
+    ],
     [/^(?:.+?,\s*)?(?:always|only) (?:the )?(.+?) for me$/i, (m) => `Prefers ${m[1]}`],
     [
       /^(?:give|get|book|put) me (?:an? |the )?(.+?),?\s+(?:from now on|always|every time|in future|going forward)$/i,
@@ -264,10 +300,6 @@ function englishFact(clause: string): string | null {
     ],
     [/^(?:my|our) (.+)$/i, (m) => capitalize(m[1])],
     [/^(travell?ing|flying|going|heading) (.+)$/i, (m) => `Is ${m[1].toLowerCase()} ${m[2]}`],
-    [
-      /^(love|like|prefer|hate|need|always|never|avoid)s? (.+)$/i,
-      (m) => `${capitalize(thirdPerson(m[1].toLowerCase()))} ${m[2]}`,
-    ],
   ];
   for (const [re, make] of rules) {
     const m = re.exec(s);
@@ -422,6 +454,25 @@ const LEXICON: Record<string, string> = {
   allergie: "allergy",
   alergia: "allergy",
   rollstuhl: "wheelchair",
+  kindern: "children",
+  kind: "child",
+  niños: "children",
+  niñas: "girls",
+  gatos: "cats",
+  chats: "cats",
+  katzen: "cats",
+  hunde: "dogs",
+  perros: "dogs",
+  chiens: "dogs",
+  dos: "two",
+  tres: "three",
+  deux: "two",
+  trois: "three",
+  zwei: "two",
+  drei: "three",
+
+  celiaca: "coeliac",
+  celiaco: "coeliac",
   // connecting words
   con: "with",
   avec: "with",
@@ -465,6 +516,9 @@ const OTHER_LANGUAGES: { lang: string; rules: Rule[] }[] = [
     lang: "es",
     rules: [
       [/^(?:yo )?soy (?:alérgic[oa]) (?:a |al )?(.+)$/i, (r) => `Is allergic to ${translate(r)}`],
+      [/^(?:siempre )?viajamos (?:siempre )?con (.+)$/i, (r) => `Travels with ${translate(r)}`],
+      [/^vivimos en (.+)$/i, (r) => `Lives in ${r}`],
+      [/^tenemos (.+)$/i, (r) => `Has ${translate(r)}`],
       [/^(?:yo )?(?:soy|estoy) (.+)$/i, (r) => `Is ${translate(r)}`],
       [/^(?:yo )?prefiero (.+)$/i, (r) => `Prefers ${translate(r)}`],
       [/^(?:a mí )?me encanta(?:n)? (.+)$/i, (r) => `Loves ${translate(r)}`],
@@ -489,6 +543,9 @@ const OTHER_LANGUAGES: { lang: string; rules: Rule[] }[] = [
   {
     lang: "fr",
     rules: [
+      [/^nous voyageons (?:toujours )?avec (.+)$/i, (r) => `Travels with ${translate(r)}`],
+      [/^nous (?:habitons|vivons) (?:à|en|au) (.+)$/i, (r) => `Lives in ${r}`],
+      [/^nous avons (.+)$/i, (r) => `Has ${translate(r)}`],
       [
         /^je suis allergique (?:à la |à l'|au |aux |à )?(.+)$/i,
         (r) => `Is allergic to ${translate(r)}`,
@@ -521,6 +578,10 @@ const OTHER_LANGUAGES: { lang: string; rules: Rule[] }[] = [
     lang: "de",
     rules: [
       [/^ich bin allergisch gegen (.+)$/i, (r) => `Is allergic to ${translate(r)}`],
+      [/^wir reisen (?:immer |meistens )?mit (.+)$/i, (r) => `Travels with ${translate(r)}`],
+      [/^wir sind (.+)$/i, (r) => `Are ${translate(r)}`],
+      [/^wir haben (.+)$/i, (r) => `Has ${translate(r)}`],
+      [/^wir (?:wohnen|leben) in (.+)$/i, (r) => `Lives in ${r}`],
       [/^ich bin (.+)$/i, (r) => `Is ${translate(r)}`],
       [/^ich (?:bevorzuge|nehme lieber) (.+)$/i, (r) => `Prefers ${translate(r)}`],
       [/^ich liebe (.+)$/i, (r) => `Loves ${translate(r)}`],
@@ -570,6 +631,20 @@ function foreignFact(clause: string): string | null {
 const FORGET =
   /^(?:please\s+|can you\s+|could you\s+)?(?:forget|delete|remove|erase|drop)\s+(?:that|the fact that|about)?\s*(.+)$/i;
 
+/** What to forget when it is named rather than stated: "the bit about my seat preference". */
+function forgetPhrase(text: string): string | null {
+  const p = text.split(",")[0].replace(
+    /^(?:the |that |this )?(?:thing|part|bit|stuff|fact|note|memory|detail|info(?:rmation)?)s? (?:about|on|regarding) /i,
+    "",
+  ).replace(/^what i (?:said|told you) (?:about|regarding) /i, "").replace(/\b(?:my|our)\b/gi, "")
+    .trim();
+  const words = wordsOf(p);
+  if (words.length === 0 || words.length > 6 || /^(?:all|everything|every|anything)\b/i.test(p)) {
+    return null;
+  }
+  return capitalize(tidy(p));
+}
+
 /** A message as clauses: sentences, then "and I ...", "but I ...", ", I ...". */
 function clauses(text: string): string[] {
   // Markup and JSON are not statements: a tag or an object in the text ends a clause.
@@ -608,10 +683,12 @@ export function extractFacts(data: Record<string, unknown>): { facts: string[]; 
     if (m?.role !== "user" || typeof m.content !== "string") continue;
     for (const raw of clauses(m.content)) {
       const clause = unlabelled(raw);
-      if (!clause || ONE_OFF.test(clause) && !/\b(?:moved|live|lives)\b/i.test(clause)) continue;
+      if (!clause || ONE_OFF.test(clause) && !/\b(?:moved|relocated|live|lives)\b/i.test(clause)) {
+        continue;
+      }
       const asked = FORGET.exec(clause.replace(LEAD_INS, ""));
       if (asked) {
-        const fact = englishFact(asked[1]) ?? foreignFact(asked[1]);
+        const fact = englishFact(asked[1]) ?? foreignFact(asked[1]) ?? forgetPhrase(asked[1]);
         if (fact && !forget.includes(fact)) forget.push(fact);
         continue;
       }
@@ -640,7 +717,7 @@ export function topicOf(text: string): Topic | null {
   const lower = t.toLowerCase();
   let m = /\b(window|aisle)\b/.exec(lower);
   if (m && /seat/.test(lower)) return { topic: "seat", value: m[1] };
-  m = /^(?:is travelling|travels) (alone|with .+?)(?: now)?$/.exec(lower);
+  m = /^travels (alone|with .+)$/.exec(lower);
   if (m) return { topic: "companions", value: m[1] };
   m = /^lives in (.+)$/.exec(lower);
   if (m) return { topic: "home", value: m[1] };
@@ -658,6 +735,9 @@ export function topicOf(text: string): Topic | null {
   if (diet) return { topic: "diet", value: diet };
   return null;
 }
+
+/** Stems of a fact's frame ("is", "prefers"), not of what it is about. */
+const FRAME = new Set(["is", "are", "has", "pref", "lik", "lov", "want", "the", "to", "of", "and"]);
 
 const NEGATED = /\b(no longer|not anymore|anymore|not|never)\b/i;
 const NEGATIONS = /\b(no longer|not anymore|anymore|not|never|does|do)\b/gi;
@@ -691,9 +771,10 @@ function decideOne(fact: Numbered & { forget?: boolean }, related: Numbered[]) {
     m.text.toLowerCase() === fact.text.toLowerCase() ||
     (sameTopic(m) && topicOf(m.text)!.value === ft!.value && NEGATED.test(m.text) === negated);
   if (fact.forget) {
-    const target = related.find((m) =>
-      saysSame(m) || jaccard(stems(m.text), stems(fact.text)) >= 0.5
-    );
+    // The most similar related memory that shares a word of substance with the request.
+    const own = new Set(stems(fact.text).filter((w) => w.length >= 3 && !FRAME.has(w)));
+    const target = related.find(saysSame) ??
+      related.find((m) => stems(m.text).some((w) => own.has(w)));
     return say(target ? "DELETE" : "NONE", target);
   }
   const same = related.find(saysSame);

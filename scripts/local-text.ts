@@ -27,8 +27,8 @@ export const wordsOf = (text: string): string[] =>
 const CONCEPTS: Record<string, string[]> = {
   seat: ["seat", "window", "aisle", "pasillo", "ventanilla", "couloir", "hublot", "fensterplatz"],
   gluten: ["gluten", "coeliac", "celiac", "celiaco", "celiaca", "cœliaque", "zöliakie"],
-  vegetarian: ["vegetarian", "vegetariano", "vegetariana", "végétarien", "vegetarier"],
-  vegan: ["vegan", "vegano", "vegana", "végan", "veganer", "veganerin"],
+  vegetarian: ["vegetarian", "vegetariano", "vegetariana", "végétarien", "vegetarier", "meat"],
+  vegan: ["vegan", "vegano", "vegana", "végan", "veganer", "veganerin", "plant"],
   alcohol: ["alcohol", "wine", "beer", "drink", "cocktail", "alcool", "alkohol"],
   mobility: ["stair", "stairs", "lift", "elevator", "wheelchair", "step", "knee", "mobility"],
   nervous: ["nervous", "anxious", "afraid", "scared", "fear", "anxiety"],
@@ -38,8 +38,9 @@ const CONCEPTS: Record<string, string[]> = {
   nut: ["nut", "nuts", "nuez", "nueces", "noix", "nuss", "nüsse", "nussallergie"],
   seafood: ["seafood", "shellfish", "mariscos", "meeresfrüchte", "prawn", "shrimp"],
   dog: ["dog", "perro", "chien", "hund"],
-  home: ["live", "lives", "based", "moved", "vivo", "habite", "wohne"],
+  home: ["live", "lives", "moved", "relocated", "vivo", "habite", "wohne"],
   party: ["party", "people", "group"],
+  company: ["alone", "solo", "partner", "wife", "husband", "spouse", "girlfriend", "boyfriend"],
   cabin: ["economy", "premium", "business"],
 };
 
