@@ -189,7 +189,10 @@ function englishFact(clause: string): string | null {
     "",
   );
   s = s.replace(/,?\s*(?:please|thanks|thank you)$/i, "").trim();
-  s = s.replace(/[,\s]+(?:now|these days|nowadays)$/i, "").trim();
+  s = s.replace(
+    /[,\s]+(?:now|these days|nowadays|(?:like|as) i (?:said|mentioned|told you)(?: before)?)$/i,
+    "",
+  ).trim();
   // A statement without its subject: "Can't handle spicy food", "Love long train rides".
   if (SUBJECTLESS.test(s)) s = `I ${s}`;
   if (!s || NOT_A_FACT.test(s) || QUESTION_OR_REQUEST.test(s)) return null;
@@ -232,6 +235,14 @@ function englishFact(clause: string): string | null {
       (m) => `Dislikes ${m[1].toLowerCase()}`,
     ],
     [/^(.+?) (?:is|are) wasted on me$/i, (m) => `Does not appreciate ${m[1].toLowerCase()}`],
+    [
+      /^(.+?) (?:is|are) (?:the (?:whole |main |only |real )?reason (?:i|we) (?:travel|go)|what (?:i|we) live for|everything to (?:me|us)|(?:really |very )?important to (?:me|us)|a (?:top )?priority(?: for (?:me|us))?)$/i,
+      (m) => `Loves ${m[1].toLowerCase()}`,
+    ],
+    [
+      /^(.+?) (?:is|are) (?:fine|ok|okay|good) (?:by|with|for) (?:me|us)$/i,
+      (m) => `Is fine with ${m[1].toLowerCase()}`,
+    ],
     [
       /^(.+?) (?:is|are) (?:not|never) (?:really )?my (?:thing|cup of tea|style|scene)$/i,
       (m) => `Dislikes ${m[1].toLowerCase()}`,
@@ -285,6 +296,10 @@ function englishFact(clause: string): string | null {
     [/^(?:i|we)(?: have|'ve) (been|got|never|always|already) (.+)$/i, (m) => `Has ${m[1]} ${m[2]}`],
     [/^(?:i|we) (?:have|has) (.+)$/i, (m) => `Has ${m[1]}`],
     [/^(?:i|we) no longer (\w+)(.*)$/i, (m) => `No longer ${thirdPerson(m[1])}${m[2]}`],
+    [
+      /^(?:i|we) used to (\w+)(.*?),? but (?:not anymore|no longer|not any more|not now)$/i,
+      (m) => `No longer ${thirdPerson(m[1])}${m[2]}`,
+    ],
     [/^(?:i|we) used to (.+)$/i, () => null],
     [
       /^(?:i|we) (never|always|usually|often|rarely|only|really|also|still|definitely|mostly|generally|absolutely) (\w+)(.*)$/i,

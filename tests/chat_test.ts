@@ -478,7 +478,7 @@ Deno.test("chat: the sweep runs jobs whose worker died and closes replies left s
   assert.ok(r.body.replies_closed >= 1, JSON.stringify(r.body));
   const mem = await request(user, "GET", "/memories");
   assert.deepEqual(mem.body.items.map((m: { content: string }) => m.content), [
-    "Is travelling with their dog",
+    "Travels with their dog",
   ]);
   const stale = (await messages(user, id)).find((m) => m.content === "half a rep")!;
   assert.deepEqual([stale.status, stale.finish_reason], [
@@ -489,6 +489,39 @@ Deno.test("chat: the sweep runs jobs whose worker died and closes replies left s
   // Operators only.
   const refused = await request(user, "POST", "/chat/admin/sweep", {});
   assert.equal(refused.status, 401);
+});
+
+Deno.test("chat: a memory job whose model answers are unusable is kept for the sweep", async () => {
+  const user = await userWithKey("chat-unusable");
+  const id = await session(user);
+  // The reply, then two unusable extraction answers (the first try and its retry).
+  await localOpenAi("/__responses", {
+    method: "POST",
+    body: JSON.stringify({
+      responses: [{ content: "Noted!" }, { content: "{oops" }, { content: "{oops" }],
+    }),
+  });
+  const { events } = await send(user, id, { content: "I am vegetarian." });
+  assert.equal(events.at(-1)?.event, "done");
+  const job = await eventually("the failed attempt", () =>
+    withAdminDb(async (admin) => {
+      const [row]: { status: string; attempts: number; last_error: string | null }[] = await admin
+        .query`select status::text, attempts, last_error from private.memory_jobs
+                where session_id = ${id}`;
+      return row?.last_error ? row : null;
+    }));
+  assert.equal(job.status, "pending");
+  assert.equal(job.attempts, 1);
+  assert.match(job.last_error!, /^MODEL_OUTPUT_INVALID: /);
+  assert.deepEqual((await request(user, "GET", "/memories")).body.items, []);
+  // Due again (as after its backoff): the sweep learns from it.
+  await withAdminDb((admin) =>
+    admin.query`update private.memory_jobs set next_attempt_at = now() where session_id = ${id}`
+  );
+  const r = await sweep();
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const mem = await request(user, "GET", "/memories");
+  assert.deepEqual(mem.body.items.map((m: { content: string }) => m.content), ["Is vegetarian"]);
 });
 
 Deno.test("chat: upstream failures before the stream are statuses, during it an error event", async () => {

@@ -6,6 +6,7 @@
 
 import type { PostgresApi } from "../_shared/db.ts";
 import type { Keyring } from "../_shared/byok_crypto.ts";
+import { ApiError } from "../_shared/errors.ts";
 import { inferMemories } from "../_shared/memory_pipeline.ts";
 import { type OpenAiKey, openAiKeyFor } from "../_shared/openai.ts";
 
@@ -68,7 +69,11 @@ async function run(
     usage = out.usage;
     ok = true;
   } catch (e) {
-    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    error = e instanceof ApiError
+      ? `${e.code}: ${e.message}`
+      : e instanceof Error
+      ? `${e.name}: ${e.message}`
+      : String(e);
   }
   const [row]: { status: "done" | "pending" | "failed" }[] = await admin.query`
     select private.finish_memory_job(${job.id}::bigint, ${ok}, ${error},
