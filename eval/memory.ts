@@ -21,10 +21,12 @@ import { parseArgs } from "node:util";
 import { env, newUser, request, type TestUser } from "../tests/support.ts";
 import { type Conversation, CONVERSATIONS } from "./conversations.ts";
 import { OTHER_WORDING } from "./conversations_other_wording.ts";
+import { PROBES } from "./conversations_probes.ts";
 
 const SETS: Record<string, Conversation[]> = {
   core: CONVERSATIONS,
   "other-wording": OTHER_WORDING,
+  probes: PROBES,
 };
 
 const { values } = parseArgs({
