@@ -182,8 +182,13 @@ Deno.test("cache: every key has a TTL, and no KEYS command was ever sent", async
         [
           "get",
           "set",
-          "incr",
-          "expire",
+          // the rate limiter's script (rate_limit.ts) and what it runs
+          "evalsha",
+          "eval",
+          "time",
+          "hmget",
+          "hset",
+          "pexpire",
           "scan",
           "ttl",
           "info",
@@ -239,12 +244,16 @@ Deno.test({
         assert.deepEqual(contents(r), ["Hikes the Kumano Kodo"]);
         assert.ok(performance.now() - started < 2000);
       }
-      // Rate limits fail open too: more chat-class requests than the limit all pass.
+      // Rate limits hold per instance: the insurance limiter counts while the store is gone.
       const s = await request(user, "POST", "/chat/sessions", { remember: false });
+      const statuses: number[] = [];
       for (let i = 0; i < 10; i++) {
-        const r = await request(user, "POST", `/chat/sessions/${s.body.id}/messages`, {});
-        assert.equal(r.status, 400, "validation, never 429, with no store");
+        statuses.push(
+          (await request(user, "POST", `/chat/sessions/${s.body.id}/messages`, {}))
+            .status,
+        );
       }
+      assert.deepEqual(statuses, [...Array(8).fill(400), 429, 429], "8/60, counted in memory");
     } finally {
       const conf = `${env("STACK_STATE")}/redis.conf`;
       const out = await new Deno.Command("redis-server", { args: [conf] }).output();
@@ -261,10 +270,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    // The test stack allows 8 chat messages a minute.
-    // Windows are fixed minutes: start well inside one, so all nine land in the same.
-    const into = Date.now() % 60_000;
-    if (into > 45_000) await new Promise((r) => setTimeout(r, 60_000 - into + 200));
+    // The test stack allows 8 chat messages a minute (a sliding window: no edge to avoid).
     const user = await userWithKey("rate-chat");
     const s = await request(user, "POST", "/chat/sessions", { remember: false });
     const sent: number[] = [];
@@ -303,7 +309,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "cache: without CACHE_URL a function works as before, uncached and unlimited",
+  name: "cache: without CACHE_URL a function works uncached, its limits counted per instance",
   sanitizeResources: false, // the booted process's pipes
   async fn() {
     const fn = await boot(Deno.execPath(), "memories", {
@@ -322,17 +328,117 @@ Deno.test({
       };
       assert.equal((await call("/memories", { content: "Walks the Camino" })).status, 201);
       const before = await embeddingCalls();
-      for (let i = 0; i < 3; i++) {
-        const r = await call("/memories/search", { query: "Camino", min_similarity: 0.1 });
-        assert.equal(r.status, 200, "no rate limit without a store (1/60 is configured)");
-        assert.deepEqual(r.body.items.map((m: { content: string }) => m.content), [
-          "Walks the Camino",
-        ]);
-      }
-      assert.equal(await embeddingCalls(), before + 3, "every search embeds its query");
+      const r = await call("/memories/search", { query: "Camino", min_similarity: 0.1 });
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.items.map((m: { content: string }) => m.content), [
+        "Walks the Camino",
+      ]);
+      const again = await call("/memories/search", { query: "Camino", min_similarity: 0.1 });
+      assert.deepEqual([again.status, again.body.code], [429, "RATE_LIMITED"], "1/60, in memory");
+      assert.equal(await embeddingCalls(), before + 1, "the refused search embedded nothing");
       assert.deepEqual(await keysOf(`tripsage:v1:memory-search:${user.id}:`), []);
     } finally {
       await fn.stop();
+    }
+  },
+});
+
+/** `total` GET /trips of `user` against `base`, `concurrency` at a time: the statuses. */
+async function burst(base: string, user: TestUser, total: number, concurrency: number) {
+  const statuses: number[] = [];
+  let retryAfterOk = true;
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < total) {
+      next++;
+      const r = await fetch(`${base}/trips`, {
+        headers: { Authorization: `Bearer ${user.token}` },
+      });
+      await r.body?.cancel();
+      statuses.push(r.status);
+      if (r.status === 429) {
+        const retry = Number(r.headers.get("retry-after"));
+        retryAfterOk &&= retry >= 1 && retry <= 60;
+      }
+    }
+  }));
+  return {
+    ok: statuses.filter((s) => s === 200).length,
+    refused: statuses.filter((s) => s === 429).length,
+    retryAfterOk,
+  };
+}
+
+for (const store of ["up", "down"] as const) {
+  Deno.test({
+    name:
+      `rate limits: 300 requests at 60 at a time let exactly the limit through (store ${store})`,
+    sanitizeResources: false, // the booted process's pipes
+    async fn() {
+      // Store down: a port nothing listens on, so every count falls to the insurance limiter.
+      const fn = await boot(Deno.execPath(), "trips", {
+        RATE_LIMIT_DEFAULT: "50/60",
+        ...(store === "down" ? { CACHE_URL: "redis://127.0.0.1:9/0" } : {}),
+      });
+      try {
+        const [noisy, quiet] = [await userWithKey("burst"), await userWithKey("bystander")];
+        const [result, bystander] = await Promise.all([
+          burst(fn.base, noisy, 300, 60),
+          (async () => {
+            const seen: number[] = [];
+            for (let i = 0; i < 10; i++) {
+              const r = await fetch(`${fn.base}/trips`, {
+                headers: { Authorization: `Bearer ${quiet.token}` },
+              });
+              await r.body?.cancel();
+              seen.push(r.status);
+            }
+            return seen;
+          })(),
+        ]);
+        assert.deepEqual([result.ok, result.refused], [50, 250], JSON.stringify(result));
+        assert.ok(result.retryAfterOk, "every 429 says when to retry");
+        assert.deepEqual(bystander, Array(10).fill(200), "another user is not affected");
+      } finally {
+        await fn.stop();
+      }
+    },
+  });
+}
+
+Deno.test({
+  name: "rate limits: no double burst at a window edge (sliding window in the store)",
+  sanitizeResources: false, // the store keeps its connection for the process
+  sanitizeOps: false,
+  async fn() {
+    Deno.env.set("RATE_LIMIT_DEFAULT", "5/2");
+    const store = await openStore(env("CACHE_URL"));
+    const user = crypto.randomUUID();
+    const take = async () => {
+      try {
+        await takeRequest(store, "edge-test", "default", user);
+        return 200;
+      } catch (e) {
+        return (e as { status?: number }).status ?? 500;
+      }
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      // The last 300 ms of a 2 s window (windows are whole multiples of 2 s of the store's
+      // clock, which is this machine's), then the first 300 ms of the next.
+      await sleep(2000 - (Date.now() % 2000) + 1500);
+      const before = await Promise.all(Array.from({ length: 5 }, take));
+      await sleep(2000 - (Date.now() % 2000) + 50);
+      const after = await Promise.all(Array.from({ length: 5 }, take));
+      assert.deepEqual(before, Array(5).fill(200));
+      assert.ok(after.filter((s) => s === 200).length <= 1, `across the edge: ${after}`);
+      assert.ok(after.every((s) => s === 200 || s === 429), `${after}`);
+      // A whole window later the previous one no longer weighs: five again.
+      await sleep(4000);
+      assert.deepEqual(await Promise.all(Array.from({ length: 5 }, take)), Array(5).fill(200));
+    } finally {
+      Deno.env.delete("RATE_LIMIT_DEFAULT");
+      await store?.close();
     }
   },
 });

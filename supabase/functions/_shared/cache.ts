@@ -7,8 +7,9 @@
 // the store for CACHE_BREAKER_MS (default 5000) before one request tries it again. A
 // slow, paused or stopped store costs a request at most one timeout, then nothing.
 //
-// Only GET, SET with EX, DEL, INCR and EXPIRE NX are sent; every key gets a TTL; no
-// value over CACHE_MAX_VALUE_BYTES (default 256 KiB) is written.
+// Only GET and SET with EX are sent (and the rate limiter's script, rate_limit.ts,
+// which does not go through the breaker); every key gets a TTL; no value over
+// CACHE_MAX_VALUE_BYTES (default 256 KiB) is written.
 
 import { envInt } from "./env.ts";
 import { sha256Hex } from "./sha256.ts";
@@ -28,8 +29,11 @@ export interface CacheStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Several SETs pipelined, one timeout for all; best effort. */
   setMany(entries: [key: string, value: string][], ttlSeconds: number): Promise<void>;
-  /** Counts one more in a window key that expires after `ttlSeconds`; null if unknown. */
-  increment(key: string, ttlSeconds: number): Promise<number | null>;
+  /**
+   * The ioredis client itself, for the rate limiter (rate_limit.ts), which runs its own
+   * commands and timeouts: a limit must not be skipped by this store's breaker.
+   */
+  readonly redis?: unknown;
 }
 
 /** What the breaker and the commands did, for tests and logs. */
@@ -46,6 +50,7 @@ export class RedisStore implements CacheStore {
   #openUntil = 0;
 
   constructor(
+    readonly redis: unknown,
     private readonly send: Send,
     /** Ends the connection (tests and benchmarks; a function's store lives as long as it). */
     readonly close: () => Promise<void>,
@@ -121,18 +126,6 @@ export class RedisStore implements CacheStore {
     const ttl = String(seconds(ttlSeconds));
     await this.#run(...kept.map(([key, value]) => ["SET", key, value, "EX", ttl]));
   }
-
-  async increment(key: string, ttlSeconds: number): Promise<number | null> {
-    // EXPIRE NX sets the TTL only when the key has none: the window's first request.
-    const replies = await this.#run(["INCR", key], [
-      "EXPIRE",
-      key,
-      String(seconds(ttlSeconds)),
-      "NX",
-    ]);
-    const count = replies?.[0];
-    return typeof count === "number" ? count : null;
-  }
 }
 
 const seconds = (ttl: number) => Math.max(1, Math.ceil(ttl));
@@ -159,7 +152,7 @@ export async function openStore(url: string | undefined): Promise<RedisStore | n
     maxRetriesPerRequest: 0,
     // Reconnect in the background, never faster than every 500 ms.
     retryStrategy: (times: number) => Math.min(500 * times, 5000),
-    // Commands issued together (getMany, setMany, increment) leave in one write.
+    // Commands issued together (getMany, setMany) leave in one write.
     enableAutoPipelining: true,
   });
   // Connection errors surface as failed commands; the event only needs a listener.
@@ -174,6 +167,7 @@ export async function openStore(url: string | undefined): Promise<RedisStore | n
   ]);
   clearTimeout(timer);
   return new RedisStore(
+    client,
     ([command, ...args]) => client.call(command, ...args),
     () => Promise.resolve(client.disconnect()),
     timeout,
