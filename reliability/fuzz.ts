@@ -343,9 +343,17 @@ class RawJson {
 
 const hugeString = fc.integer({ min: 5_000, max: 120_000 }).map((n) => "x".repeat(n));
 
+/** Text holding control characters (C0 and DEL), which no route may pass to Postgres. */
+const withControl: fc.Arbitrary<string> = fc.tuple(
+  fc.string({ maxLength: 6 }),
+  fc.integer({ min: 0, max: 32 }).map((c) => String.fromCharCode(c === 32 ? 127 : c)),
+  fc.string({ maxLength: 6 }),
+).map(([a, c, b]) => a + c + b);
+
 /** Any hostile JSON value. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { depthSize: "small" },
+  withControl,
   fc.constantFrom(...INJECTIONS),
   fc.constantFrom(...EDGE_NUMBERS),
   fc.constant(null),
@@ -372,6 +380,7 @@ const hostileSegment: fc.Arbitrary<string> = fc.oneof(
   fc.string({ minLength: 1, maxLength: 40 }),
   fc.string({ unit: "binary", minLength: 1, maxLength: 20 }),
   fc.integer({ min: 300, max: 3000 }).map((n) => "9".repeat(n)),
+  withControl,
 );
 
 // Cases ----------------------------------------------------------------------
@@ -538,7 +547,25 @@ export interface Outcome {
   problem?: string;
 }
 
-/** Sends one request and judges the answer against the invariant. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A query parameter or path segment of `path` holds a control character once decoded. */
+export function hasControl(path: string): boolean {
+  const url = new URL(path, "http://x");
+  if ([...url.searchParams].some(([k, v]) => CONTROL.test(k) || CONTROL.test(v))) return true;
+  return url.pathname.split("/").some((s) => {
+    try {
+      return CONTROL.test(decodeURIComponent(s));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Sends one request and judges the answer against the invariant: never a 5xx, CORS
+ * and the error envelope on every error, and 400 for control characters in the URL.
+ */
 async function judge(req: ReturnType<typeof buildRequest>): Promise<Outcome> {
   const headers = new Headers(
     req.apikey ? { apikey: req.apikey } : { Authorization: `Bearer ${req.token}` },
@@ -559,6 +586,10 @@ async function judge(req: ReturnType<typeof buildRequest>): Promise<Outcome> {
   if (status >= 500) return { status, problem: `HTTP ${status}: ${text.slice(0, 300)}` };
   if (res.headers.get("access-control-allow-origin") !== "*") {
     return { status, problem: "no CORS header" };
+  }
+  // (A body over the cap is refused first, from its Content-Length: 413.)
+  if (hasControl(req.path) && status !== 400 && status !== 413) {
+    return { status, problem: `a control character in the URL got ${status}, not 400` };
   }
   if (status >= 400) {
     let body: { code?: unknown; message?: unknown } | null = null;

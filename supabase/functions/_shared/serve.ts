@@ -73,7 +73,7 @@ export const CORS_HEADERS: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Headers":
     "authorization, x-client-info, apikey, content-type, x-retry-count, traceparent, " +
-    "tracestate, baggage, x-request-id",
+    "tracestate, baggage, x-request-id, x-region",
   "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
   "Access-Control-Expose-Headers": "x-request-id, retry-after, x-supabase-server-error",
 };

@@ -36,6 +36,47 @@ export function validate<T extends z.ZodType>(
   return r.data;
 }
 
+/** Control characters (C0 and DEL): Postgres refuses NUL, and none belongs in a URL value. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const controlError = (where: "path" | "query", field: string) =>
+  new ApiError(
+    400,
+    "VALIDATION_FAILED",
+    `invalid ${where}: ${field}: must not contain control characters`,
+    {
+      details: { fields: [{ field, message: "must not contain control characters" }] },
+    },
+  );
+
+/**
+ * 400 naming the query parameter or path segment of `url` that holds a control
+ * character once decoded: every route refuses them before any query or upstream call
+ * (function.ts runs this first), whether or not it reads that parameter.
+ */
+export function refuseControlCharacters(url: URL): void {
+  for (const [name, value] of url.searchParams) {
+    if (CONTROL.test(name)) throw controlError("query", JSON.stringify(name));
+    if (CONTROL.test(value)) throw controlError("query", name);
+  }
+  url.pathname.split("/").forEach((segment, i) => {
+    let decoded = segment;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      // malformed escapes are the route's to judge (a 404 like any unknown id)
+    }
+    if (CONTROL.test(decoded)) throw controlError("path", `segment ${i}`);
+  });
+}
+
+/**
+ * Query parameters a client library adds on its own and every route accepts and
+ * ignores: supabase-js's `region` option sends `forceFunctionRegion` (the platform's
+ * routing hint, meaningless once a request has reached its function).
+ */
+const CLIENT_PARAMETERS = new Set(["forceFunctionRegion"]);
+
 /** Parses the path parameters of the matched route. */
 export function parseParams<T extends z.ZodType>(c: Context, schema: T): z.infer<T> {
   const r = schema.safeParse(c.req.param());
@@ -48,11 +89,15 @@ export function parseParams<T extends z.ZodType>(c: Context, schema: T): z.infer
   return r.data;
 }
 
-/** Parses the query string; repeated keys are refused rather than guessed. */
+/**
+ * Parses the query string: repeated keys are refused rather than guessed, and the
+ * client libraries' own parameters are ignored.
+ */
 export function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T> {
   const all = c.req.queries();
   const single: Record<string, string> = {};
   for (const [k, v] of Object.entries(all)) {
+    if (CLIENT_PARAMETERS.has(k)) continue;
     if (v.length > 1) {
       throw new ApiError(400, "VALIDATION_FAILED", `invalid query: ${k} is given more than once`, {
         details: { fields: [{ field: k, message: "given more than once" }] },
