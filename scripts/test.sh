@@ -60,6 +60,17 @@ until grep -qx ready "$stack_log" 2>/dev/null; do
   sleep 0.5
 done
 
+# Supabase's database advisors (the CLI's bundled lints, run as a hosted project's
+# Security and Performance Advisor would): any warning fails. Its bundled lints predate
+# the security-definer ones (0028/0029); pgTAP 090 checks those. Run before pgTAP, whose
+# helpers (schema tests) are test scaffolding, not part of the project.
+echo "== supabase db advisors"
+if "$SUPABASE" db advisors --remote="$DB_URL" --type all --level warn --fail-on warn; then
+  record "advisors" 1 0
+else
+  record "advisors" 0 1
+fi
+
 echo "== pgTAP (pg_prove)"
 psql_admin -c "create extension if not exists pgtap with schema extensions" >/dev/null
 prove_out="$STATE/pg_prove.out"

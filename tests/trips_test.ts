@@ -443,6 +443,49 @@ Deno.test("trips: invitations answer alike for any address and need the invitee'
   assert.equal((await invoke(other, `trips/${s.id}`)).status, 404);
 });
 
+Deno.test("trips: invitations exact: the pending limit under concurrency, refusals that stick", async () => {
+  const s = await sharedTrip();
+  // 160 invitations at once, against a limit of 100 pending.
+  const statuses = await Promise.all(Array.from({ length: 160 }, (_, i) =>
+    call(`/trips/${s.id}/invitations`, {
+      method: "POST",
+      token: s.owner.token,
+      body: JSON.stringify({ email: `crowd-${i}@example.com` }),
+    }).then((r) => [r.status, (r.body as { code?: string }).code] as const)
+  ));
+  assert.equal(statuses.filter(([st]) => st === 201).length, 100, JSON.stringify(statuses));
+  assert.ok(statuses.every(([st, code]) => st === 201 || (st === 409 && code === "LIMIT_REACHED")));
+  const pending = await withAdminDb((admin) =>
+    admin.query<{ n: number }>`select count(*)::int as n from public.trip_invitations
+                                where trip_id = ${s.id} and status = 'pending'`
+  );
+  assert.equal(pending[0].n, 100);
+
+  // A refused acceptance (the inviter was demoted) is a 409 and the invitation stays revoked.
+  const t = await invoke(s.owner, "trips", "POST", trip);
+  const invitee = await newUser("trips-refused");
+  await share(s.owner, t.body.id, s.admin, "admin");
+  const inv = await invoke(s.admin, `trips/${t.body.id}/invitations`, "POST", {
+    email: invitee.email,
+    permission_level: "edit",
+  });
+  assert.equal(inv.status, 201, JSON.stringify(inv.body));
+  const demote = await invoke(s.owner, `trips/${t.body.id}/collaborators/${s.admin.id}`, "PATCH", {
+    permission_level: "view",
+  });
+  assert.equal(demote.status, 200, JSON.stringify(demote.body));
+  const refused = await invoke(invitee, `trips/invitations/${inv.body.id}/accept`, "POST");
+  assert.deepEqual([refused.status, refused.body.code], [409, "CONFLICT"]);
+  const promote = await invoke(s.owner, `trips/${t.body.id}/collaborators/${s.admin.id}`, "PATCH", {
+    permission_level: "admin",
+  });
+  assert.equal(promote.status, 200);
+  assert.deepEqual((await invoke(invitee, "trips/invitations")).body.items, [], "no pending ghost");
+  const again = await invoke(invitee, `trips/invitations/${inv.body.id}/accept`, "POST");
+  assert.equal(again.status, 409);
+  assert.equal((await invoke(invitee, `trips/${t.body.id}`)).status, 404, "never a member");
+});
+
 Deno.test("trips: flights, accommodations and itinerary items CRUD", async () => {
   const s = await sharedTrip();
   for (

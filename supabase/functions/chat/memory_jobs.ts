@@ -8,6 +8,7 @@ import type { PostgresApi } from "../_shared/db.ts";
 import type { Keyring } from "../_shared/byok_crypto.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { inferMemories } from "../_shared/memory_pipeline.ts";
+import { registerEmbeddingModel } from "../_shared/embedding_models.ts";
 import { type OpenAiKey, openAiKeyFor } from "../_shared/openai.ts";
 
 /** How long a claimed job is a worker's before the sweep may take it again. */
@@ -57,6 +58,7 @@ async function run(
       select role::text as role, content from public.chat_messages
        where id in (${job.user_message_id}::bigint, ${job.assistant_message_id}::bigint)
        order by id`;
+    await registerEmbeddingModel(admin);
     const out = await inferMemories(
       db,
       job.user_id,

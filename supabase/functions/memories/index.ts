@@ -14,6 +14,7 @@ import { MODEL, openAiKeyFor } from "../_shared/openai.ts";
 import { embedForUser } from "../_shared/cached_embeddings.ts";
 import { cacheKey, cacheStore, readOwned, writeOwned } from "../_shared/cache.ts";
 import { inferMemories } from "../_shared/memory_pipeline.ts";
+import { registerEmbeddingModel } from "../_shared/embedding_models.ts";
 import {
   conversation,
   listQuery,
@@ -59,6 +60,7 @@ app.post("/", async (c) => {
       return await storeAsGiven(c, items);
     }
     const key = await openAiKeyFor(c.var.admin, keyring, c.var.userId);
+    await registerEmbeddingModel(c.var.admin);
     const out = await inferMemories(c.var.db, c.var.userId, key, conv.messages, {
       metadata: conv.metadata,
     });
@@ -93,6 +95,7 @@ async function storeAsGiven(c: Ctx, items: Memory[]) {
   if (fresh.size > 0) {
     const todo = [...fresh.values()];
     const key = await openAiKeyFor(admin, keyring, userId);
+    await registerEmbeddingModel(admin);
     const vectors = await embedForUser(userId, key, todo.map((m) => m.content));
     const rows: { id: string; content_hash: string; created: boolean }[] = await db.query`
       select * from public.insert_memories(${MODEL}, ${todo.map((m) => m.content)}::text[],

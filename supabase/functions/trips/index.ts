@@ -3,6 +3,7 @@
 // what the caller may do.
 
 import { allowOnly, defineFunction } from "../_shared/function.ts";
+import { ApiError } from "../_shared/errors.ts";
 import { parseBody, parseParams, parseQuery } from "../_shared/validation.ts";
 import {
   childListQuery,
@@ -52,6 +53,10 @@ for (const [action, accept] of [["accept", true], ["decline", false]] as const) 
     const { invitationId } = parseParams(c, myInvitationParams);
     const [row]: Row[] = await c.var.db.query`
       select public.respond_to_trip_invitation(${invitationId}::bigint, ${accept}) as r`;
+    // Refused because the inviter can no longer share: the invitation is now revoked
+    // (committed with the answer, so it cannot come back as pending).
+    const refused = (row.r as { refused?: string }).refused;
+    if (refused) throw new ApiError(409, "CONFLICT", refused, { details: { status: "revoked" } });
     return c.json(row.r);
   });
   allowOnly(app, `/invitations/:invitationId/${action}`, ["POST"]);

@@ -2,7 +2,10 @@
 -- raising 22023 with the field named, similarity and filters, each caller kept
 -- to their own rows.
 begin;
-select plan(22);
+select plan(27);
+
+-- The embedding models these tests store memories under (private.embedding_models).
+insert into private.embedding_models (name) values ('m'), ('m2'), ('other-model') on conflict do nothing;
 
 select tests.create_user(u) from unnest(array['mem_a', 'mem_b']) u;
 
@@ -81,6 +84,24 @@ select is(jsonb_array_length(public.list_memories(null, null, 100) -> 'items'), 
 select tests.authenticate_as_anon();
 select throws_ok($$ select * from public.match_memories(pg_temp.axis(1)) $$,
   '42501', null, 'anon may not search');
+
+-- Models are data (migration ..._embedding_models): a client cannot invent one by any
+-- path, and the limit counts a user's memories whatever their model.
+select tests.authenticate_as('mem_b');
+select throws_ok($$ select * from public.insert_memories('invented-1', array['x'], array['fact'],
+    array['{}']::jsonb[], array[pg_temp.axis(1)]) $$,
+  '23503', null, 'insert_memories refuses a model the deployment does not serve');
+select throws_ok($$ select public.apply_memory_decisions('invented-2',
+    '[{"event":"ADD","text":"x","embedding":0}]'::jsonb, array[pg_temp.axis(1)]) $$,
+  '23503', null, 'so does apply_memory_decisions');
+select throws_ok($$ insert into public.memory_embeddings (content_text, content_type, model, embedding)
+    values ('x', 'fact', 'invented-3', pg_temp.axis(1)) $$,
+  '23503', null, 'and a direct insert through the Data API');
+select throws_ok($$ insert into private.embedding_models (name) values ('invented-4') $$,
+  '42501', null, 'nor can a client add a model');
+select tests.clear_authentication();
+select is((select tgargs from pg_trigger where tgname = 'memory_embeddings_limit'),
+  E'user_id\\000200000\\000\\000'::bytea, 'one limit per user, all models together');
 
 select * from finish();
 rollback;

@@ -9,6 +9,9 @@
 begin;
 select plan(53);
 
+-- The embedding models these tests store memories under (private.embedding_models).
+insert into private.embedding_models (name) values ('m'), ('m2'), ('other-model') on conflict do nothing;
+
 set local memories.exact_max_rows = 3;
 set local memories.graph_count = 16;
 select tests.create_user(u) from unnest(array['ann_a', 'ann_b', 'ann_c', 'ann_d']) u;
@@ -243,6 +246,7 @@ select tests.clear_authentication();
 -- Rows under the limit wait in the pending index too, forever: 3,000 pairs of 2 rows
 -- (ann_b under 3,000 models). The sync must look up the registered pairs' waiting
 -- rows, not read past these (it once scanned the whole table every minute).
+insert into private.embedding_models (name) select 'x' || i from generate_series(1, 3000) i;
 insert into public.memory_embeddings (user_id, content_text, content_type, model, embedding)
 select tests.get_user_id('ann_b'), 'x' || i || '-' || j, 'fact', 'x' || i, pg_temp.axis(j)
   from generate_series(1, 3000) i, generate_series(1, 2) j;

@@ -7,6 +7,9 @@
 begin;
 select plan(30);
 
+-- The embedding models these tests store memories under (private.embedding_models).
+insert into private.embedding_models (name) values ('m'), ('m2'), ('other-model') on conflict do nothing;
+
 set local memories.exact_max_rows = 3;
 set local memories.ivfflat_min_rows = 10;
 select tests.create_user(u) from unnest(array['ivf_a', 'ivf_b', 'ivf_c', 'ivf_d']) u;

@@ -2,7 +2,7 @@
 -- for anon and authenticated, like the RLS matrix for tables. A function missing from
 -- the list fails the test: a new function must state its callers here.
 begin;
-select plan(5);
+select plan(6);
 
 create temporary table expected (fn text primary key, authenticated boolean not null) on commit drop;
 insert into expected values
@@ -35,7 +35,12 @@ insert into expected values
   ('private.create_memory_graph', false), ('private.memory_embeddings_graph_rows', false),
   ('private.memory_graph_count', false), ('private.memory_ivfflat_min_rows', false),
   ('private.refresh_memory_graph_indexes', false),
-  -- Reads any trip's rows: only get_trip calls it, after its own permission check.
+  -- The definer halves of the RPCs above, out of the Data API's reach: each checks the
+  -- caller's permission itself (pgTAP 040/120).
+  ('private.invite_to_trip', true), ('private.revoke_trip_invitation', true),
+  ('private.list_my_invitations', true), ('private.respond_to_trip_invitation', true),
+  ('private.get_trip', true), ('private.email_key', true),
+  -- Reads any trip's rows: only private.get_trip calls it, after its permission check.
   ('private.trip_child_first_page', false),
   -- Trigger functions: fired by the database, never called.
   ('private.api_keys_keep_binding', false), ('private.handle_auth_user_change', false),
@@ -75,6 +80,14 @@ select is((select array_agg(fn order by fn) from actual where anon), null, 'anon
 select is((select array_agg(a.fn order by a.fn) from actual a join expected e using (fn)
             where a.authenticated <> e.authenticated), null,
   'authenticated executes exactly what the matrix says');
+-- Supabase's Security Advisor (lints 0028/0029): a SECURITY DEFINER function in an exposed
+-- schema that the API roles can execute runs with its owner's rights from any client.
+select is((select array_agg(p.oid::regprocedure::text order by 1)
+             from pg_catalog.pg_proc p
+            where p.pronamespace = 'public'::regnamespace and p.prosecdef
+              and (has_function_privilege('anon', p.oid, 'execute')
+                   or has_function_privilege('authenticated', p.oid, 'execute'))),
+  null, 'no security definer function in public is executable by anon or authenticated');
 -- The attack: a stranger maps a trip id to its owner.
 select tests.create_user(u) from unnest(array['exec_owner', 'exec_stranger']) u;
 select tests.authenticate_as('exec_owner');

@@ -3,7 +3,7 @@
 -- member, and invitations expire, can be revoked and stop working when the inviter
 -- loses the right to share. Tried as the attacker would, through the RPCs and direct SQL.
 begin;
-select plan(26);
+select plan(35);
 
 select tests.create_user(u)
   from unnest(array['inv_owner', 'inv_admin', 'inv_guest', 'inv_other', 'inv_late']) u;
@@ -97,9 +97,47 @@ insert into ids select 'demoted_inv', (public.invite_to_trip((select v from ids 
 select tests.authenticate_as('inv_owner');
 select public.update_trip_collaborator((select v from ids where k = 'trip'), tests.get_user_id('inv_admin'), 'view');
 select tests.authenticate_as('inv_late');
-select throws_ok($$ select public.respond_to_trip_invitation((select v from ids where k = 'demoted_inv'), true) $$,
-  '55000', 'the invitation is no longer valid: whoever sent it can no longer share this trip',
+select is(public.respond_to_trip_invitation((select v from ids where k = 'demoted_inv'), true)
+            - 'id' - 'trip_id' - 'responded_at',
+  '{"status":"revoked","permission_level":"edit","refused":"the invitation is no longer valid: whoever sent it can no longer share this trip"}'::jsonb,
   'an invitation from a demoted admin no longer admits anyone');
+select is((select count(*)::int from public.trip_collaborators
+            where trip_id = (select v from ids where k = 'trip') and user_id = tests.get_user_id('inv_late')),
+  0, 'the refused invitee did not join');
+-- The refusal is kept: no pending ghost that comes back when the inviter is promoted again.
+select tests.authenticate_as('inv_owner');
+select public.update_trip_collaborator((select v from ids where k = 'trip'), tests.get_user_id('inv_admin'), 'admin');
+select tests.authenticate_as('inv_late');
+select is(public.list_my_invitations() -> 'items', '[]'::jsonb, 'the refused invitation stays revoked');
+select throws_ok($$ select public.respond_to_trip_invitation((select v from ids where k = 'demoted_inv'), true) $$,
+  '55000', 'the invitation was already revoked', 'and cannot be accepted after the promotion');
+
+-- Only someone who could revoke a pending invitation can change its level or inviter.
+select tests.authenticate_as('inv_owner');
+insert into ids select 'admin_inv', (public.invite_to_trip((select v from ids where k = 'trip'), 'boss@test.local', 'admin') ->> 'id')::bigint;
+select tests.authenticate_as('inv_admin');
+select throws_ok($$ select public.invite_to_trip((select v from ids where k = 'trip'), 'boss@test.local', 'view') $$,
+  '42501', 'only the owner can change an invitation to admin',
+  'an admin cannot take over the owner''s admin invitation by inviting again');
+select throws_ok($$ select public.revoke_trip_invitation((select v from ids where k = 'trip'), (select v from ids where k = 'admin_inv')) $$,
+  '42501', 'only the owner can revoke an admin invitation', 'nor revoke it');
+reset role;
+select is((select (permission_level::text, invited_by = tests.get_user_id('inv_owner'), status::text)::text
+             from public.trip_invitations where id = (select v from ids where k = 'admin_inv')),
+  '(admin,t,pending)', 'the owner''s admin invitation is as the owner left it');
+
+-- One normal form for addresses: ASCII case folds, lookalike characters do not.
+select tests.authenticate_as('inv_owner');
+insert into ids select 'kate_inv', (public.invite_to_trip((select v from ids where k = 'trip'), '  Kate@Test.LOCAL ', 'view') ->> 'id')::bigint;
+select is((select email from public.trip_invitations where id = (select v from ids where k = 'kate_inv')),
+  'kate@test.local', 'an address is trimmed and lower-cased in ASCII');
+select is(public.invite_to_trip((select v from ids where k = 'trip'), E'\u212Aate@test.local', 'view') ->> 'email',
+  E'\u212Aate@test.local', 'a Kelvin sign is not folded to k');
+select tests.create_user('kate');
+select tests.authenticate_as('kate');
+select is((select array_agg((i ->> 'id')::bigint) from jsonb_array_elements(public.list_my_invitations() -> 'items') i),
+  array[(select v from ids where k = 'kate_inv')],
+  'kate@test.local sees the invitation to her address, not the lookalike''s');
 
 -- An anonymous session holds no confirmed address, so it answers no invitation.
 select tests.authenticate_as('inv_owner');
