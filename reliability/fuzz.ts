@@ -547,6 +547,7 @@ export interface Outcome {
   problem?: string;
 }
 
+// deno-lint-ignore no-control-regex -- matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A query parameter or path segment of `path` holds a control character once decoded. */

@@ -446,13 +446,14 @@ Deno.test("trips: invitations answer alike for any address and need the invitee'
 Deno.test("trips: invitations exact: the pending limit under concurrency, refusals that stick", async () => {
   const s = await sharedTrip();
   // 160 invitations at once, against a limit of 100 pending.
-  const statuses = await Promise.all(Array.from({ length: 160 }, (_, i) =>
-    call(`/trips/${s.id}/invitations`, {
-      method: "POST",
-      token: s.owner.token,
-      body: JSON.stringify({ email: `crowd-${i}@example.com` }),
-    }).then((r) => [r.status, (r.body as { code?: string }).code] as const)
-  ));
+  const statuses = await Promise.all(
+    Array.from({ length: 160 }, (_, i) =>
+      call(`/trips/${s.id}/invitations`, {
+        method: "POST",
+        token: s.owner.token,
+        body: JSON.stringify({ email: `crowd-${i}@example.com` }),
+      }).then((r) => [r.status, (r.body as { code?: string }).code] as const)),
+  );
   assert.equal(statuses.filter(([st]) => st === 201).length, 100, JSON.stringify(statuses));
   assert.ok(statuses.every(([st, code]) => st === 201 || (st === 409 && code === "LIMIT_REACHED")));
   const pending = await withAdminDb((admin) =>

@@ -23,7 +23,6 @@ import { type JWTClaims, verifySecretKey, verifyUser } from "./auth.ts";
 import { adminClient, type PoolOptions, type PostgresApi, rlsClient } from "./db.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { type FetchHandler, requestInfo, serveFunction } from "./serve.ts";
-import { refuseControlCharacters } from "./validation.ts";
 import { envInt } from "./env.ts";
 import { cacheStore } from "./cache.ts";
 import { limitOf, RATE_CLASSES, type RateClass, takeRequest } from "./rate_limit.ts";
@@ -217,10 +216,8 @@ export function defineFunction(name: string, opts: FunctionOptions = {}): Functi
       return err.toResponse(requestInfo(c.req.raw)?.requestId);
     });
     const authenticate = authenticator(auth);
-    // Authentication comes first (after refusing what the database would refuse); the
-    // clients it yields go to c.var.
+    // Authentication comes first; the clients it yields go to c.var.
     app.use(async (c, next) => {
-      refuseControlCharacters(new URL(c.req.url));
       const v = await authenticate(c.req.raw);
       for (const [k, x] of Object.entries(v)) c.set(k as never, x as never);
       // Signed-in users are counted per function and class (operators are not).

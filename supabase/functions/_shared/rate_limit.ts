@@ -98,7 +98,7 @@ let library: Promise<typeof import("rate-limiter-flexible")> | undefined;
 const byStore = new WeakMap<object, Map<string, Promise<Limiter>>>();
 const withoutStore = new Map<string, Promise<Limiter>>();
 
-async function makeLimiter(store: CacheStore | null, fn: string, cls: RateClass): Promise<Limiter> {
+async function makeLimiter(store: CacheStore | null, cls: RateClass): Promise<Limiter> {
   const { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts } =
     await (library ??= import("rate-limiter-flexible"));
   const { requests: points, seconds: duration } = limitOf(cls);
@@ -127,7 +127,7 @@ function limiterFor(store: CacheStore | null, fn: string, cls: RateClass): Promi
   if (!map) byStore.set(store!, map = new Map());
   const key = `${fn}:${cls}`;
   let limiter = map.get(key);
-  if (!limiter) map.set(key, limiter = makeLimiter(store, fn, cls));
+  if (!limiter) map.set(key, limiter = makeLimiter(store, cls));
   return limiter;
 }
 

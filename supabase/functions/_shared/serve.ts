@@ -1,7 +1,7 @@
 // The outermost layer of every function: CORS on every response (errors included),
-// an x-request-id, a request-body cap, a JSON log line per request (errors and slow
-// ones always, the rest sampled), and the error envelope for anything that escaped
-// the inner layers.
+// an x-request-id, a 400 for control characters in the URL, a request-body cap, a JSON
+// log line per request (errors and slow ones always, the rest sampled), and the error
+// envelope for anything that escaped the inner layers.
 
 import { ApiError, toApiError } from "./errors.ts";
 import { envNumber } from "./env.ts";
@@ -138,6 +138,41 @@ function finish(res: Response, requestId: string): Response {
   return out;
 }
 
+/** Control characters (C0 and DEL): Postgres refuses NUL, and none belongs in a URL value. */
+// deno-lint-ignore no-control-regex -- matching them is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const controlError = (where: "path" | "query", field: string) =>
+  new ApiError(
+    400,
+    "VALIDATION_FAILED",
+    `invalid ${where}: ${field}: must not contain control characters`,
+    {
+      details: { fields: [{ field, message: "must not contain control characters" }] },
+    },
+  );
+
+/**
+ * 400 naming the query parameter or path segment of `url` that holds a control
+ * character once decoded: every route refuses them before any query or upstream call
+ * (serveFunction runs this before anything else), whether or not it reads that parameter.
+ */
+export function refuseControlCharacters(url: URL): void {
+  for (const [name, value] of url.searchParams) {
+    if (CONTROL.test(name)) throw controlError("query", JSON.stringify(name));
+    if (CONTROL.test(value)) throw controlError("query", name);
+  }
+  url.pathname.split("/").forEach((segment, i) => {
+    let decoded = segment;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      // malformed escapes are the route's to judge (a 404 like any unknown id)
+    }
+    if (CONTROL.test(decoded)) throw controlError("path", `segment ${i}`);
+  });
+}
+
 /** Wraps a function's handler with the cross-cutting behaviour every function shares. */
 export function serveFunction(
   name: string,
@@ -157,6 +192,7 @@ export function serveFunction(
       res = new Response(null, { status: 204 });
     } else {
       try {
+        refuseControlCharacters(new URL(req.url));
         const capped = capBody(req, limit);
         requests.set(capped, info);
         res = await inner(capped);

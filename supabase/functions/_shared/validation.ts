@@ -36,40 +36,6 @@ export function validate<T extends z.ZodType>(
   return r.data;
 }
 
-/** Control characters (C0 and DEL): Postgres refuses NUL, and none belongs in a URL value. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-const controlError = (where: "path" | "query", field: string) =>
-  new ApiError(
-    400,
-    "VALIDATION_FAILED",
-    `invalid ${where}: ${field}: must not contain control characters`,
-    {
-      details: { fields: [{ field, message: "must not contain control characters" }] },
-    },
-  );
-
-/**
- * 400 naming the query parameter or path segment of `url` that holds a control
- * character once decoded: every route refuses them before any query or upstream call
- * (function.ts runs this first), whether or not it reads that parameter.
- */
-export function refuseControlCharacters(url: URL): void {
-  for (const [name, value] of url.searchParams) {
-    if (CONTROL.test(name)) throw controlError("query", JSON.stringify(name));
-    if (CONTROL.test(value)) throw controlError("query", name);
-  }
-  url.pathname.split("/").forEach((segment, i) => {
-    let decoded = segment;
-    try {
-      decoded = decodeURIComponent(segment);
-    } catch {
-      // malformed escapes are the route's to judge (a 404 like any unknown id)
-    }
-    if (CONTROL.test(decoded)) throw controlError("path", `segment ${i}`);
-  });
-}
-
 /**
  * Query parameters a client library adds on its own and every route accepts and
  * ignores: supabase-js's `region` option sends `forceFunctionRegion` (the platform's
