@@ -46,9 +46,14 @@ function addFeature(v: Float32Array, feature: string, weight: number) {
 export function embed(text: string, dimensions = DIMENSIONS): Float32Array {
   const v = new Float32Array(dimensions);
   const words = wordsOf(text);
+  // Names (capitalised words after the first: places, airports, airlines, codes) weigh
+  // double, as they do for a real model: "Heathrow" says more than "is".
+  const names = new Set(
+    (text.match(/(?<=\S\s+)\p{Lu}[\p{L}\p{N}]*/gu) ?? []).map((n) => n.toLowerCase()),
+  );
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
-    addFeature(v, `w:${w}`, 1);
+    addFeature(v, `w:${w}`, names.has(w) ? 2 : 1);
     addFeature(v, `s:${stem(w)}`, 0.7);
     // Words of one travel concept meet here, as synonyms do in a real model.
     const concept = conceptOf(w);

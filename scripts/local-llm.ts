@@ -195,6 +195,13 @@ function englishFact(clause: string): string | null {
   ).trim();
   // A statement without its subject: "Can't handle spicy food", "Love long train rides".
   if (SUBJECTLESS.test(s)) s = `I ${s}`;
+  // A choice without a verb: "Boutique places over chains, every single time".
+  const choice =
+    /^([\p{L}][\p{L} -]{0,40}) over ([\p{L}][\p{L} -]{0,40}?)(?:,? (?:always|every (?:single )?time|each time|any day))?$/iu
+      .exec(s);
+  if (choice && !/^(?:i|we|my|our)\b/i.test(s)) {
+    return seenFromOutside(`Prefers ${choice[1].toLowerCase()} over ${choice[2]}`);
+  }
   if (!s || NOT_A_FACT.test(s) || QUESTION_OR_REQUEST.test(s)) return null;
   if (/\byou(?:r|rs|'re|'ll)?\b/i.test(s)) return null; // addressed to the assistant
   s = s.replace(/\bcan't\b|\bcan’t\b/gi, "cannot").replace(/\bdon't\b|\bdon’t\b/gi, "do not")
@@ -256,7 +263,10 @@ function englishFact(clause: string): string | null {
       (m) => `Needs ${m[1].toLowerCase()}`,
     ],
     [/^no (.+?) for me$/i, (m) => `Avoids ${m[1]}`],
-    [/^((?:\S+ ){0,3}\S+),? (?:always|every time|please always)$/i, (m) => `Prefers ${m[1]}`],
+    [
+      /^((?:\S+ ){0,5}\S+),? (?:always|every time|every single time|each time|please always)$/i,
+      (m) => `Prefers ${m[1]}`,
+    ],
     [
       /^(?:let's say|let us say|make it|make that|say|rather|actually)?\s*(?:around |about |roughly )?((?:[$€£]\s?\d[\d,.]*k?)|(?:\d[\d,.]*k?\s*(?:pounds|euros?|dollars|usd|eur|gbp|bucks)))\s*(?:instead|then|max|maximum|tops|in total)?$/i,
       (m) => `Budget is ${m[1]}`,
@@ -290,6 +300,10 @@ function englishFact(clause: string): string | null {
     [
       /^(?:i|we)(?: would|'d) (?:like|love) to (book|find|know|see if|ask|check|get|reserve|cancel|change|compare|hear)\b.*$/i,
       () => null,
+    ],
+    [
+      /^(?:i|we)(?: would|'d) (?:much )?rather (?:be )?(?:at |in |on |by )?(.+)$/i,
+      (m) => `Prefers ${m[1]}`,
     ],
     [/^(?:i|we)(?: would|'d) (.+)$/i, (m) => `Would ${m[1]}`],
     [/^(?:i|we)(?: will|'ll) (.+)$/i, (m) => `Will ${m[1]}`],
@@ -326,7 +340,8 @@ function englishFact(clause: string): string | null {
 
 /** A fact in the user's own words, seen from outside, in its topic's phrasing. */
 function seenFromOutside(fact: string | null): string | null {
-  if (!fact) return null;
+  // A fact whose object is only a pronoun says nothing by itself ("Likes them").
+  if (!fact || /^\S+(?: \S+)? (?:them|it|that|this|those|these)$/i.test(fact)) return null;
   const third = fact.replace(/\bmy\b/gi, "their").replace(/\bme\b/gi, "them")
     .replace(/\bmyself\b/gi, "themselves").replace(/\bI'm\b/g, "they're").replace(/\bI\b/g, "they");
   return canonical(tidy(third));
@@ -744,6 +759,10 @@ export function topicOf(text: string): Topic | null {
   if (m) return { topic: "budget", value: m[1].replace(/,/g, "") };
   m = /\b(economy|business|first|premium economy)\b(?: class)?/.exec(lower);
   if (m && /\b(fl(?:y|ies)|class|cabin)\b/.test(lower)) return { topic: "cabin", value: m[1] };
+  const scenery = /^(?:prefers|likes|loves) /.test(lower)
+    ? wordsOf(lower).find((w) => conceptOf(w) === "landscape")
+    : undefined;
+  if (scenery) return { topic: "landscape", value: stem(scenery) };
   const diet = wordsOf(lower).map(conceptOf).find((c) =>
     c && ["gluten", "vegetarian", "vegan"].includes(c)
   );
@@ -794,6 +813,10 @@ function decideOne(fact: Numbered & { forget?: boolean }, related: Numbered[]) {
   }
   const same = related.find(saysSame);
   if (same) return say("NONE", same);
+  // A correction, "X, not Y": the memory that says Y is the one it corrects.
+  const wrong = /, not ([\p{L}][\p{L}'-]*)/u.exec(fact.text)?.[1]?.toLowerCase();
+  const corrected = wrong && related.find((m) => wordsOf(m.text).includes(wrong));
+  if (corrected) return say("UPDATE", corrected);
   if (negated) {
     // "Is no longer vegetarian" against "Is vegetarian": the rest of the words agree.
     const positive = stems(fact.text.replace(NEGATIONS, " "));

@@ -40,6 +40,7 @@ const CONCEPTS: Record<string, string[]> = {
   dog: ["dog", "perro", "chien", "hund"],
   home: ["live", "lives", "moved", "relocated", "vivo", "habite", "wohne"],
   party: ["party", "people", "group"],
+  landscape: ["beach", "mountain", "sea", "seaside", "coast", "countryside", "lake", "island"],
   company: ["alone", "solo", "partner", "wife", "husband", "spouse", "girlfriend", "boyfriend"],
   cabin: ["economy", "premium", "business"],
 };
