@@ -4,6 +4,7 @@
 # 54401/54402/54410), started unless it is running and stopped afterwards.
 # EVAL_OPENAI_BASE_URL and EVAL_OPENAI_API_KEY aim it at any OpenAI-compatible
 # endpoint; OPENAI_CHAT_MODEL and OPENAI_EMBEDDING_MODEL choose the models.
+HELP_DENO_SCRIPT=eval/memory.ts
 source "$(dirname "$0")/lib.sh"
 
 run_on_stack eval eval/memory.ts "$@"

@@ -47,12 +47,61 @@ async function loadFunctions(): Promise<Map<string, Handler>> {
   return handlers;
 }
 
-// The server's own answers (no such function) go through the same outer layer as a
-// function's: error envelope, CORS, x-request-id, a log line.
-const notFound = (req: Request, message: string) =>
+// The server's own answers (no such function, a service it does not run) go through
+// the same outer layer as a function's: error envelope, CORS, x-request-id, a log line.
+const refuse = (req: Request, error: ApiError) =>
   serveFunction("functions-server", () => {
-    throw new ApiError(404, "FUNCTION_NOT_FOUND", message);
+    throw error;
   })(req);
+
+/**
+ * The Supabase services a hosted project (or `supabase start`) serves beside Edge
+ * Functions, which this stack does not run, and what to use instead.
+ */
+const NOT_SERVED: [RegExp, string, string][] = [
+  [
+    /^\/auth\/v1(\/|$)/,
+    "Supabase Auth",
+    "locally, get an access token with `npm run -s token -- <email>`; for sign-up and sign-in " +
+    "flows use `supabase start` (Docker) or a hosted project",
+  ],
+  [
+    /^\/rest\/v1(\/|$)/,
+    "the Data API (PostgREST)",
+    "call the functions (/functions/v1/...), or query Postgres directly; the tests check what " +
+    "the Data API would allow through SQL as each role; for PostgREST itself use `supabase " +
+    "start` (Docker) or a hosted project",
+  ],
+  [
+    /^\/realtime\/v1(\/|$)/,
+    "Supabase Realtime",
+    "use `supabase start` (Docker) or a hosted project; the broadcast policies are tested at the " +
+    'SQL level (docs/api.md, "Live trip updates")',
+  ],
+  [
+    /^\/storage\/v1(\/|$)/,
+    "Supabase Storage",
+    "use `supabase start` (Docker) or a hosted project",
+  ],
+  [
+    /^\/graphql\/v1(\/|$)/,
+    "GraphQL (pg_graphql)",
+    "use `supabase start` (Docker) or a hosted project",
+  ],
+];
+
+function notServed(path: string): ApiError | null {
+  const hit = NOT_SERVED.find(([re]) => re.test(path));
+  if (!hit) return null;
+  const [, service, instead] = hit;
+  return new ApiError(
+    501,
+    "NOT_SERVED_LOCALLY",
+    `${service} is not part of this Docker-less local stack, which serves Edge Functions, ` +
+      "Postgres, Redis and an OpenAI-compatible server",
+    { hint: `Instead: ${instead}.` },
+  );
+}
 
 const handlers = await loadFunctions();
 
@@ -89,12 +138,32 @@ Deno.serve({
     ),
 }, async (req) => {
   const url = new URL(req.url);
+  const unserved = notServed(url.pathname);
+  if (unserved) return await refuse(req, unserved);
   const match = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
+  const available = [...handlers.keys()].sort();
+  const listed = {
+    hint: `Functions here: ${available.join(", ")}.`,
+    details: { functions: available },
+  };
   if (!match) {
-    return notFound(req, `no route ${url.pathname}; functions live under /functions/v1/<name>`);
+    return await refuse(
+      req,
+      new ApiError(
+        404,
+        "FUNCTION_NOT_FOUND",
+        `no route ${url.pathname}; functions live under /functions/v1/<name>`,
+        listed,
+      ),
+    );
   }
   const handler = handlers.get(match[1]);
-  if (!handler) return notFound(req, `no function named '${match[1]}'`);
+  if (!handler) {
+    return await refuse(
+      req,
+      new ApiError(404, "FUNCTION_NOT_FOUND", `no function named '${match[1]}'`, listed),
+    );
+  }
   url.pathname = `/${match[1]}${match[2] ?? ""}`;
   let forwarded: Request;
   try {

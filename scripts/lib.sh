@@ -7,6 +7,21 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Every npm script answers -h / --help and starts nothing: its header comment, then the
+# options of the Deno program it runs (HELP_DENO_SCRIPT, set before sourcing this file)
+# when the npm packages are installed.
+for arg in "$@"; do
+  if [ "$arg" = -h ] || [ "$arg" = --help ]; then
+    sed -n '2,/^[^#]/{s/^# \{0,1\}//p}' "$0"
+    if [ -n "${HELP_DENO_SCRIPT:-}" ] && [ -x "$ROOT/node_modules/.bin/deno" ]; then
+      echo
+      DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}" "$ROOT/node_modules/.bin/deno" run --quiet \
+        --allow-all "$ROOT/$HELP_DENO_SCRIPT" --help
+    fi
+    exit 0
+  fi
+done
 PG_BIN="/usr/lib/postgresql/15/bin"
 PGVECTOR_MIN="0.8.0"
 DENO="$ROOT/node_modules/.bin/deno"

@@ -4,6 +4,7 @@
 # 54390), started fresh for each run and stopped afterwards. Parts: fuzz,
 # db-restart, embedder, pool, soak, faults (the three fault parts), all (default).
 # Raw results: reliability/results/; the latest are written up in docs/reliability.md.
+HELP_DENO_SCRIPT=reliability/main.ts
 source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/install.sh"

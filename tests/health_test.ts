@@ -79,11 +79,42 @@ Deno.test("health: unknown route and unknown function are 404 in the error shape
   const fn = await call("/no-such-function", { token: user.token });
   assert.equal(fn.status, 404);
   assert.equal((fn.body as { code: string }).code, "FUNCTION_NOT_FOUND");
+  // It says which functions there are.
+  assert.deepEqual((fn.body as { details: { functions: string[] } }).details.functions, [
+    "api-keys",
+    "chat",
+    "health",
+    "memories",
+    "trips",
+  ]);
+  assert.match((fn.body as { hint: string }).hint, /api-keys, chat, health, memories, trips/);
   // The server's own answers carry what every function's do.
   for (const r of [route, fn]) {
     assert.equal(r.headers.get("access-control-allow-origin"), "*");
     assert.match(r.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
     assert.equal(typeof (r.body as { message: unknown }).message, "string");
+  }
+});
+
+Deno.test("local stack: the services it does not run answer 501 saying what to use instead", async () => {
+  const base = FUNCTIONS_URL().replace(/\/functions\/v1\/?$/, "");
+  for (
+    const path of [
+      "/auth/v1/signup",
+      "/rest/v1/trips?select=*",
+      "/realtime/v1/websocket",
+      "/storage/v1/object/list/avatars",
+      "/graphql/v1",
+    ]
+  ) {
+    const res = await fetch(`${base}${path}`, { method: "POST", body: "{}" });
+    const body = await res.json();
+    assert.equal(res.status, 501, path);
+    assert.equal(body.code, "NOT_SERVED_LOCALLY", path);
+    assert.match(body.message, /not part of this Docker-less local stack/, path);
+    assert.match(body.hint, /supabase start|npm run -s token|hosted/, path);
+    assert.equal(body.request_id, res.headers.get("x-request-id"), path);
+    assert.equal(res.headers.get("access-control-allow-origin"), "*", path);
   }
 });
 

@@ -115,7 +115,7 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
-      let parsed: { code?: unknown; message?: unknown } = {};
+      let parsed: { code?: unknown; message?: unknown; hint?: unknown } = {};
       try {
         parsed = JSON.parse(text);
       } catch {
@@ -128,6 +128,10 @@ Deno.test("jwt attacks: every forged or misused credential is refused on every f
         problems.push("not the error shape");
       }
       if (/"items"|"user_id"|"pgvector"/.test(text)) problems.push("data in the body");
+      // An expired token says how to get a new one.
+      if (name === "expired" && !/npm run -s token|refreshSession/.test(String(parsed.hint))) {
+        problems.push("no hint for a new token");
+      }
       if (problems.length) {
         failures.push(`${method} ${path} / ${name}: ${problems.join(", ")} ${text.slice(0, 160)}`);
       }

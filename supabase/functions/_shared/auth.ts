@@ -36,10 +36,15 @@ export interface JWTClaims extends JWTPayload {
 /** Clients that parsed @supabase/server's errors find the same code in this header. */
 export const ERROR_CODE_HEADER = "x-supabase-server-error";
 
-const authError = (status: 401 | 403, code: string, message: string) =>
-  new ApiError(status, code, message, { headers: { [ERROR_CODE_HEADER]: code } });
+const authError = (status: 401 | 403, code: string, message: string, hint?: string) =>
+  new ApiError(status, code, message, { headers: { [ERROR_CODE_HEADER]: code }, hint });
 
-const invalidToken = (message: string) => authError(401, "INVALID_JWT", message);
+const invalidToken = (message: string, hint?: string) =>
+  authError(401, "INVALID_JWT", message, hint);
+
+/** How to get a fresh token, on the platform and on the local stack. */
+const NEW_TOKEN_HINT = "Get a new one: supabase-js refreshes the session itself " +
+  "(supabase.auth.refreshSession()); with the local stack, run `npm run -s token -- <email>`.";
 
 /** Verified tokens, each until its `exp` and at most `maxAgeMs` after it was verified. */
 export class VerifiedTokens {
@@ -183,7 +188,7 @@ function verificationError(e: unknown, source: KeySource): ApiError {
   }
   switch (code) {
     case "ERR_JWT_EXPIRED":
-      return invalidToken("the access token has expired");
+      return invalidToken("the access token has expired", NEW_TOKEN_HINT);
     case "ERR_JWT_CLAIM_VALIDATION_FAILED":
       return invalidToken("the access token is not for this project");
     default:

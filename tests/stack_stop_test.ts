@@ -1,0 +1,89 @@
+// Stopping the local stack: `npm run dev` stops everything it started, and frees every
+// port, on SIGTERM or SIGINT sent to npm's own pid (even when SIGINT was ignored on
+// entry, as for any background job), and `npm run stop` stops a stack started
+// elsewhere. Run on the `reliability` profile (STACK_PROFILE), so a developer's dev
+// stack is never touched; its ports are those of scripts/lib.sh.
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const PORTS = [54381, 54382, 54389, 54390];
+
+async function listening(port: number): Promise<boolean> {
+  try {
+    const c = await Deno.connect({ hostname: "127.0.0.1", port });
+    c.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `npm run dev` of the reliability profile, started as `how` says, once it is ready. */
+async function startDev(ignoreSigint: boolean) {
+  // A background job of a non-interactive shell starts with SIGINT ignored.
+  const command = ignoreSigint
+    ? new Deno.Command("bash", {
+      args: ["-c", "trap '' INT; exec npm run dev"],
+      cwd: ROOT,
+      env: { STACK_PROFILE: "reliability" },
+      stdout: "piped",
+      stderr: "null",
+    })
+    : new Deno.Command("npm", {
+      args: ["run", "dev"],
+      cwd: ROOT,
+      env: { STACK_PROFILE: "reliability" },
+      stdout: "piped",
+      stderr: "null",
+    });
+  const child = command.spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const deadline = Date.now() + 240_000;
+  while (!/^ready$/m.test(seen)) {
+    const { value, done } = await lines.read();
+    if (done || Date.now() > deadline) throw new Error(`npm run dev did not get ready:\n${seen}`);
+    seen += value;
+  }
+  // Keep draining its output, so that it never blocks on a full pipe.
+  const drained = (async () => {
+    while (!(await lines.read()).done) { /* discard */ }
+  })();
+  for (const port of PORTS) assert.ok(await listening(port), `port ${port} serves once ready`);
+  return { child, drained };
+}
+
+async function stopped(child: Deno.ChildProcess, drained: Promise<void>) {
+  const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+  const status = await child.status;
+  clearTimeout(timer);
+  await drained;
+  const held = [];
+  for (const port of PORTS) if (await listening(port)) held.push(port);
+  return { status, held };
+}
+
+Deno.test({
+  name: "npm run dev: SIGTERM or SIGINT to npm, or npm run stop, stops the whole stack",
+  sanitizeResources: false,
+  async fn() {
+    for (const port of PORTS) {
+      assert.ok(!(await listening(port)), `port ${port} is free before the test`);
+    }
+    for (const how of ["SIGTERM to npm", "SIGINT to npm", "npm run stop"] as const) {
+      const { child, drained } = await startDev(how === "SIGINT to npm");
+      if (how === "npm run stop") {
+        const out = await new Deno.Command("npm", {
+          args: ["run", "-s", "stop", "--", "reliability"],
+          cwd: ROOT,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.ok(out.success, new TextDecoder().decode(out.stderr));
+      } else child.kill(how === "SIGTERM to npm" ? "SIGTERM" : "SIGINT");
+      const { status, held } = await stopped(child, drained);
+      assert.deepEqual(held, [], `${how}: ports still held`);
+      assert.notEqual(status.signal, "SIGKILL", `${how}: npm run dev had to be killed`);
+    }
+  },
+});
