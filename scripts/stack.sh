@@ -62,6 +62,8 @@ elif database_is_new; then
   database_build
 else
   log "database exists; keeping its data, applying new migrations (npm run db:reset rebuilds it)"
+  # The platform's objects first (idempotent): a newer checkout may rely on more of them.
+  psql_admin <"$ROOT/scripts/platform/bootstrap.sql" >/dev/null
   migrations_up
 fi
 

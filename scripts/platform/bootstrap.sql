@@ -116,3 +116,85 @@ begin
   end if;
 end
 $$;
+
+-- Supabase Realtime's objects in the database (the schema every hosted project has,
+-- created there by the Realtime service's own migrations), so that broadcast triggers
+-- and the policies on realtime.messages can be written and tested here. Written after
+-- supabase/realtime's tenant migrations (messages partitioning, topic(), send() with
+-- its id and error handling, broadcast_changes()); the Realtime server itself does not
+-- run locally. One difference: a default partition stands in for the daily partitions
+-- the server creates ahead of time.
+do $$
+begin
+  if not exists (select 1 from pg_roles where rolname = 'supabase_realtime_admin') then
+    create role supabase_realtime_admin nologin noinherit noreplication;
+  end if;
+end
+$$;
+create schema if not exists realtime;
+grant usage on schema realtime to postgres, anon, authenticated, service_role;
+
+create table if not exists realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default true,
+  updated_at timestamp not null default now(),
+  inserted_at timestamp not null default now(),
+  id uuid not null default gen_random_uuid(),
+  primary key (id, inserted_at)
+) partition by range (inserted_at);
+create table if not exists realtime.messages_default partition of realtime.messages default;
+create index if not exists messages_topic_idx on realtime.messages (topic);
+alter table realtime.messages enable row level security;
+grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
+
+-- The topic of the channel being authorised or sent to (Realtime sets it per transaction).
+create or replace function realtime.topic() returns text
+language sql stable
+as $$ select nullif(current_setting('realtime.topic', true), '')::text $$;
+
+-- A broadcast from the database: one message row, which the server delivers to the
+-- channel's subscribers that its policies admitted. A failure is a warning, never an
+-- error of the transaction that sent it.
+create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+returns void
+language plpgsql
+as $$
+declare
+  generated_id uuid := gen_random_uuid();
+begin
+  begin
+    perform set_config('realtime.topic', topic, true);
+    insert into realtime.messages (id, payload, event, topic, private, extension)
+    values (generated_id,
+            case when payload ? 'id' then payload else jsonb_set(payload, '{id}', to_jsonb(generated_id)) end,
+            event, topic, private, 'broadcast');
+  exception when others then
+    raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+  end;
+end
+$$;
+
+-- A row change as a broadcast: {old_record, record, operation, table, schema}.
+create or replace function realtime.broadcast_changes(
+  topic_name text, event_name text, operation text, table_name text, table_schema text,
+  new record, old record, level text default 'ROW')
+returns void
+language plpgsql
+as $$
+begin
+  if level = 'STATEMENT' then
+    raise exception 'function can only be triggered for each row, not for each statement';
+  end if;
+  if operation not in ('INSERT', 'UPDATE', 'DELETE') then
+    raise exception 'Unexpected operation type: %', operation;
+  end if;
+  perform realtime.send(
+    jsonb_build_object('old_record', old, 'record', new, 'operation', operation,
+                       'table', table_name, 'schema', table_schema),
+    event_name, topic_name);
+end
+$$;
+grant execute on function realtime.topic() to postgres, anon, authenticated, service_role;

@@ -48,6 +48,7 @@ insert into expected values
   ('private.notify_trip_collaboration', false), ('private.set_content_hash', false),
   ('private.set_provenance', false), ('private.set_updated_at', false),
   ('private.enforce_limit', false), ('private.record_memory_history', false),
+  ('private.broadcast_trip_change', false),
   ('private.touch_chat_session', false),
   -- Helpers that policies and invoker RPCs call as the caller; each answers about the
   -- caller only (pgTAP 040/070/080 and below).
@@ -61,7 +62,7 @@ insert into expected values
   ('private.memory_exact_max_rows', true), ('private.memory_max_scan_tuples', true),
   ('private.my_memory_count', true), ('private.my_memory_graph', true),
   ('private.walk_my_memory_graph', true),
-  ('private.is_anonymous', true),
+  ('private.is_anonymous', true), ('private.trip_of_topic', true),
   ('private.invalid', true), ('private.check_one_of', true), ('private.reject_unknown_fields', true),
   ('private.text_field', true), ('private.date_field', true), ('private.number_field', true),
   ('private.object_field', true);
