@@ -4,14 +4,15 @@
 // `openai` SDK code path runs in dev and tests. Production points the same code at
 // OpenAI instead. The chat model is deterministic rules (scripts/local-llm.ts).
 //
-// The embedding is lexical and deterministic: hashed features of words, crude
-// stems, stem pairs and character trigrams, signed, L2-normalised, 1536
-// dimensions, or as many as the request's `dimensions` asks (1 to 1536, as
-// text-embedding-3-small allows; the features are hashed into that many, so a
-// shorter vector is not the prefix of a longer one, unlike OpenAI's). Texts that
-// share words, stems or close spellings are close in cosine distance ("seat
-// preference" and "Prefers aisle seats" ~0.3, unrelated texts ~0); of synonyms it
-// knows only a small table of travel concepts (scripts/local-text.ts).
+// The embedding is lexical and deterministic: hashed features of words (names, the
+// capitalised words after the first, weigh double), crude stems, stem pairs, character
+// trigrams and a small table of travel concepts (scripts/local-text.ts), signed,
+// L2-normalised, 1536 dimensions, or as many as the request's `dimensions` asks (1 to
+// 1536, as text-embedding-3-small allows; the features are hashed into that many, so a
+// shorter vector is not the prefix of a longer one, unlike OpenAI's). Texts that share
+// words, stems, close spellings or a concept are close in cosine distance ("seat
+// preference" and "Prefers aisle seats" ~0.78, unrelated texts ~0); it knows no other
+// synonyms.
 //
 // Tests steer it through /__faults (inject latency, a 429 or a 5xx into the next
 // requests to /v1/*), queue exact chat answers with /__responses (malformed JSON,
