@@ -16,8 +16,9 @@ for arg in "$@"; do
     sed -n '2,/^[^#]/{s/^# \{0,1\}//p}' "$0"
     if [ -n "${HELP_DENO_SCRIPT:-}" ] && [ -x "$ROOT/node_modules/.bin/deno" ]; then
       echo
+      # (A program that needs its stack's settings even to load prints nothing more.)
       DENO_DIR="${DENO_DIR:-$ROOT/.local/deno}" "$ROOT/node_modules/.bin/deno" run --quiet \
-        --allow-all "$ROOT/$HELP_DENO_SCRIPT" --help
+        --allow-all "$ROOT/$HELP_DENO_SCRIPT" --help 2>/dev/null || true
     fi
     exit 0
   fi
