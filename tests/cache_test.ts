@@ -126,6 +126,7 @@ Deno.test("cache: garbage and foreign values under valid keys are misses, never 
   assert.deepEqual(contents(right), ["Allergic to peanuts"]);
   const searchKey = await cacheKey("memory-search", user.id, MODEL, {
     query: "peanut allergy",
+    mode: "hybrid",
     match_count: 5,
     min_similarity: 0.1,
   });
@@ -285,7 +286,8 @@ Deno.test({
         const body = await r.json();
         assert.equal(body.code, "RATE_LIMITED");
         const retry = Number(r.headers.get("retry-after"));
-        assert.ok(retry >= 1 && retry <= 60, `Retry-After ${retry}`);
+        // A sliding window: the wait can pass the window's end (the previous one still weighs).
+        assert.ok(retry >= 1 && retry <= 120, `Retry-After ${retry}`);
         assert.equal(r.headers.get("access-control-allow-origin"), "*");
       } else await r.text(); // the whole turn, so the next one does not find it streaming
     }
@@ -358,7 +360,7 @@ async function burst(base: string, user: TestUser, total: number, concurrency: n
       statuses.push(r.status);
       if (r.status === 429) {
         const retry = Number(r.headers.get("retry-after"));
-        retryAfterOk &&= retry >= 1 && retry <= 60;
+        retryAfterOk &&= retry >= 1 && retry <= 120; // sliding: may pass the window's end
       }
     }
   }));

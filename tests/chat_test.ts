@@ -415,6 +415,22 @@ Deno.test("chat: the prompt holds the trip and the caller's memories, never anot
   );
 });
 
+Deno.test("chat: grounded in related memories by hybrid retrieval, an off-topic question in none", async () => {
+  const user = await userWithKey("chat-grounding");
+  const stored = await request(user, "POST", "/memories", {
+    memories: [{ content: "Prefers window seats" }, { content: "Booked flight LH 123 to Kyoto" }],
+  });
+  assert.equal(stored.status, 201, stored.text);
+  const id = await session(user, { remember: false });
+  const ask = async (content: string) => {
+    const { events } = await send(user, id, { content });
+    return events[0].data.memory_ids as string[];
+  };
+  assert.deepEqual(await ask("Which seat should I pick?"), [stored.body.ids[0]]);
+  assert.ok((await ask("Is LH123 on time?")).includes(stored.body.ids[1]));
+  assert.deepEqual(await ask("What is the capital of Peru?"), []);
+});
+
 Deno.test("chat: completed turns are learnt from in the background, with their source", async () => {
   const user = await userWithKey("chat-learns");
   const id = await session(user);

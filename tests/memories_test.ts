@@ -77,7 +77,9 @@ Deno.test("memories: store a batch, find the one sharing words first", async () 
     "content_type",
     "created_at",
     "id",
+    "keyword_rank",
     "metadata",
+    "score",
     "similarity",
   ]);
   const sims = found.body.items.map((i: { similarity: number }) => i.similarity);
@@ -433,7 +435,11 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
     for (const user of [large, small]) {
       for (let q = 0; q < 8; q++) {
         const query = sentence();
-        const res = await api(user, "POST", "/memories/search", { query, match_count: 10 });
+        const res = await api(user, "POST", "/memories/search", {
+          query,
+          match_count: 10,
+          mode: "vector",
+        });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         // Brute force: every row of the user, no index at all, same ordering rule.
         const exact = await db.queryRaw<{ id: string }>(
@@ -503,4 +509,50 @@ Deno.test("memories: one graph index refresh at a time, the other returns busy",
     holder.release();
     await pool.end();
   }
+});
+
+Deno.test("memories: hybrid search finds names and codes, each mode on its own", async () => {
+  const user = await userWithKey("mem-hybrid");
+  const stored = await api(user, "POST", "/memories", {
+    memories: [
+      { content: "Booked flight LH 123 from Frankfurt on 12 May" },
+      { content: "Prefers window seats" },
+      { content: "Stayed at the Hotel Kyoto Granvia last spring" },
+      { content: "Allergic to peanuts" },
+    ],
+  });
+  assert.equal(stored.status, 201, stored.text);
+  const [flight, seat, kyoto] = stored.body.ids;
+  const top = async (query: string, mode?: string) => {
+    const r = await api(user, "POST", "/memories/search", {
+      query,
+      match_count: 3,
+      ...(mode ? { mode } : {}),
+    });
+    assert.equal(r.status, 200, r.text);
+    return r.body.items as {
+      id: string;
+      similarity: number | null;
+      keyword_rank: number | null;
+      score: number;
+    }[];
+  };
+  // A code and a name: the words match where the embedding is weakest.
+  assert.equal((await top("LH123 flight?"))[0].id, flight);
+  assert.equal((await top("anything near Granvia"))[0].id, kyoto);
+  // A question whose words are mostly not in the memory still finds it.
+  assert.equal((await top("Which seat should I pick?"))[0].id, seat);
+  // The modes: keyword ranks only memories that share a word, vector ranks every one.
+  const keyword = await top("Frankfurt", "keyword");
+  assert.deepEqual(keyword.map((i) => i.id), [flight]);
+  assert.ok(keyword[0].keyword_rank! > 0 && keyword[0].similarity === null);
+  const vector = await top("Frankfurt", "vector");
+  assert.equal(vector.length, 3);
+  assert.ok(vector.every((i) => i.keyword_rank === null && typeof i.similarity === "number"));
+  // Keyword mode needs no embedding: no upstream call.
+  const before = await upstreamCalls();
+  await top("peanuts unrelated words", "keyword");
+  assert.equal((await upstreamCalls()).embeddings_requests, before.embeddings_requests);
+  const bad = await api(user, "POST", "/memories/search", { query: "x", mode: "fuzzy" });
+  assert.equal(bad.status, 400);
 });

@@ -147,14 +147,14 @@ isOneToOne: false
                   ]
                 },"memory_embeddings": {
                   Row: {
-                    "content_hash": string,"content_text": string,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at": string,"deleted_at": string | null,"embedding": unknown,"graph": number | null,"id": string,"metadata": NonNullable<Json>,"model": string,"source": Database["public"]['Enums']["memory_source"],"updated_at": string,"user_id": string
+                    "content_hash": string,"content_text": string,"content_tsv": unknown,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at": string,"deleted_at": string | null,"embedding": unknown,"graph": number | null,"id": string,"metadata": NonNullable<Json>,"model": string,"source": Database["public"]['Enums']["memory_source"],"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "content_hash": string,"content_text": string,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"embedding": unknown,"graph"?: number | null,"id"?: string,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
+                    "content_hash": string,"content_text": string,"content_tsv"?: never,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"embedding": unknown,"graph"?: number | null,"id"?: string,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "content_hash"?: string,"content_text"?: string,"content_type"?: Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"embedding"?: unknown,"graph"?: number | null,"id"?: string,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
+                    "content_hash"?: string,"content_text"?: string,"content_tsv"?: never,"content_type"?: Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"embedding"?: unknown,"graph"?: number | null,"id"?: string,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -453,6 +453,11 @@ isOneToOne: false
                            },
 "revoke_trip_invitation":
 { Args: { "p_invitation_id": number,"p_trip_id": number }; Returns: undefined
+                           },
+"search_memories":
+{ Args: { "p_content_type"?: string,"p_match_count"?: number,"p_metadata"?: Json,"p_min_similarity"?: number,"p_mode"?: string,"p_model"?: string,"p_query": string,"p_query_text": string }; Returns: {
+              "content": string,"content_type": string,"created_at": string,"id": string,"keyword_rank": number,"metadata": Json,"score": number,"similarity": number
+            }[]
                            },
 "update_trip":
 { Args: { "p_patch": Json,"p_trip_id": number }; Returns: Json

@@ -302,7 +302,11 @@ async function tripSummary(db: Ctx["var"]["db"], tripId: string) {
   }
 }
 
-/** The user's memories nearest the message (none stored: no embeddings call). */
+/**
+ * The user's memories for the message, by hybrid retrieval (none stored: no embeddings
+ * call): those about the same thing (similarity at least RECALL_MIN_SIMILARITY) or
+ * sharing a word with it (a name, a place, a code). An off-topic message recalls none.
+ */
 async function recall(db: Ctx["var"]["db"], userId: string, key: OpenAiKey, message: string) {
   const any = await db.query`
     select 1 from public.memory_embeddings
@@ -311,8 +315,10 @@ async function recall(db: Ctx["var"]["db"], userId: string, key: OpenAiKey, mess
   const [vector] = await embedForUser(userId, key, [message]);
   return await db.query<RecalledMemory>`
     select m.id, m.content, (m.created_at at time zone 'utc')::date::text as remembered_on
-      from public.match_memories(${vector}::extensions.vector,
-      ${RECALL_COUNT}, ${RECALL_MIN_SIMILARITY}::float8, null, null, ${MODEL}) m`;
+      from public.search_memories(${message}, ${vector}::extensions.vector, ${RECALL_COUNT},
+                                  'hybrid', null, null, null, ${MODEL}) m
+     where m.similarity >= ${RECALL_MIN_SIMILARITY}::float8 or m.keyword_rank is not null
+     order by m.score desc`;
 }
 
 // Operators -------------------------------------------------------------------

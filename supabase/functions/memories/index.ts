@@ -176,18 +176,21 @@ app.post("/search", async (c) => {
   const cached = await cacheKey("memory-search", userId, MODEL, q);
   const hit = await readOwned<unknown>(store, cached, userId, version);
   if (hit) return c.json({ items: hit, next_cursor: null });
-  const key = await openAiKeyFor(admin, keyring, userId);
-  const [vector] = await embedForUser(userId, key, [q.query]);
+  // Keyword search needs no embedding: no key, no upstream call.
+  const vector = q.mode === "keyword"
+    ? null
+    : (await embedForUser(userId, await openAiKeyFor(admin, keyring, userId), [q.query]))[0];
   // Built in SQL, in the function's order, so dates look like every other list's.
   const [row]: { items: unknown }[] = await db.query`
     select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content,
              'content_type', m.content_type, 'metadata', m.metadata, 'similarity', m.similarity,
-             'created_at', m.created_at) order by m.ord), '[]'::jsonb) as items
-      from public.match_memories(${vector}::extensions.vector, ${q.match_count}, ${
-    q.min_similarity ?? null
-  }::float8,
-             ${q.content_type ?? null}, ${q.metadata ? JSON.stringify(q.metadata) : null}::jsonb,
-             ${MODEL}) with ordinality as m(id, content, content_type, metadata, similarity, created_at, ord)`;
+             'keyword_rank', m.keyword_rank, 'score', m.score, 'created_at', m.created_at)
+             order by m.ord), '[]'::jsonb) as items
+      from public.search_memories(${q.query}, ${vector}::extensions.vector, ${q.match_count},
+             ${q.mode}, ${q.min_similarity ?? null}::float8, ${q.content_type ?? null},
+             ${q.metadata ? JSON.stringify(q.metadata) : null}::jsonb, ${MODEL})
+           with ordinality as m(id, content, content_type, metadata, similarity, keyword_rank,
+                                score, created_at, ord)`;
   writeOwned(store, cached, userId, await version, row.items, ANSWER_TTL_SECONDS);
   return c.json({ items: row.items, next_cursor: null });
 });

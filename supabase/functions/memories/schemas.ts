@@ -61,6 +61,9 @@ export const memoryPatch = z.strictObject({
 
 export const searchBody = z.strictObject({
   query: content,
+  // hybrid: keyword and vector ranks fused; vector: similarity only; keyword: words only
+  // (no embeddings call).
+  mode: z.enum(["hybrid", "vector", "keyword"]).default("hybrid"),
   match_count: z.number().int().min(1).max(100).default(10),
   // Absent: no threshold (cosine similarity can be negative; 0 would drop those).
   min_similarity: z.number().min(0).max(1).optional(),

@@ -15,7 +15,8 @@ insert into expected values
   ('public.list_memories', true), ('public.apply_memory_decisions', true),
   ('private.add_extracted_memory', true), ('public.list_trip_children', true),
   ('public.list_trip_collaborators', true), ('public.list_trips', true),
-  ('public.match_memories', true), ('public.remove_trip_collaborator', true),
+  ('public.match_memories', true), ('public.search_memories', true),
+  ('public.remove_trip_collaborator', true),
   ('public.update_trip', true), ('public.update_trip_child', true),
   ('public.update_trip_collaborator', true),
   -- Jobs act across users: service_role and pg_cron only.
@@ -62,7 +63,8 @@ insert into expected values
   ('private.memory_exact_max_rows', true), ('private.memory_max_scan_tuples', true),
   ('private.my_memory_count', true), ('private.my_memory_graph', true),
   ('private.walk_my_memory_graph', true),
-  ('private.is_anonymous', true), ('private.trip_of_topic', true),
+  ('private.is_anonymous', true), ('private.trip_of_topic', true), ('private.keyword_query', true),
+  ('private.with_code_parts', true),
   ('private.invalid', true), ('private.check_one_of', true), ('private.reject_unknown_fields', true),
   ('private.text_field', true), ('private.date_field', true), ('private.number_field', true),
   ('private.object_field', true);
