@@ -22,6 +22,7 @@ import { env, newUser, request, type TestUser } from "../tests/support.ts";
 import { type Conversation, CONVERSATIONS } from "./conversations.ts";
 import { OTHER_WORDING } from "./conversations_other_wording.ts";
 import { PROBES } from "./conversations_probes.ts";
+import { retrievalTable, runRetrieval } from "./retrieval.ts";
 
 const SETS: Record<string, Conversation[]> = {
   core: CONVERSATIONS,
@@ -29,8 +30,9 @@ const SETS: Record<string, Conversation[]> = {
   probes: PROBES,
 };
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
   args: Deno.args,
+  allowPositionals: true,
   options: {
     set: { type: "string" },
     only: { type: "string" },
@@ -39,6 +41,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(`usage: npm run eval:memory [-- --set ${Object.keys(SETS).join("|")}] [--only NAME]
+       npm run eval:memory -- retrieval   (search: recall@5 and MRR per mode and category)
   (no --set: every set, each reported on its own)
   env EVAL_OPENAI_BASE_URL   an OpenAI-compatible endpoint (default: the stack's local server)
       EVAL_OPENAI_API_KEY    its key (default: the local server's)
@@ -214,7 +217,20 @@ export function printErrors(results: CaseResult[]) {
   }
 }
 
-if (import.meta.main) {
+if (import.meta.main && positionals[0] === "retrieval") {
+  const scores = await runRetrieval(apiKey);
+  console.log(
+    `\nRetrieval evaluation: ${modelLabel}; embeddings ${
+      Deno.env.get("OPENAI_EMBEDDING_MODEL") || "text-embedding-3-small"
+    } at ${env("OPENAI_BASE_URL")}\n`,
+  );
+  console.log(retrievalTable(scores));
+  const dir = new URL("./results/", import.meta.url);
+  await Deno.mkdir(dir, { recursive: true });
+  const file = new URL(`retrieval-${new Date().toISOString().replace(/[:.]/g, "-")}.json`, dir);
+  await Deno.writeTextFile(file, JSON.stringify({ model: modelLabel, scores }, null, 2));
+  console.log(`\nraw results: eval/results/${file.pathname.split("/").pop()}`);
+} else if (import.meta.main) {
   const chosen = values.set ? [values.set] : Object.keys(SETS);
   const summaries = [];
   const raw: Record<string, CaseResult[]> = {};
