@@ -105,13 +105,21 @@ export const literal = (v: Float32Array) => {
   return s + "]";
 };
 
+/**
+ * COPY `total` lines through `client`. The bar follows what this side has sent; with a
+ * `monitor` pool, what the server still does after the last line (reading the rows it
+ * has buffered, then the statement's AFTER triggers, which run once every row is in) is
+ * reported every 5 s from pg_stat_progress_copy and pg_stat_activity, and timed.
+ */
 export async function copyRows(
   client: pg.PoolClient,
   sql: string,
   total: number,
   line: (i: number) => string,
   label: string,
+  monitor?: pg.Pool,
 ) {
+  const [{ pid }] = (await client.query("select pg_backend_pid() as pid")).rows;
   const bar = progress(label, total);
   const stream = client.query(copyFrom(sql));
   const finished = new Promise<void>((resolve, reject) => {
@@ -123,8 +131,40 @@ export async function copyRows(
     bar.tick(i + 1);
   }
   stream.end();
-  await finished;
   bar.done();
+  const sent = performance.now();
+  const watcher = monitor && setInterval(async () => {
+    const { rows } = await monitor.query(
+      `select p.tuples_processed::bigint as rows, a.wait_event_type, a.wait_event
+         from pg_stat_activity a left join pg_stat_progress_copy p on p.pid = a.pid
+        where a.pid = $1`,
+      [pid],
+    ).catch(() => ({ rows: [] as Record<string, unknown>[] }));
+    const r = rows[0];
+    if (!r) return;
+    const done = Number(r.rows ?? 0);
+    const what = done < total
+      ? `reading the rows sent (${done.toLocaleString("en")} of ${total.toLocaleString("en")})`
+      : "running the statement's AFTER triggers (history, graph copies, limits)";
+    const waiting = r.wait_event ? `, waiting on ${r.wait_event_type}/${r.wait_event}` : "";
+    console.error(
+      `${label}: all sent ${
+        Math.round((performance.now() - sent) / 1000)
+      } s ago; the server is ${what}${waiting}`,
+    );
+  }, 5000);
+  try {
+    await finished;
+  } finally {
+    if (watcher) clearInterval(watcher);
+  }
+  if (monitor) {
+    console.error(
+      `${label}: the server finished ${
+        ((performance.now() - sent) / 1000).toFixed(1)
+      } s after the last row was sent`,
+    );
+  }
 }
 
 async function buildIndex(db: pg.Pool, sql: string, label: string): Promise<number> {
@@ -448,6 +488,7 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
         total,
         (i) => `${owners[i]}\tbench memory ${i}\tnote\t${literal(next())}\n`,
         `per-user: COPY ${total} rows into memory_embeddings`,
+        db,
       );
     } finally {
       client.release();

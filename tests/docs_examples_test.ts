@@ -118,7 +118,38 @@ export function shows(actual: string, status: string, expected: string): boolean
   return new RegExp(`^${pattern}$`).test(got);
 }
 
+/** The profile's ports (scripts/lib.sh): API, Postgres, Redis, embeddings. */
+const PORTS = [54381, 54382, 54389, 54390];
+
+async function listening(port: number): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the profile's stack, up to three tries: its ports are in the kernel's range
+ * for outgoing connections, so on a busy machine a client socket can hold one for a
+ * moment (the server then fails to bind it and the stack stops).
+ */
 async function startStack() {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startStackOnce();
+    } catch (e) {
+      if (attempt === 3) throw e;
+      for (let i = 0; i < 20 && (await Promise.all(PORTS.map(listening))).some(Boolean); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function startStackOnce() {
   const child = new Deno.Command("bash", {
     args: [`${ROOT}scripts/stack.sh`, PROFILE],
     cwd: ROOT,

@@ -18,8 +18,23 @@ async function listening(port: number): Promise<boolean> {
   }
 }
 
-/** `npm run dev` of the reliability profile, started as `how` says, once it is ready. */
+/**
+ * `npm run dev` of the reliability profile, once it is ready; up to three tries, since
+ * its ports are in the kernel's range for outgoing connections and a client socket can
+ * hold one for a moment on a busy machine (the server then cannot bind it).
+ */
 async function startDev(ignoreSigint: boolean) {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startDevOnce(ignoreSigint);
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+async function startDevOnce(ignoreSigint: boolean) {
   // A background job of a non-interactive shell starts with SIGINT ignored.
   const command = ignoreSigint
     ? new Deno.Command("bash", {
