@@ -1,6 +1,7 @@
-// One function served by a process of its own, loaded through its own deno.json as
-// the platform loads it, with the test stack's environment plus `extraEnv` (e.g. an
-// empty CACHE_URL: the same function without a cache).
+// Processes tests start: one function served by a process of its own, loaded through
+// its own deno.json as the platform loads it, with the test stack's environment plus
+// `extraEnv` (e.g. an empty CACHE_URL: the same function without a cache); and the
+// helpers for tests that start a whole stack (its `ready` line, its ports).
 import { functionsDir } from "../scripts/function-names.ts";
 
 const root = new URL("../", import.meta.url);
@@ -64,4 +65,36 @@ export async function boot(
     await new Promise((r) => setTimeout(r, 200));
   }
   return { base, stop };
+}
+
+/** Is something listening on 127.0.0.1:`port`? */
+export async function listening(port: number): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads a stack's output (scripts/stack.sh, npm run dev) until its `ready` line, then
+ * keeps draining it so that it never blocks on a full pipe; throws with what it printed
+ * if it ends first.
+ */
+export async function untilReady(
+  stdout: ReadableStream<Uint8Array>,
+  what: string,
+): Promise<{ drained: Promise<void> }> {
+  const lines = stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!/^ready$/m.test(seen)) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`${what} did not get ready:\n${seen}`);
+    seen += value;
+  }
+  const drained = (async () => {
+    while (!(await lines.read()).done) { /* discard */ }
+  })();
+  return { drained };
 }

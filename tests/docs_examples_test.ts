@@ -11,6 +11,7 @@
 // started fresh, so the seed's ids hold), with `.local/stack.env` read from that stack
 // and `npm run -s token` minting its tokens (STACK_PROFILE).
 import assert from "node:assert/strict";
+import { listening, untilReady } from "./boot.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PROFILE = "reliability";
@@ -121,15 +122,6 @@ export function shows(actual: string, status: string, expected: string): boolean
 /** The profile's ports (scripts/lib.sh): API, Postgres, Redis, embeddings. */
 const PORTS = [54381, 54382, 54389, 54390];
 
-async function listening(port: number): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Starts the profile's stack, up to three tries: its ports are in the kernel's range
  * for outgoing connections, so on a busy machine a client socket can hold one for a
@@ -156,16 +148,7 @@ async function startStackOnce() {
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!/^ready$/m.test(seen)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the ${PROFILE} stack did not start:\n${seen}`);
-    seen += value;
-  }
-  const drained = (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
-  })();
+  const { drained } = await untilReady(child.stdout, `the ${PROFILE} stack`);
   return async () => {
     child.kill("SIGTERM");
     await child.status;

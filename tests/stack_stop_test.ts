@@ -4,19 +4,10 @@
 // elsewhere. Run on the `reliability` profile (STACK_PROFILE), so a developer's dev
 // stack is never touched; its ports are those of scripts/lib.sh.
 import assert from "node:assert/strict";
+import { listening, untilReady } from "./boot.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PORTS = [54381, 54382, 54389, 54390];
-
-async function listening(port: number): Promise<boolean> {
-  try {
-    const c = await Deno.connect({ hostname: "127.0.0.1", port });
-    c.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * `npm run dev` of the reliability profile, once it is ready; up to three tries, since
@@ -52,18 +43,7 @@ async function startDevOnce(ignoreSigint: boolean) {
       stderr: "null",
     });
   const child = command.spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  const deadline = Date.now() + 240_000;
-  while (!/^ready$/m.test(seen)) {
-    const { value, done } = await lines.read();
-    if (done || Date.now() > deadline) throw new Error(`npm run dev did not get ready:\n${seen}`);
-    seen += value;
-  }
-  // Keep draining its output, so that it never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await lines.read()).done) { /* discard */ }
-  })();
+  const { drained } = await untilReady(child.stdout, "npm run dev");
   for (const port of PORTS) assert.ok(await listening(port), `port ${port} serves once ready`);
   return { child, drained };
 }
