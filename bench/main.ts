@@ -33,6 +33,7 @@ const { values, positionals } = parseArgs({
     "lists-factor": { type: "string", default: "1" },
     "no-per-user": { type: "boolean", default: false },
     "no-global": { type: "boolean", default: false },
+    "no-shared": { type: "boolean", default: false },
     scale: { type: "boolean", default: false },
     runs: { type: "string", default: "5" },
     baseline: { type: "string" },
@@ -60,6 +61,7 @@ if (values.help || (part !== "all" && !PARTS.includes(part))) {
   --connections N   HTTP connections for http and concurrent requests for ingest (default 32)
   --no-per-user     skip the per-user vector workload
   --no-global       skip the global ANN workload
+  --no-shared       per-user: skip the baseline of one shared HNSW index filtered by user
   --scale           vector: the per-user workload at scale (992,000 rows, 2,000 users,
                     Zipf-like sizes up to 100,000 rows; loaded once, ~20 min)
   forms             exact search of one 9,500-row user by stored form (vector or halfvec,
@@ -115,6 +117,7 @@ for (const p of part === "all" ? PARTS : [part]) {
       perUser: !values["no-per-user"],
       global: !values["no-global"],
       scale: values.scale!,
+      shared: !values["no-shared"],
     })
     : p === "forms"
     ? await storedFormsBench({

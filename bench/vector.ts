@@ -248,6 +248,8 @@ export interface VectorOptions {
   global: boolean;
   /** The 1,000,000-row, 2,000-user workload instead of the small per-user one. */
   scale: boolean;
+  /** Also measure the design most users would pick: one shared HNSW index, filtered. */
+  shared: boolean;
 }
 
 export async function vectorBench(opts: VectorOptions) {
@@ -456,13 +458,76 @@ async function idleSyncMedian(db: pg.Pool): Promise<number> {
  * Each pair searched once, as its user, through match_memories, on each of the pool's
  * `clients` connections at once; nothing measured.
  */
-async function warmUp(pool: pg.Pool, clients: number, pairs: { user: string; query: string }[]) {
+type Search = (pool: pg.Pool, user: string, query: string) => Promise<string[]>;
+
+async function warmUp(
+  pool: pg.Pool,
+  clients: number,
+  pairs: { user: string; query: string }[],
+  search: Search = searchAs,
+) {
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      for (const p of pairs) await searchAs(pool, p.user, p.query);
+      for (const p of pairs) await search(pool, p.user, p.query);
     }),
   );
 }
+
+/**
+ * The design a user of pgvector would otherwise pick, as Mem0's pgvector store does:
+ * every user's vectors in one table with one HNSW index (default m 16, ef_construction
+ * 64), searched with a `user_id` filter and pgvector's iterative scan, so a filtered
+ * walk keeps going until it has k rows. Built once per workload from its rows.
+ */
+async function sharedIndex(db: pg.Pool, workload: string, wanted: string) {
+  const key = `${workload}:shared_hnsw`;
+  const have = (await db.query(`select v from bench.meta where k = $1`, [key])).rows[0]?.v;
+  if (have === wanted) return;
+  const started = performance.now();
+  await db.query(`drop table if exists bench.shared_hnsw`);
+  await db.query(
+    `create table bench.shared_hnsw as
+       select id, user_id, embedding from public.memory_embeddings where model = '${MODEL}'`,
+  );
+  await db.query(`create index on bench.shared_hnsw (user_id)`);
+  const seconds = await buildIndex(
+    db,
+    `create index bench_shared_hnsw on bench.shared_hnsw
+       using hnsw (embedding extensions.halfvec_cosine_ops)`,
+    "per-user: the shared HNSW index (the Mem0-style baseline)",
+  );
+  await db.query(`analyze bench.shared_hnsw`);
+  console.error(
+    `per-user: shared HNSW built in ${seconds.toFixed(0)} s (table and index ${
+      ((performance.now() - started) / 1000).toFixed(0)
+    } s)`,
+  );
+  await db.query(
+    `insert into bench.meta values ($2, $1) on conflict (k) do update set v = $1`,
+    [wanted, key],
+  );
+}
+
+/** A search of the shared index, as the baseline's store runs it. */
+const searchShared: Search = async (pool, user, query) => {
+  const client = await pool.connect();
+  try {
+    await client.query(
+      "set hnsw.iterative_scan = relaxed_order; set hnsw.ef_search = 40",
+    );
+    const { rows } = await client.query(
+      `select id from (select id, embedding operator(extensions.<=>) $2::extensions.halfvec(512) as d
+                         from bench.shared_hnsw where user_id = $1
+                        order by embedding operator(extensions.<=>) $2::extensions.halfvec(512)
+                        limit 10) s
+        order by d, id`,
+      [user, query],
+    );
+    return rows.map((r: { id: string }) => r.id);
+  } finally {
+    client.release();
+  }
+};
 
 async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
   const BUCKETS = w.buckets;
@@ -503,6 +568,7 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
     );
   }
   await db.query("analyze public.memory_embeddings");
+  if (opts.shared) await sharedIndex(db, w.name, wanted);
   const { rows: [{ exact_max_rows }] } = await db.query(
     `select private.memory_exact_max_rows() as exact_max_rows`,
   );
@@ -528,35 +594,46 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
       pairs.length,
       `per-user: exact top 10, ${size} rows per user`,
     );
+    const designs: [string, Search][] = [
+      [size <= exact_max_rows ? "exact" : "own graph", searchAs],
+      ...(opts.shared ? [["shared HNSW (Mem0-style)", searchShared] as [string, Search]] : []),
+    ];
     for (const clients of opts.clients) {
-      const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: clients });
-      // One untimed pass of every (user, query) pair on each connection of the pool, as
-      // a server in steady state has had. Without it the first seconds of a run measure
-      // reads from the page cache after a restart (a walk 2.5-20x slower), and on every
-      // run a new backend's first touch of each shared buffer page (a page fault each:
-      // 2-3 s of searches 2-10x slower per new connection of the 5,000-row bucket).
-      await warmUp(pool, clients, pairs.map((p) => ({ user: p.user, query: queries[p.q] })));
-      const recalls: number[] = [];
-      const rpcMs: number[] = [];
-      const r = await closedLoop(clients, opts.seconds, async (w, i) => {
-        const k = (w * 31 + i) % pairs.length;
-        const t = performance.now();
-        const ids = await searchAs(pool, pairs[k].user, queries[pairs[k].q]);
-        rpcMs.push(performance.now() - t);
-        recalls.push(recall(ids, truth[k]));
-      });
-      await pool.end();
-      rows.push({
-        rows_per_user: size,
-        clients,
-        strategy: size <= exact_max_rows ? "exact" : "own graph",
-        recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
-          10000,
-        min_recall: Math.min(...recalls),
-        qps: Math.round(r.qps),
-        errors: r.errors,
-        ...summarize(rpcMs),
-      });
+      for (const [strategy, search] of designs) {
+        const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: clients });
+        // One untimed pass of every (user, query) pair on each connection of the pool, as
+        // a server in steady state has had. Without it the first seconds of a run measure
+        // reads from the page cache after a restart (a walk 2.5-20x slower), and on every
+        // run a new backend's first touch of each shared buffer page (a page fault each:
+        // 2-3 s of searches 2-10x slower per new connection of the 5,000-row bucket).
+        await warmUp(
+          pool,
+          clients,
+          pairs.map((p) => ({ user: p.user, query: queries[p.q] })),
+          search,
+        );
+        const recalls: number[] = [];
+        const rpcMs: number[] = [];
+        const r = await closedLoop(clients, opts.seconds, async (w, i) => {
+          const k = (w * 31 + i) % pairs.length;
+          const t = performance.now();
+          const ids = await search(pool, pairs[k].user, queries[pairs[k].q]);
+          rpcMs.push(performance.now() - t);
+          recalls.push(recall(ids, truth[k]));
+        });
+        await pool.end();
+        rows.push({
+          rows_per_user: size,
+          clients,
+          strategy,
+          recall_at_10: Math.round(recalls.reduce((a, b) => a + b, 0) / recalls.length * 10000) /
+            10000,
+          min_recall: Math.min(...recalls),
+          qps: Math.round(r.qps),
+          errors: r.errors,
+          ...summarize(rpcMs),
+        });
+      }
     }
   }
   table(
