@@ -128,7 +128,8 @@ migrations_up() {
   if [ -n "$unknown" ]; then
     local fix="npm run db:reset"
     [ "$PROFILE" = dev ] || fix="stop its stack, then rm -rf $PG_HOME"
-    die "the $PROFILE database has migrations this checkout does not have (${unknown% }): it was built before the history was folded (v0.1.0) or from another branch. Rebuild it: $fix"
+    [ "$PROFILE" = bench ] && fix="stop its stack, rm -rf $PG_HOME, then load it again (npm run bench -- vector --scale)"
+    die "the $PROFILE database has migrations this checkout does not have (${unknown% }): it was built from migrations replaced before a release (e.g. the memory graph tables, 20261125121700-122300), before the history was folded (v0.1.0) or from another branch. Rebuild it: $fix"
   fi
   (cd "$ROOT" && "$SUPABASE" migration up --remote="$DB_URL" --include-all --yes >/dev/null 2>"$STATE/migrate.log") ||
     { cat "$STATE/migrate.log" >&2; die "migrations failed"; }

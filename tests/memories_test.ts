@@ -421,13 +421,23 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
       for (let i = 0; i < texts.length; i += 500) {
         const chunk = texts.slice(i, i + 500);
         await db.query`
-          insert into public.memory_embeddings (user_id, content_text, content_type, embedding)
-          select ${users[u].id}::uuid, t, 'note', v::extensions.vector
-            from unnest(${chunk}::text[], ${
+          with x as (
+            select t, v from unnest(${chunk}::text[], ${
           chunk.map((t) => `[${embed(t, DIMENSIONS).join(",")}]`)
-        }::text[]) as x(t, v)`;
+        }::text[]) as x(t, v)
+          ), m as (
+            insert into public.memory_embeddings (user_id, content_text, content_type)
+            select ${users[u].id}::uuid, x.t, 'note' from x
+            returning id, user_id, content_text)
+          insert into public.memory_vectors (id, user_id, embedding)
+          select m.id, m.user_id, x.v::extensions.vector from m join x on x.t = m.content_text`;
       }
     }
+    // The 3,000-row user gets a graph of their own: the walk is what is checked.
+    await db.query`select private.sync_memory_graphs(null)`;
+    const [graph] = await db.query<{ graph: number }>`
+      select graph from private.memory_graph_users where user_id = ${users[0].id}::uuid`;
+    assert.ok(graph?.graph >= 1, "the large user has a graph");
   });
   const large = users[0];
   const small = users[1]; // 400 rows
@@ -443,9 +453,9 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
         assert.equal(res.status, 200, JSON.stringify(res.body));
         // Brute force: every row of the user, no index at all, same ordering rule.
         const exact = await db.queryRaw<{ id: string }>(
-          `select id from public.memory_embeddings
-            where user_id = $1 and model = 'text-embedding-3-small'
-            order by (embedding operator(extensions.<=>) $2::extensions.vector) + 0, id limit 10`,
+          `select e.id from public.memory_embeddings e join public.memory_vectors v on v.id = e.id
+            where e.user_id = $1 and e.model = 'text-embedding-3-small'
+            order by (v.embedding operator(extensions.<=>) $2::extensions.vector) + 0, e.id limit 10`,
           [user.id, `[${embed(query, DIMENSIONS).join(",")}]`],
         );
         assert.deepEqual(
@@ -490,20 +500,18 @@ Deno.test("memories: the user's own key first, then the deployment's OPENAI_API_
   }
 });
 
-Deno.test("memories: one graph index refresh at a time, the other returns busy", async () => {
-  // Two refreshes would build the same graph's new index under one name; the second
-  // must step aside, not fail. The lock is the one the refresh takes.
+Deno.test("memories: one graph sync at a time, the other returns busy", async () => {
+  // Two syncs would create the same new partition; the second must step aside, not
+  // fail. The lock is the one the sync takes.
   const pool = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: 2 });
   const holder = await pool.connect();
   try {
     await holder.query("begin");
-    await holder.query(
-      "select pg_advisory_xact_lock(hashtext('private.refresh_memory_graph_indexes'))",
-    );
-    const busy = await pool.query("select private.refresh_memory_graph_indexes() as r");
-    assert.deepEqual(busy.rows[0].r, { rebuilt: [], busy: true });
+    await holder.query("select pg_advisory_xact_lock(hashtext('private.sync_memory_graphs'))");
+    const busy = await pool.query("select private.sync_memory_graphs() as r");
+    assert.deepEqual(busy.rows[0].r, { busy: true });
     await holder.query("rollback");
-    const free = await pool.query("select private.refresh_memory_graph_indexes() as r");
+    const free = await pool.query("select private.sync_memory_graphs() as r");
     assert.equal(free.rows[0].r.busy, undefined);
   } finally {
     holder.release();

@@ -147,14 +147,14 @@ isOneToOne: false
                   ]
                 },"memory_embeddings": {
                   Row: {
-                    "content_hash": string,"content_text": string,"content_tsv": unknown,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at": string,"deleted_at": string | null,"embedding": unknown,"graph": number | null,"id": string,"metadata": NonNullable<Json>,"model": string,"source": Database["public"]['Enums']["memory_source"],"updated_at": string,"user_id": string
+                    "content_hash": string,"content_text": string,"content_tsv": unknown,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at": string,"deleted_at": string | null,"id": string,"in_ann_index": boolean,"metadata": NonNullable<Json>,"model": string,"source": Database["public"]['Enums']["memory_source"],"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "content_hash": string,"content_text": string,"content_tsv"?: never,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"embedding": unknown,"graph"?: number | null,"id"?: string,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
+                    "content_hash": string,"content_text": string,"content_tsv"?: never,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"id"?: string,"in_ann_index"?: boolean,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "content_hash"?: string,"content_text"?: string,"content_tsv"?: never,"content_type"?: Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"embedding"?: unknown,"graph"?: number | null,"id"?: string,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
+                    "content_hash"?: string,"content_text"?: string,"content_tsv"?: never,"content_type"?: Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"id"?: string,"in_ann_index"?: boolean,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -177,6 +177,26 @@ isOneToOne: false
 isOneToOne: false
       referencedRelation: "memory_embeddings"
       referencedColumns: ["id"]
+    }
+                  ]
+                },"memory_vectors": {
+                  Row: {
+                    "embedding": unknown,"graph": number,"id": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "embedding": unknown,"graph"?: number,"id": string,"user_id"?: string
+                  }
+                  Update: {
+                    "embedding"?: unknown,"graph"?: number,"id"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "memory_vectors_id_user_id_fkey"
+      columns: ["id","user_id"]
+isOneToOne: false
+      referencedRelation: "memory_embeddings"
+      referencedColumns: ["id","user_id"]
     }
                   ]
                 },"price_history": {

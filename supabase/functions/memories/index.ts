@@ -229,10 +229,15 @@ app.patch("/:id", async (c) => {
   const vector = text === null
     ? null
     : (await embedForUser(userId, await openAiKeyFor(admin, keyring, userId), [text]))[0];
+  // One statement: the text and its vector change together (the vector is in the
+  // caller's graph or in graph 0, the two partitions their vectors can be in).
   await db.query`
+    with vector as (
+      update public.memory_vectors set embedding = ${vector}::extensions.vector
+       where ${vector}::extensions.vector is not null and id = ${id}::uuid
+         and (graph = 0 or graph = private.my_memory_graph()))
     update public.memory_embeddings
        set content_text = coalesce(${text}, content_text),
-           embedding = coalesce(${vector}::extensions.vector, embedding),
            content_type = coalesce(${
     patch.content_type ?? null
   }::public.memory_content_type, content_type),

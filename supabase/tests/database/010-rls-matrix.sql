@@ -7,7 +7,7 @@
 -- the owner's private rows), runs as the actor in a subtransaction, and is rolled
 -- back. "Allowed" means it succeeded and touched a row (select: saw the row).
 begin;
-select plan(484);
+select plan(508);
 
 -- Fixture: a trip owned by `owner`, shared at each level; one row in every table.
 select tests.create_user(u)
@@ -67,10 +67,16 @@ begin
   insert into public.chat_messages (session_id, role, content) values (id_::uuid, 'user', 'hi')
   returning id into id_;
   insert into fx values ('chat_messages', id_);
-  insert into public.memory_embeddings (user_id, content_text, content_type, embedding)
-  values (owner, 'likes trains', 'preference', array_fill(0.1, array[512])::extensions.vector)
+  insert into public.memory_embeddings (user_id, content_text, content_type)
+  values (owner, 'likes trains', 'preference')
   returning id into id_;
+  insert into public.memory_vectors (id, user_id, embedding)
+  values (id_::uuid, owner, array_fill(0.1, array[512])::extensions.vector);
   insert into fx values ('memory_embeddings', id_);
+  insert into public.memory_embeddings (user_id, content_text, content_type)
+  values (owner, 'likes boats', 'preference')
+  returning id into id_;
+  insert into fx values ('memory_without_vector', id_);
   insert into fx select 'memory_history', h.id::text from public.memory_history h where h.memory_id = id_::uuid;
   insert into public.api_keys (user_id, service_name, key_name, encrypted_value)
   values (owner, 'openai', 'main', 'v1.k1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA') returning id into id_;
@@ -160,7 +166,11 @@ insert into ops values
   ('memory_history', 'update', 'update public.memory_history set new_memory = ''forged'' where id = {memory_history}'),
   ('memory_history', 'delete', 'delete from public.memory_history where id = {memory_history}'),
   ('memory_embeddings', 'select', 'select count(*) from public.memory_embeddings where id = ''{memory_embeddings}'''),
-  ('memory_embeddings', 'insert', 'insert into public.memory_embeddings (user_id, content_text, content_type, embedding) values (''{owner}'', ''other text'', ''fact'', array_fill(0.2, array[512])::extensions.vector)'),
+  ('memory_embeddings', 'insert', 'insert into public.memory_embeddings (user_id, content_text, content_type) values (''{owner}'', ''other text'', ''fact'')'),
+  ('memory_vectors', 'select', 'select count(*) from public.memory_vectors where id = ''{memory_embeddings}'''),
+  ('memory_vectors', 'insert', 'insert into public.memory_vectors (id, user_id, embedding) values (''{memory_without_vector}'', ''{owner}'', array_fill(0.2, array[512])::extensions.vector)'),
+  ('memory_vectors', 'update', 'update public.memory_vectors set embedding = array_fill(0.3, array[512])::extensions.vector where id = ''{memory_embeddings}'''),
+  ('memory_vectors', 'delete', 'delete from public.memory_vectors where id = ''{memory_embeddings}'''),
   ('memory_embeddings', 'update', 'update public.memory_embeddings set metadata = ''{"k": 1}'' where id = ''{memory_embeddings}'''),
   ('memory_embeddings', 'delete', 'delete from public.memory_embeddings where id = ''{memory_embeddings}'''),
   ('api_keys', 'select', 'select count(id) from public.api_keys where id = {api_keys}'),
@@ -258,6 +268,11 @@ insert into expectations values
   ('memory_embeddings',  'insert', false, false, false, false, false, true),
   ('memory_embeddings',  'update', false, false, false, false, false, true),
   ('memory_embeddings',  'delete', false, false, false, false, false, true),
+  -- a memory's vector: its owner's, like the memory
+  ('memory_vectors',     'select', false, false, false, false, false, true),
+  ('memory_vectors',     'insert', false, false, false, false, false, true),
+  ('memory_vectors',     'update', false, false, false, false, false, true),
+  ('memory_vectors',     'delete', false, false, false, false, false, true),
   ('api_keys',           'select', false, false, false, false, false, true),
   ('api_keys',           'insert', false, false, false, false, false, false),
   ('api_keys',           'update', false, false, false, false, false, true),

@@ -167,33 +167,40 @@ select ok(has_table_privilege('service_role', 'pg_catalog.pg_stat_user_tables', 
           and has_function_privilege('service_role', 'pg_catalog.pg_stat_get_live_tuples(oid)', 'execute'),
   'service_role keeps them');
 
--- The vector indexes (one table per graph): HNSW with cosine ops, used by an ORDER BY
--- <=> LIMIT query.
-select private.create_memory_graph(1);
+-- The vector indexes (a partition of memory_vectors per graph): HNSW with cosine ops,
+-- built by the sync, used by an ORDER BY <=> LIMIT query of that partition.
+set local memories.exact_max_rows = 100;
+with m as (
+  insert into public.memory_embeddings (user_id, content_text, content_type)
+  select tests.get_user_id('trg_owner'), 'memory ' || g, 'fact' from generate_series(1, 200) g
+  returning id, user_id, content_text)
+insert into public.memory_vectors (id, user_id, embedding)
+select m.id, m.user_id,
+       (select array_agg(sin(substr(m.content_text, 8)::int * d)) from generate_series(1, 512) d)::extensions.vector
+  from m;
+select private.sync_memory_graphs(null);
+-- As match_memories plans its walk: the partition's HNSW scan is then the only plan.
+set local enable_sort = off;
+create temporary table trg_graph on commit drop as
+select graph from private.memory_graph_users where user_id = tests.get_user_id('trg_owner');
 select is(
   (select am.amname || ' ' || opc.opcname
      from pg_index i
      join pg_class c on c.oid = i.indexrelid
      join pg_am am on am.oid = c.relam
      join pg_opclass opc on opc.oid = i.indclass[0]
-    where c.relname = 'memory_graph_1_hnsw'),
+    where c.relname = 'memory_vectors_' || (select graph from trg_graph) || '_hnsw'),
   'hnsw halfvec_cosine_ops',
-  'a graph''s table has an HNSW index with halfvec_cosine_ops (cosine, half precision)'
+  'a graph''s partition has an HNSW index with halfvec_cosine_ops (cosine, half precision)'
 );
-insert into public.memory_embeddings (user_id, content_text, content_type, embedding)
-select tests.get_user_id('trg_owner'), 'memory ' || g, 'fact',
-       (select array_agg(sin(g * d)) from generate_series(1, 512) d)::extensions.vector
-  from generate_series(1, 200) g;
-insert into private.memory_graph_1 (id, embedding)
-select id, embedding from public.memory_embeddings where user_id = tests.get_user_id('trg_owner');
-analyze private.memory_graph_1;
 set local enable_seqscan = off;
 create temporary table plan_lines (line text) on commit drop;
 do $$
 declare
   l text;
 begin
-  for l in execute 'explain select id from private.memory_graph_1 order by embedding operator(extensions.<=>) '
+  for l in execute 'explain select id from public.memory_vectors where graph = '
+    || (select graph from trg_graph) || ' order by embedding operator(extensions.<=>) '
     || quote_literal((select array_agg(cos(d)) from generate_series(1, 512) d)::extensions.vector::text)
     || '::extensions.halfvec limit 10'
   loop
@@ -201,8 +208,8 @@ begin
   end loop;
 end
 $$;
-select ok(exists (select 1 from plan_lines where line like '%memory_graph_1_hnsw %'),
-          'a nearest-neighbour query of graph 1 uses graph 1''s HNSW index');
+select ok(exists (select 1 from plan_lines where line like '%memory_vectors_' || (select graph from trg_graph) || '_hnsw %'),
+          'a nearest-neighbour query of the graph uses its HNSW index (the one partition left)');
 select is((select content_hash from public.memory_embeddings where content_text = 'memory 1' limit 1),
           encode(sha256(convert_to('memory 1', 'UTF8')), 'hex'), 'content_hash is the SHA-256 of the text');
 

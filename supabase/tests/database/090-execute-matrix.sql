@@ -29,13 +29,9 @@ insert into expected values
   ('private.close_interrupted_replies', false),
   -- The cache's memory version: read by the admin client; bumped by trigger.
   ('private.memory_version', false), ('private.track_memory_changes', false),
-  ('private.sync_memory_ann_index', false), ('private.apply_trip_child_policies', false),
-  -- The per-user graphs: maintenance, run by the sync or by the owner.
-  ('private.rebuild_memory_graphs', false), ('private.register_memory_graph_users', false),
-  ('private.create_memory_graph_index', false), ('private.least_loaded_memory_graph', false),
-  ('private.create_memory_graph', false), ('private.memory_embeddings_graph_rows', false),
-  ('private.memory_graph_count', false), ('private.memory_ivfflat_min_rows', false),
-  ('private.refresh_memory_graph_indexes', false),
+  ('private.apply_trip_child_policies', false),
+  -- The per-user graphs: maintenance, run by pg_cron or by the owner.
+  ('private.sync_memory_graphs', false), ('private.memory_graph_count', false),
   -- The definer halves of the RPCs above, out of the Data API's reach: each checks the
   -- caller's permission itself (pgTAP 040/120).
   ('private.invite_to_trip', true), ('private.revoke_trip_invitation', true),
@@ -45,7 +41,7 @@ insert into expected values
   ('private.trip_child_first_page', false),
   -- Trigger functions: fired by the database, never called.
   ('private.api_keys_keep_binding', false), ('private.handle_auth_user_change', false),
-  ('private.memory_embeddings_graph', false), ('private.notify_cache_invalidation', false),
+  ('private.notify_cache_invalidation', false),
   ('private.notify_trip_collaboration', false), ('private.set_content_hash', false),
   ('private.set_provenance', false), ('private.set_updated_at', false),
   ('private.enforce_limit', false), ('private.record_memory_history', false),
@@ -61,8 +57,7 @@ insert into expected values
   ('private.trip_child_kind', true), ('private.trip_of_child', true),
   ('private.require_trip_edit', true), ('private.check_permission_level', true),
   ('private.memory_exact_max_rows', true), ('private.memory_max_scan_tuples', true),
-  ('private.my_memory_count', true), ('private.my_memory_graph', true),
-  ('private.walk_my_memory_graph', true),
+  ('private.my_memory_counts', true), ('private.my_memory_graph', true),
   ('private.is_anonymous', true), ('private.trip_of_topic', true), ('private.keyword_query', true),
   ('private.with_code_parts', true),
   ('private.invalid', true), ('private.check_one_of', true), ('private.reject_unknown_fields', true),

@@ -84,9 +84,8 @@ select ok((select next_attempt_at > now() + interval '3 minutes' from private.me
 
 -- Memory versions.
 select is(private.memory_version(tests.get_user_id('turn_owner')), 0::bigint, 'no change yet: 0');
-insert into public.memory_embeddings (user_id, content_text, content_type, embedding)
-select tests.get_user_id('turn_owner'), 'm' || i, 'note', array_fill(0.1, array[512])::extensions.vector
-  from generate_series(1, 3) i;
+insert into public.memory_embeddings (user_id, content_text, content_type)
+select tests.get_user_id('turn_owner'), 'm' || i, 'note' from generate_series(1, 3) i;
 select is(private.memory_version(tests.get_user_id('turn_owner')), 1::bigint,
           'one statement, one version');
 update public.memory_embeddings set deleted_at = now()

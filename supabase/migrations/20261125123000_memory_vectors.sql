@@ -1,0 +1,750 @@
+-- Memory vectors in a table of their own, partitioned by Postgres: one HNSW graph per
+-- large user, found by partition pruning, rows moved by Postgres.
+--
+-- Why a table beside memory_embeddings rather than memory_embeddings partitioned: every
+-- statement on a partitioned table that Postgres cannot prune at plan time is planned
+-- for every partition. A user's list, a Data API select filtered by the RLS policy, a
+-- cascade from auth.users: none of them names a graph. With a LIST partition per large
+-- user (up to 1,024) such a query took 75 ms to plan and 7 ms to run (16 partitions:
+-- 0.5 ms; 64: 2.6 ms; an empty-ish 1,000-row table, PG 15, warm cache). Only search
+-- needs the graph, and search always knows it: so only the vectors are partitioned.
+--
+--   public.memory_vectors (id, user_id, graph, embedding): the one stored copy of each
+--   memory's embedding. Partition 0 (private.memory_vectors_0) holds the vectors of every
+--   user up to the exact-search limit, searched exactly through its user_id index;
+--   partition n >= 1 (private.memory_vectors_<n>) holds a large user's vectors (shared
+--   by several once there are private.memory_graph_count() of them) with its own HNSW
+--   index. A vector's graph is its writer's: the column's default is the caller's
+--   graph (private.my_memory_graph()); a row the service role writes goes to 0.
+--   private.sync_memory_graphs(), every minute, gives each user above the limit a graph,
+--   creates the graph's partition (the only dynamic SQL: a new partition and its index),
+--   and moves the user's rows there with `update ... set graph` (Postgres moves them).
+--   Search (match_memories) walks the caller's own partition, pruned at plan time, and
+--   scans partition 0 for whatever of theirs is still there.
+--
+-- Removed: the in_ann_index flag and its BEFORE trigger, the partial HNSW index over
+-- memory_embeddings, private.memory_ann_users, private.sync_memory_ann_index,
+-- private.my_memory_count. memory_embeddings loses its `embedding` column: the vector
+-- is in memory_vectors (a client that wrote embeddings through the Data API writes
+-- them there, by memory id).
+--
+-- Upgrade: every embedding is copied to partition 0, the column dropped, and users
+-- above the limit get their graphs by the sync at the end of this migration.
+
+-- The old index machinery.
+select cron.unschedule(j.jobid) from cron.job j where j.jobname = 'memory-ann-index';
+drop trigger memory_embeddings_ann_flag on public.memory_embeddings;
+drop function private.memory_embeddings_ann_flag();
+drop function private.sync_memory_ann_index(integer);
+drop function private.my_memory_count(text);
+drop table private.memory_ann_users;
+
+-- Restated: the exact limit is 2,000 rows per user and model (10,000 at 0.1.0). An exact
+-- scan costs ~0.8 us of CPU a row; a 5,000-row user had a p95 of 21-26 ms at 4 clients
+-- on 2 cores (target 20), a walk of that user's own graph ~1 ms.
+create or replace function private.memory_exact_max_rows()
+returns integer
+language sql
+stable
+set search_path = ''
+as $$
+  -- memories.exact_max_rows lets the database tests cross the limit with a few rows.
+  select coalesce(nullif(current_setting('memories.exact_max_rows', true), '')::integer, 2000)
+$$;
+comment on function private.memory_exact_max_rows() is
+  'Rows per user and model up to which match_memories scans exactly (2,000; the setting '
+  'memories.exact_max_rows overrides it for tests). Above it: the user''s own HNSW graph.';
+
+create function private.memory_graph_count()
+returns integer
+language sql
+stable
+set search_path = ''
+as $$
+  -- memories.graph_count lets the database tests fill every graph with a few users.
+  select coalesce(nullif(current_setting('memories.graph_count', true), '')::integer, 1024)
+$$;
+comment on function private.memory_graph_count() is
+  'How many HNSW graphs (partitions of memory_vectors) there may be: 1,024; the setting '
+  'memories.graph_count overrides it for tests. Beyond it, new users share the least-loaded one.';
+revoke all on function private.memory_graph_count() from public;
+
+create table private.memory_graph_users (
+  user_id uuid primary key references auth.users (id) on delete cascade,
+  graph smallint not null check (graph >= 1),
+  registered_at timestamptz not null default pg_catalog.now()
+);
+alter table private.memory_graph_users enable row level security;
+revoke all on private.memory_graph_users from public, anon, authenticated, service_role;
+comment on table private.memory_graph_users is
+  'The users above the exact-search limit and the graph (partition of memory_vectors) that '
+  'holds their vectors. Written by private.sync_memory_graphs only.';
+comment on column private.memory_graph_users.graph is 'The partition: private.memory_vectors_<graph>.';
+create index idx_memory_graph_users_graph on private.memory_graph_users (graph);
+comment on index private.idx_memory_graph_users_graph is 'The users of a graph (its load).';
+
+create function private.my_memory_graph()
+returns smallint
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return coalesce((select g.graph from private.memory_graph_users g
+                    where g.user_id = (select auth.uid())), 0);
+end
+$$;
+comment on function private.my_memory_graph() is
+  'The graph holding the calling user''s vectors: 0 (exact search) until private.sync_memory_graphs '
+  'gives them one. The default of memory_vectors.graph. Security definer: the registry is '
+  'private; only the caller''s own graph is read. PL/pgSQL so that its plan is kept.';
+revoke all on function private.my_memory_graph() from public;
+grant execute on function private.my_memory_graph() to authenticated, service_role;
+
+create function private.my_memory_counts(p_model text, out my_rows bigint, out graph_rows bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  uid constant uuid := (select auth.uid());
+begin
+  my_rows := coalesce((select c.n from private.memory_counts c
+                        where c.user_id = uid and c.model = p_model), 0);
+  graph_rows := (select coalesce(sum(c.n), 0) from private.memory_graph_users g
+                   join private.memory_graph_users o on o.graph = g.graph
+                   join private.memory_counts c on c.user_id = o.user_id
+                  where g.user_id = uid);
+end
+$$;
+comment on function private.my_memory_counts(text) is
+  'The calling user''s memories of a model (my_rows) and the rows of every user in their '
+  'graph (graph_rows; 0 without a graph), from private.memory_counts: how wide a walk must '
+  'be. Security definer: the counts are private; only the caller''s own are read.';
+revoke all on function private.my_memory_counts(text) from public;
+grant execute on function private.my_memory_counts(text) to authenticated, service_role;
+
+-- The vectors. (id, user_id) names the memory, so a vector belongs to its memory's
+-- owner, and goes with it.
+alter table public.memory_embeddings
+  add constraint memory_embeddings_id_user_key unique (id, user_id);
+comment on constraint memory_embeddings_id_user_key on public.memory_embeddings is
+  'What memory_vectors references: a vector''s user is its memory''s user.';
+
+create table public.memory_vectors (
+  id uuid not null,
+  user_id uuid not null default auth.uid(),
+  graph smallint not null default private.my_memory_graph(),
+  embedding extensions.halfvec(512) not null,
+  primary key (id, user_id, graph),
+  foreign key (id, user_id) references public.memory_embeddings (id, user_id) on delete cascade
+) partition by list (graph);
+comment on table public.memory_vectors is
+  'The embedding of each memory (one row per memory of public.memory_embeddings), '
+  'partitioned by graph: 0 for users searched exactly, n for a large user''s own HNSW graph.';
+comment on column public.memory_vectors.id is 'The memory (public.memory_embeddings.id).';
+comment on column public.memory_vectors.user_id is 'The memory''s owner.';
+comment on column public.memory_vectors.graph is
+  'The partition holding the vector: the writer''s graph by default (private.my_memory_graph()), '
+  'moved by private.sync_memory_graphs; never set by clients.';
+comment on column public.memory_vectors.embedding is
+  '512-d half-precision embedding (text-embedding-3 with dimensions = 512) of the memory''s '
+  'text under its model (memory_embeddings.model); compare with <=> (cosine distance).';
+create index idx_memory_vectors_user on public.memory_vectors (user_id);
+comment on index public.idx_memory_vectors_user is
+  'A user''s vectors in a partition: exact search, the sync''s moves, the RLS policy.';
+
+create table private.memory_vectors_0 partition of public.memory_vectors for values in (0);
+-- Stored in the row (MAIN), never compressed or moved to TOAST: an exact scan reads it.
+alter table public.memory_vectors alter column embedding set storage main;
+alter table private.memory_vectors_0 alter column embedding set storage main;
+alter table private.memory_vectors_0 enable row level security;
+revoke all on private.memory_vectors_0 from public, anon, authenticated, service_role;
+comment on table private.memory_vectors_0 is
+  'Graph 0 of public.memory_vectors: the vectors of users searched exactly (no HNSW index). '
+  'Read and written through public.memory_vectors only.';
+
+insert into private.memory_vectors_0 (id, user_id, graph, embedding)
+select e.id, e.user_id, 0, e.embedding from public.memory_embeddings e;
+alter table public.memory_embeddings drop column embedding;
+
+alter table public.memory_vectors enable row level security;
+create policy "memory_vectors: own rows" on public.memory_vectors
+  for all to authenticated
+  using (user_id = (select auth.uid()))
+  with check (user_id = (select auth.uid()));
+grant select, delete on public.memory_vectors to authenticated;
+grant insert (id, user_id, embedding), update (embedding) on public.memory_vectors to authenticated;
+grant all on public.memory_vectors to service_role;
+
+-- Gives users above the limit a graph and moves their vectors into it.
+create function private.sync_memory_graphs(p_max_rows integer default 5000)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+set maintenance_work_mem = '1GB'
+as $$
+declare
+  exact_max_rows constant integer := private.memory_exact_max_rows();
+  u record;
+  g smallint;
+  part text;
+  built smallint[] := '{}'::smallint[];
+  registered integer := 0;
+  moved bigint := 0;
+  n bigint;
+begin
+  if p_max_rows is not null and p_max_rows < 1 then
+    perform private.invalid('max_rows', 'must be a positive number of rows (null: all)');
+  end if;
+  -- One sync at a time: two would build the same new partition.
+  if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('private.sync_memory_graphs')) then
+    return jsonb_build_object('busy', true);
+  end if;
+  for u in
+    select c.user_id from private.memory_counts c
+     where not exists (select 1 from private.memory_graph_users r where r.user_id = c.user_id)
+     group by c.user_id
+    having max(c.n) > exact_max_rows
+     order by max(c.n) desc, c.user_id
+  loop
+    -- The least-loaded graph; a new one while there are fewer than the count.
+    select s.g into g
+      from pg_catalog.generate_series(1, private.memory_graph_count()) as s(g)
+      left join (select r.graph, sum(c.n) as load from private.memory_graph_users r
+                   join private.memory_counts c on c.user_id = r.user_id group by r.graph) l
+        on l.graph = s.g
+     order by l.load nulls first, s.g
+     limit 1;
+    part := 'memory_vectors_' || g;
+    if pg_catalog.to_regclass('private.' || part) is null then
+      -- A new graph: its partition is filled before its index is built (one bulk build
+      -- rather than an insert into the graph per row), with statistics, in this
+      -- transaction: searches see it complete or not at all.
+      execute pg_catalog.format(
+        'create table private.%I partition of public.memory_vectors for values in (%s)', part, g);
+      execute pg_catalog.format('alter table private.%I enable row level security', part);
+      execute pg_catalog.format('revoke all on private.%I from public, anon, authenticated, service_role', part);
+      execute pg_catalog.format('comment on table private.%I is %L', part,
+        'Graph ' || g || ' of public.memory_vectors: the vectors of the users private.memory_graph_users '
+          || 'gives it, with their HNSW index. Read and written through public.memory_vectors only.');
+      built := built || g;
+    end if;
+    insert into private.memory_graph_users (user_id, graph) values (u.user_id, g);
+    registered := registered + 1;
+    if g = any (built) then
+      update public.memory_vectors v set graph = g where v.graph = 0 and v.user_id = u.user_id;
+      get diagnostics n = row_count;
+      moved := moved + n;
+    end if;
+  end loop;
+  foreach g in array built loop
+    part := 'memory_vectors_' || g;
+    execute pg_catalog.format('analyze private.%I', part);
+    execute pg_catalog.format(
+      'create index %I on private.%I using hnsw (embedding extensions.halfvec_cosine_ops) '
+      'with (m = 32, ef_construction = 128)', part || '_hnsw', part);
+    execute pg_catalog.format('comment on index private.%I is %L', part || '_hnsw',
+      'Cosine HNSW (halfvec, m 32, ef_construction 128) of graph ' || g || '.');
+  end loop;
+  -- Vectors written to 0 since (the service role's, or a writer racing the registration):
+  -- into their graph, p_max_rows at a time (an insert into an HNSW graph is ~3 ms).
+  with todo as (
+    select v.id, r.graph from private.memory_graph_users r
+      join public.memory_vectors v on v.graph = 0 and v.user_id = r.user_id
+     limit p_max_rows
+  )
+  update public.memory_vectors v set graph = todo.graph
+    from todo where v.graph = 0 and v.id = todo.id;
+  get diagnostics n = row_count;
+  return jsonb_build_object('users_registered', registered, 'graphs_built', pg_catalog.cardinality(built),
+    'rows_moved', moved + n);
+end
+$$;
+comment on function private.sync_memory_graphs(integer) is
+  'Gives every user above the exact limit (any model) the least-loaded graph, creating a '
+  'new graph''s partition of memory_vectors (filled, analysed, then indexed with HNSW), and '
+  'moves into their graph up to p_max_rows of their vectors still in graph 0 (null: all). '
+  'pg_cron every minute; one run at a time ({busy: true} otherwise). Owner only.';
+revoke all on function private.sync_memory_graphs(integer) from public;
+select cron.schedule('memory-graphs', '* * * * *', 'select private.sync_memory_graphs()');
+
+-- Restated whole (security invoker, search_path, settings, grants): the vectors are in
+-- memory_vectors; the caller's graph is a partition, pruned at plan time.
+create or replace function public.match_memories(
+  p_query extensions.vector,
+  p_match_count integer default 10,
+  p_min_similarity double precision default null,
+  p_content_type text default null,
+  p_metadata jsonb default null,
+  p_model text default 'text-embedding-3-small')
+returns table (
+  id uuid,
+  content text,
+  content_type text,
+  metadata jsonb,
+  similarity double precision,
+  created_at timestamptz)
+language plpgsql
+stable
+security invoker
+set search_path = ''
+set hnsw.iterative_scan = 'strict_order'
+set hnsw.ef_search = 100
+set hnsw.max_scan_tuples = 100000
+set plan_cache_mode = force_generic_plan
+set enable_seqscan = on
+set enable_sort = on
+as $$
+declare
+  uid constant uuid := (select auth.uid());
+  my_graph constant smallint := private.my_memory_graph();
+  q extensions.halfvec(512);
+  my_rows bigint;
+  graph_rows bigint;
+  walked uuid[];
+begin
+  if uid is null then
+    raise exception using errcode = '42501', message = 'sign in to search memories';
+  end if;
+  if p_query is null or extensions.vector_dims(p_query) <> 512 then
+    perform private.invalid('query', 'must be a 512-dimension embedding');
+  end if;
+  if p_match_count is null or p_match_count not between 1 and 100 then
+    perform private.invalid('match_count', 'must be between 1 and 100');
+  end if;
+  if p_min_similarity is not null and p_min_similarity not between 0 and 1 then
+    perform private.invalid('min_similarity', 'must be between 0 and 1');
+  end if;
+  if p_metadata is not null and jsonb_typeof(p_metadata) <> 'object' then
+    perform private.invalid('metadata', 'must be a JSON object');
+  end if;
+  perform private.check_one_of('content_type', p_content_type,
+    pg_catalog.enum_range(null::public.memory_content_type)::text[]);
+  -- Converted once here, not once per row compared.
+  q := p_query::extensions.halfvec(512);
+
+  if my_graph > 0 then
+    select c.my_rows, c.graph_rows into my_rows, graph_rows from private.my_memory_counts(p_model) c;
+  end if;
+  if my_graph > 0 and my_rows > private.memory_exact_max_rows() then
+    -- How wide a walk must be grows with its graph: alone in a graph of n rows,
+    -- 40 + n / 400 found the true top 10 of 9,500-, 50,000- and 100,000-row users. A
+    -- walk keeps the candidates of every user in the graph and returns the caller's, so
+    -- a caller with a share s of a shared graph gets a walk 1 / sqrt(s) wider (at most
+    -- 1,000), and never narrower than k (a walk returns at most ef_search rows).
+    graph_rows := greatest(graph_rows, my_rows);
+    perform pg_catalog.set_config('hnsw.ef_search', greatest(p_match_count,
+      least(1000, ceil((40 + graph_rows / 400.0) * sqrt(graph_rows::numeric / my_rows))))::text, true);
+    perform pg_catalog.set_config('hnsw.max_scan_tuples', private.memory_max_scan_tuples()::text, true);
+    -- Planned with this call's graph, so that Postgres prunes to its partition; there,
+    -- the HNSW index is the only plan left without seq scans and sorts. Each candidate
+    -- is checked against its memory (live, this model, the filters) as the walk finds it.
+    perform pg_catalog.set_config('plan_cache_mode', 'force_custom_plan', true);
+    perform pg_catalog.set_config('enable_seqscan', 'off', true);
+    perform pg_catalog.set_config('enable_sort', 'off', true);
+    select array_agg(w.id) into walked from (
+      select v.id from public.memory_vectors v
+       where v.graph = my_graph and v.user_id = uid
+         and exists (select 1 from public.memory_embeddings e
+                      where e.id = v.id and e.model = p_model and e.deleted_at is null
+                        and (p_content_type is null or e.content_type = p_content_type::public.memory_content_type)
+                        and (p_metadata is null or e.metadata @> p_metadata))
+       order by v.embedding operator(extensions.<=>) q
+       limit p_match_count) w;
+    perform pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
+    perform pg_catalog.set_config('enable_seqscan', 'on', true);
+    perform pg_catalog.set_config('enable_sort', 'on', true);
+    -- Fewer than k: the walk gave up first, or fewer than k rows pass the filters; the
+    -- exact scan below knows which.
+    if coalesce(pg_catalog.cardinality(walked), 0) = p_match_count then
+      -- The walk's k and whatever of the caller's is still in graph 0 (written by the
+      -- service role, or before the sync moved it), best k of both.
+      return query
+      select e.id, e.content_text, e.content_type::text, e.metadata, 1 - t.d, e.created_at
+        from (select v.id, v.embedding operator(extensions.<=>) q as d
+                from public.memory_vectors v
+               where v.graph = my_graph and v.id = any (walked)
+              union all
+              select v.id, v.embedding operator(extensions.<=>) q
+                from public.memory_vectors v
+                join public.memory_embeddings e on e.id = v.id
+               where v.graph = 0 and v.user_id = uid
+                 and e.model = p_model and e.deleted_at is null
+                 and (p_content_type is null or e.content_type = p_content_type::public.memory_content_type)
+                 and (p_metadata is null or e.metadata @> p_metadata)) t
+        join public.memory_embeddings e on e.id = t.id
+       where p_min_similarity is null or 1 - t.d >= p_min_similarity
+       order by t.d, e.id
+       limit p_match_count;
+      return;
+    end if;
+  end if;
+
+  -- Every vector of the caller once (graph 0 and their own): the distance computed once
+  -- a row and only (id, distance) sorted; the k rows' columns are fetched after, by key.
+  return query
+  select e.id, e.content_text, e.content_type::text, e.metadata, 1 - t.d, e.created_at
+    from (select v.id, v.embedding operator(extensions.<=>) q as d
+            from public.memory_vectors v
+            join public.memory_embeddings e on e.id = v.id
+           where v.user_id = uid and (v.graph = 0 or v.graph = my_graph)
+             and e.user_id = uid and e.model = p_model and e.deleted_at is null
+             and (p_content_type is null or e.content_type = p_content_type::public.memory_content_type)
+             and (p_metadata is null or e.metadata @> p_metadata)
+           order by d, v.id
+           limit p_match_count) t
+    join public.memory_embeddings e on e.id = t.id
+   where p_min_similarity is null or 1 - t.d >= p_min_similarity
+   order by t.d, e.id;
+end
+$$;
+comment on function public.match_memories(extensions.vector, integer, double precision, text, jsonb, text) is
+  'The caller''s top p_match_count memories by cosine similarity (1 - distance) to a '
+  '512-dimension query, best first: exact up to 2,000 rows per user and model, above it a walk '
+  'of the caller''s own HNSW graph (a partition of memory_vectors; at most 100,000 tuples '
+  'visited) with the exact scan whenever the walk finds fewer than p_match_count. Optional '
+  'minimum similarity, type and metadata (containment) filters.';
+revoke all on function public.match_memories(extensions.vector, integer, double precision, text, jsonb, text) from public, anon;
+grant execute on function public.match_memories(extensions.vector, integer, double precision, text, jsonb, text) to authenticated, service_role;
+
+-- Restated whole (security attributes, search_path, grants): a new memory's vector goes to
+-- memory_vectors, in the writer's graph (the column's default).
+
+create or replace function public.insert_memories(
+  p_model text,
+  p_contents text[],
+  p_types text[],
+  p_metadata jsonb[],
+  p_embeddings extensions.vector[])
+returns table (id uuid, content_hash text, created boolean)
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  uid uuid := (select auth.uid());
+  n integer := coalesce(array_length(p_contents, 1), 0);
+begin
+  if uid is null then
+    raise exception using errcode = '42501', message = 'sign in to store memories';
+  end if;
+  if n < 1 or n > 256 then
+    perform private.invalid('memories', 'must hold between 1 and 256 memories');
+  end if;
+  if coalesce(array_length(p_types, 1), 0) <> n or coalesce(array_length(p_metadata, 1), 0) <> n
+     or coalesce(array_length(p_embeddings, 1), 0) <> n then
+    perform private.invalid('memories', 'contents, types, metadata and embeddings must be parallel arrays');
+  end if;
+  if p_model is null or char_length(p_model) not between 1 and 100 then
+    perform private.invalid('model', 'must be 1 to 100 characters');
+  end if;
+  perform private.check_one_of('content_type', t,
+      pg_catalog.enum_range(null::public.memory_content_type)::text[])
+    from unnest(p_types) t;
+  if array_position(p_types, null) is not null then
+    perform private.invalid('content_type', 'is required for every memory');
+  end if;
+
+  -- One statement: the second branch reads the snapshot from before the insert,
+  -- so it returns exactly the rows that already existed and were active (a deleted
+  -- row with the same text is restored by the insert branch and counts as created). It matches hashes with
+  -- `= any(array(...))`, which probes the unique index: `in (select ...)` was
+  -- planned as a scan of the whole user's rows when one user holds most of the table.
+  return query
+  -- First occurrence of each text only: ON CONFLICT DO UPDATE may not touch a row twice.
+  with input as (
+    select distinct on (u.content) u.content, u.content_type, u.metadata, u.embedding, u.ord
+      from unnest(p_contents, p_types, p_metadata, p_embeddings)
+           with ordinality as u(content, content_type, metadata, embedding, ord)
+     order by u.content, u.ord
+  ), inserted as (
+    insert into public.memory_embeddings as m
+           (user_id, content_text, content_type, model, metadata)
+    select uid, i.content, i.content_type::public.memory_content_type, p_model,
+           coalesce(i.metadata, '{}'::jsonb)
+      from input i
+     order by i.ord
+    on conflict on constraint memory_embeddings_user_model_hash_key do update
+      set deleted_at = null
+      where m.deleted_at is not null
+    returning m.id, m.content_hash, m.xmax = 0 as is_new
+  ), vectors as (
+    -- A new memory's vector; a restored one kept its own.
+    insert into public.memory_vectors (id, user_id, embedding)
+    select ins.id, uid, i.embedding
+      from inserted ins
+      join input i
+        on encode(pg_catalog.sha256(pg_catalog.convert_to(i.content, 'UTF8')), 'hex') = ins.content_hash
+     where ins.is_new
+  )
+  select ins.id, ins.content_hash, true from inserted ins
+  union all
+  select e.id, e.content_hash, false
+    from public.memory_embeddings e
+   where e.user_id = uid and e.model = p_model and e.deleted_at is null
+     and e.content_hash = any (array(
+       select encode(pg_catalog.sha256(pg_catalog.convert_to(i.content, 'UTF8')), 'hex')
+         from input i));
+end
+$$;
+comment on function public.insert_memories(text, text[], text[], jsonb[], extensions.vector[]) is
+  'POST /memories: stores up to 256 embedded memories for the caller; content already stored '
+  'with the same model is not stored again (a deleted one is restored). Returns (id, content_hash, '
+  'created) per distinct content.';
+
+create or replace function private.add_extracted_memory(
+  p_uid uuid, p_model text, p_text text, p_embedding extensions.vector,
+  p_content_type public.memory_content_type, p_metadata jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  hash text := encode(pg_catalog.sha256(pg_catalog.convert_to(p_text, 'UTF8')), 'hex');
+  row public.memory_embeddings;
+begin
+  select * into row from public.memory_embeddings e
+   where e.user_id = p_uid and e.model = p_model and e.content_hash = hash
+   for update;
+  if row.id is not null and row.deleted_at is null then
+    return jsonb_build_object('id', row.id, 'memory', row.content_text, 'event', 'NONE');
+  elsif row.id is not null then
+    -- Said again after it was deleted: the same memory comes back, its history intact.
+    update public.memory_embeddings e set deleted_at = null where e.id = row.id;
+    return jsonb_build_object('id', row.id, 'memory', row.content_text, 'event', 'ADD');
+  end if;
+  insert into public.memory_embeddings (user_id, content_text, content_type, model, metadata, source)
+  values (p_uid, p_text, p_content_type, p_model, p_metadata, 'extractor')
+  on conflict on constraint memory_embeddings_user_model_hash_key do nothing
+  returning * into row;
+  if row.id is not null then
+    insert into public.memory_vectors (id, user_id, embedding) values (row.id, p_uid, p_embedding);
+  end if;
+  if row.id is null then
+    -- Stored by a plain POST /memories between our check and our insert.
+    select * into row from public.memory_embeddings e
+     where e.user_id = p_uid and e.model = p_model and e.content_hash = hash;
+    return jsonb_build_object('id', row.id, 'memory', row.content_text, 'event', 'NONE');
+  end if;
+  return jsonb_build_object('id', row.id, 'memory', row.content_text, 'event', 'ADD');
+end
+$$;
+comment on function private.add_extracted_memory(uuid, text, text, extensions.vector,
+  public.memory_content_type, jsonb) is
+  'Stores a fact as an extractor memory unless the same text is active (NONE); a deleted one '
+  'with that text is restored. For apply_memory_decisions, under its lock and the caller''s RLS.';
+revoke all on function private.add_extracted_memory(uuid, text, text, extensions.vector,
+  public.memory_content_type, jsonb) from public;
+grant execute on function private.add_extracted_memory(uuid, text, text, extensions.vector,
+  public.memory_content_type, jsonb) to authenticated, service_role;
+
+create or replace function public.apply_memory_decisions(
+  p_model text,
+  p_ops jsonb,
+  p_embeddings extensions.vector[],
+  p_context jsonb default '{}'::jsonb)
+returns jsonb
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  uid uuid := (select auth.uid());
+  op jsonb;
+  results jsonb := '[]'::jsonb;
+  target public.memory_embeddings;
+  other uuid;
+  vec extensions.vector;
+  kind public.memory_content_type;
+  meta jsonb;
+  new_text text;
+begin
+  if uid is null then
+    raise exception using errcode = '42501', message = 'sign in to store memories';
+  end if;
+  if p_ops is null or jsonb_typeof(p_ops) <> 'array' or jsonb_array_length(p_ops) > 100 then
+    perform private.invalid('ops', 'must be an array of at most 100 operations');
+  end if;
+  if p_model is null or char_length(p_model) not between 1 and 100 then
+    perform private.invalid('model', 'must be 1 to 100 characters');
+  end if;
+  if p_context is null or jsonb_typeof(p_context) <> 'object' then
+    perform private.invalid('context', 'must be a JSON object');
+  end if;
+  -- Labels for the history trigger, this transaction only.
+  perform pg_catalog.set_config('memories.actor', 'extractor', true);
+  perform pg_catalog.set_config('memories.session_id', coalesce(p_context ->> 'session_id', ''), true);
+  perform pg_catalog.set_config('memories.message_id', coalesce(p_context ->> 'message_id', ''), true);
+  -- One writer per user at a time: the checks below see every earlier run's result.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memories:' || uid::text, 0));
+
+  for op in select x from jsonb_array_elements(p_ops) x loop
+    new_text := btrim(op ->> 'text');
+    vec := p_embeddings[(op ->> 'embedding')::integer + 1];
+    kind := coalesce(op ->> 'content_type', 'fact')::public.memory_content_type;
+    meta := coalesce(op -> 'metadata', '{}'::jsonb);
+    if jsonb_typeof(meta) <> 'object' then
+      perform private.invalid('metadata', 'must be a JSON object');
+    end if;
+    if op ->> 'event' in ('ADD', 'UPDATE')
+       and (new_text is null or char_length(new_text) not between 1 and 8000 or vec is null) then
+      perform private.invalid('ops', 'ADD and UPDATE need a text of 1 to 8000 characters and its embedding');
+    end if;
+    target := null;
+    if op ->> 'event' in ('UPDATE', 'DELETE') then
+      begin
+        select * into target from public.memory_embeddings e
+         where e.id = (op ->> 'memory_id')::uuid and e.user_id = uid and e.model = p_model
+         for update;
+      exception when invalid_text_representation then
+        target := null;
+      end;
+    end if;
+
+    case op ->> 'event'
+    when 'ADD' then
+      results := results || private.add_extracted_memory(uid, p_model, new_text, vec, kind, meta);
+    when 'UPDATE' then
+      if target.id is null or target.deleted_at is not null or target.source <> 'extractor' then
+        -- Gone, deleted or taken over by its user since the decision: the fact is kept
+        -- as a memory of its own instead of being lost.
+        results := results || private.add_extracted_memory(uid, p_model, new_text, vec, kind, meta);
+        continue;
+      end if;
+      select e.id into other from public.memory_embeddings e
+       where e.user_id = uid and e.model = p_model and e.deleted_at is null and e.id <> target.id
+         and e.content_hash = encode(pg_catalog.sha256(pg_catalog.convert_to(new_text, 'UTF8')), 'hex');
+      if new_text = target.content_text or other is not null then
+        results := results || jsonb_build_object('id', coalesce(other, target.id), 'memory', new_text,
+                                                 'event', 'NONE');
+        continue;
+      end if;
+      update public.memory_embeddings e set content_text = new_text where e.id = target.id;
+      update public.memory_vectors v set embedding = vec
+       where v.id = target.id and v.user_id = uid
+         and (v.graph = 0 or v.graph = private.my_memory_graph());
+      results := results || jsonb_build_object('id', target.id, 'memory', new_text, 'event', 'UPDATE',
+                                               'previous_memory', target.content_text);
+    when 'DELETE' then
+      if target.id is not null and target.deleted_at is null and target.source = 'extractor' then
+        update public.memory_embeddings e set deleted_at = now() where e.id = target.id;
+        results := results || jsonb_build_object('id', target.id, 'memory', target.content_text,
+                                                 'event', 'DELETE');
+      end if;
+    else
+      perform private.invalid('ops', 'event must be ADD, UPDATE or DELETE');
+    end case;
+  end loop;
+  return results;
+end
+$$;
+comment on function public.apply_memory_decisions(text, jsonb, extensions.vector[], jsonb) is
+  'POST /memories with infer: applies the extractor''s ADD/UPDATE/DELETE operations in one '
+  'transaction under a per-user lock, re-checking each against what is stored now; returns '
+  '[{id, memory, event, previous_memory?}]. Memories the user wrote are never changed.';
+revoke all on function public.apply_memory_decisions(text, jsonb, extensions.vector[], jsonb) from public, anon;
+grant execute on function public.apply_memory_decisions(text, jsonb, extensions.vector[], jsonb)
+  to authenticated, service_role;
+
+revoke all on function public.insert_memories(text, text[], text[], jsonb[], extensions.vector[]) from public, anon;
+grant execute on function public.insert_memories(text, text[], text[], jsonb[], extensions.vector[]) to authenticated, service_role;
+
+-- Restated whole (security invoker, search_path, grants): the similarity of a keyword-only
+-- hit is read from memory_vectors.
+create or replace function public.search_memories(
+  p_query_text text,
+  p_query extensions.vector,
+  p_match_count integer default 10,
+  p_mode text default 'hybrid',
+  p_min_similarity double precision default null,
+  p_content_type text default null,
+  p_metadata jsonb default null,
+  p_model text default 'text-embedding-3-small')
+returns table (
+  id uuid,
+  content text,
+  content_type text,
+  metadata jsonb,
+  similarity double precision,
+  keyword_rank real,
+  score double precision,
+  created_at timestamptz)
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  q tsquery := private.keyword_query(p_query_text);
+  depth integer := least(coalesce(p_match_count, 10) * 3, 100);
+begin
+  if (select auth.uid()) is null then
+    raise exception using errcode = '42501', message = 'sign in to search memories';
+  end if;
+  if p_mode is null or p_mode not in ('hybrid', 'vector', 'keyword') then
+    perform private.invalid('mode', 'must be hybrid, vector or keyword');
+  end if;
+  if p_match_count is null or p_match_count not between 1 and 100 then
+    perform private.invalid('match_count', 'must be between 1 and 100');
+  end if;
+  if p_mode <> 'keyword' and p_query is null then
+    perform private.invalid('query', 'needs its embedding for the vector side');
+  end if;
+  return query
+  with vec as (
+    select m.id, m.similarity, row_number() over (order by m.similarity desc, m.id) as r
+      from public.match_memories(p_query, depth, p_min_similarity, p_content_type, p_metadata,
+                                 p_model) m
+     where p_mode <> 'keyword'
+  ), kw as (
+    select k.id, k.rank, row_number() over (order by k.rank desc, k.id) as r
+      from (select e.id, pg_catalog.ts_rank_cd(e.content_tsv, q) as rank
+              from public.memory_embeddings e
+             where p_mode <> 'vector' and q is not null
+               and e.user_id = (select auth.uid()) and e.content_tsv @@ q
+               and e.model = p_model and e.deleted_at is null
+               and (p_content_type is null or e.content_type::text = p_content_type)
+               and (p_metadata is null or e.metadata @> p_metadata)
+             order by rank desc, e.id
+             limit depth) k
+  ), fused as (
+    select coalesce(v.id, k.id) as id, v.similarity, k.rank,
+           coalesce(1.0 / (60 + v.r), 0) + coalesce(1.0 / (60 + k.r), 0) as score
+      from vec v full join kw k on k.id = v.id
+  )
+  select f.id, e.content_text, e.content_type::text, e.metadata,
+         coalesce(f.similarity, 1 - d.d)::double precision,
+         f.rank, f.score::double precision, e.created_at
+    from fused f
+    join public.memory_embeddings e on e.id = f.id
+    -- The similarity of what only the keyword side found: its vector, in graph 0 or the
+    -- caller's own (the partitions a user's vectors can be in).
+    left join lateral (
+      select v.embedding operator(extensions.<=>) p_query::extensions.halfvec(512) as d
+        from public.memory_vectors v
+       where p_query is not null and f.similarity is null and v.id = f.id
+         and (v.graph = 0 or v.graph = private.my_memory_graph())) d on true
+   where e.user_id = (select auth.uid())
+     and (p_min_similarity is null or p_query is null
+          or coalesce(f.similarity, 1 - d.d) >= p_min_similarity)
+   order by f.score desc, f.id
+   limit p_match_count;
+end
+$$;
+comment on function public.search_memories(text, extensions.vector, integer, text,
+  double precision, text, jsonb, text) is
+  'POST /memories/search: the caller''s memories by hybrid (default), vector or keyword '
+  'retrieval; score = sum over the sides of 1 / (60 + rank), similarity = cosine (1 - '
+  'distance), keyword_rank = ts_rank_cd of the OR-ed query lexemes (null: no shared word). '
+  'min_similarity drops results below that similarity (not in keyword mode).';
+revoke all on function public.search_memories(text, extensions.vector, integer, text,
+  double precision, text, jsonb, text) from public, anon;
+grant execute on function public.search_memories(text, extensions.vector, integer, text,
+  double precision, text, jsonb, text) to authenticated, service_role;
+
+-- The users already above the limit get their graphs now, built in bulk.
+select private.sync_memory_graphs(null);
