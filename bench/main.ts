@@ -118,6 +118,7 @@ for (const p of part === "all" ? PARTS : [part]) {
       global: !values["no-global"],
       scale: values.scale!,
       shared: !values["no-shared"],
+      baseline: values.baseline,
     })
     : p === "forms"
     ? await storedFormsBench({

@@ -8,6 +8,7 @@
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { adminPool, closedLoop, need, progress, summarize, table } from "./lib.ts";
+import { baselineDatabase } from "./baseline_db.ts";
 import { inlineParameters } from "../supabase/functions/_shared/sql_literals.ts";
 import { rlsSettings } from "../supabase/functions/_shared/db.ts";
 import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
@@ -145,7 +146,7 @@ export async function copyRows(
     const done = Number(r.rows ?? 0);
     const what = done < total
       ? `reading the rows sent (${done.toLocaleString("en")} of ${total.toLocaleString("en")})`
-      : "running the statement's AFTER triggers (history, graph copies, limits)";
+      : "running the statement's AFTER triggers (history, counts, limits)";
     const waiting = r.wait_event ? `, waiting on ${r.wait_event_type}/${r.wait_event}` : "";
     console.error(
       `${label}: all sent ${
@@ -250,6 +251,8 @@ export interface VectorOptions {
   scale: boolean;
   /** Also measure the design most users would pick: one shared HNSW index, filtered. */
   shared: boolean;
+  /** A commit whose schema is measured beside this one's (a database of its own). */
+  baseline?: string;
 }
 
 export async function vectorBench(opts: VectorOptions) {
@@ -440,6 +443,23 @@ async function searchAs(pool: pg.Pool, user: string, query: string) {
 }
 
 /**
+ * POST /memories/search's default: search_memories in hybrid mode, with a query text that
+ * names one row of the user by its number (a code lookup: the keyword side finds it).
+ */
+const searchHybrid: Search = async (pool, user, query) => {
+  const settings = rlsSettings({ sub: user, role: "authenticated" }, "authenticated", 8000);
+  const text = `which one is ${query.length % 1000}`;
+  const results = await pool.query(
+    `${settings}; ` +
+      inlineParameters(
+        `select id from public.search_memories($1, $2::extensions.vector, 10, 'hybrid', null, null, null, '${MODEL}')`,
+        [text, query],
+      ),
+  ) as unknown as pg.QueryResult<{ id: string }>[];
+  return results[results.length - 1].rows.map((x: { id: string }) => x.id);
+};
+
+/**
  * The median of three runs of the pg_cron graph sync once every row is in its graph:
  * what every minute costs the server at this size (it once read the whole table, 4-10 s
  * a run at 1M rows; migration 20261125121900).
@@ -448,7 +468,7 @@ async function idleSyncMedian(db: pg.Pool): Promise<number> {
   const ms: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
-    await db.query(`select private.sync_memory_ann_index()`);
+    await db.query(`select private.sync_memory_graphs()`);
     ms.push(performance.now() - t);
   }
   return ms.sort((a, b) => a - b)[1];
@@ -487,7 +507,8 @@ async function sharedIndex(db: pg.Pool, workload: string, wanted: string) {
   await db.query(`drop table if exists bench.shared_hnsw`);
   await db.query(
     `create table bench.shared_hnsw as
-       select id, user_id, embedding from public.memory_embeddings where model = '${MODEL}'`,
+       select v.id, v.user_id, v.embedding from public.memory_vectors v
+         join public.memory_embeddings e on e.id = v.id where e.model = '${MODEL}'`,
   );
   await db.query(`create index on bench.shared_hnsw (user_id)`);
   const seconds = await buildIndex(
@@ -529,45 +550,112 @@ const searchShared: Search = async (pool, user, query) => {
   }
 };
 
+/** Which memory schema a database has: vectors in memory_vectors, or in memory_embeddings. */
+async function layoutOf(db: pg.Pool): Promise<"vectors" | "graph tables"> {
+  const { rows: [r] } = await db.query(
+    `select to_regclass('public.memory_vectors') is not null as vectors`,
+  );
+  return r.vectors ? "vectors" : "graph tables";
+}
+
+/** Row i's memory id: the same in every database the workload is loaded into. */
+const memoryId = (w: Workload, i: number) =>
+  `${w.tag}0000-0000-4000-8000-${i.toString(16).padStart(12, "0")}`;
+
+/**
+ * Loads workload `w` into `db` unless it is there: COPY, then what an operator runs
+ * after a bulk load so that the users above the exact limit get their graphs. The same
+ * rows, ids and vectors whatever the layout.
+ */
+async function loadPerUser(db: pg.Pool, w: Workload, label: string) {
+  const BUCKETS = w.buckets;
+  const total = BUCKETS.reduce((n, [size, users]) => n + size * users, 0);
+  const layout = await layoutOf(db);
+  const wanted = `buckets=${JSON.stringify(BUCKETS)};seed=2;ids=fixed;layout=${layout};dim=${DIM}`;
+  const have = (await db.query(`select v from bench.meta where k = $1`, [w.name])).rows[0]?.v;
+  if (have === wanted) return { wanted, load: null };
+  await db.query(`delete from auth.users where id::text like $1`, [`00000000-${w.tag}-%`]);
+  const users = BUCKETS.flatMap(([size, n]) =>
+    Array.from({ length: n }, (_, i) => ({ id: benchUser(w, size, i), size }))
+  );
+  await db.query(
+    `insert into auth.users (id, email) select u, 'bench-' || u || '@bench.local' from unnest($1::uuid[]) u`,
+    [users.map((u) => u.id)],
+  );
+  const owners = users.flatMap((u) => Array.from({ length: u.size }, () => u.id));
+  const started = performance.now();
+  const client = await db.connect();
+  try {
+    if (layout === "vectors") {
+      await copyRows(
+        client,
+        "copy public.memory_embeddings (id, user_id, content_text, content_type) from stdin",
+        total,
+        (i) => `${memoryId(w, i)}\t${owners[i]}\tbench memory ${i}\tnote\n`,
+        `${label}: COPY ${total} rows into memory_embeddings`,
+        db,
+      );
+      const next = mixture(2);
+      await copyRows(
+        client,
+        "copy public.memory_vectors (id, user_id, embedding) from stdin",
+        total,
+        (i) => `${memoryId(w, i)}\t${owners[i]}\t${literal(next())}\n`,
+        `${label}: COPY ${total} rows into memory_vectors`,
+        db,
+      );
+    } else {
+      const next = mixture(2);
+      await copyRows(
+        client,
+        "copy public.memory_embeddings (id, user_id, content_text, content_type, embedding) from stdin",
+        total,
+        (i) => `${memoryId(w, i)}\t${owners[i]}\tbench memory ${i}\tnote\t${literal(next())}\n`,
+        `${label}: COPY ${total} rows into memory_embeddings`,
+        db,
+      );
+    }
+  } finally {
+    client.release();
+  }
+  const copied = performance.now();
+  // The bulk path of each layout: every large user's graph built from the rows at once.
+  const { rows: [built] } = await db.query(
+    layout === "vectors"
+      ? `select private.sync_memory_graphs(null) as r`
+      : `select private.rebuild_memory_graphs() as r`,
+  );
+  const done = performance.now();
+  console.error(`${label}: graphs of the large users: ${JSON.stringify(built.r)}`);
+  await db.query(
+    `insert into bench.meta values ($2, $1) on conflict (k) do update set v = $1`,
+    [wanted, w.name],
+  );
+  return {
+    wanted,
+    load: {
+      rows: total,
+      copy_s: Math.round((copied - started) / 100) / 10,
+      graphs_s: Math.round((done - copied) / 100) / 10,
+    },
+  };
+}
+
 async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
   const BUCKETS = w.buckets;
   const total = BUCKETS.reduce((n, [size, users]) => n + size * users, 0);
-  const wanted = `buckets=${JSON.stringify(BUCKETS)};seed=2;ann=partial;dim=${DIM}`;
-  const have = (await db.query(`select v from bench.meta where k = $1`, [w.name])).rows[0]?.v;
-  if (have !== wanted) {
-    await db.query(`delete from auth.users where id::text like $1`, [`00000000-${w.tag}-%`]);
-    const users = BUCKETS.flatMap(([size, n]) =>
-      Array.from({ length: n }, (_, i) => ({ id: benchUser(w, size, i), size }))
-    );
-    await db.query(
-      `insert into auth.users (id, email) select u, 'bench-' || u || '@bench.local' from unnest($1::uuid[]) u`,
-      [users.map((u) => u.id)],
-    );
-    const owners = users.flatMap((u) => Array.from({ length: u.size }, () => u.id));
-    const next = mixture(2);
-    const client = await db.connect();
-    try {
-      await copyRows(
-        client,
-        "copy public.memory_embeddings (user_id, content_text, content_type, embedding) from stdin",
-        total,
-        (i) => `${owners[i]}\tbench memory ${i}\tnote\t${literal(next())}\n`,
-        `per-user: COPY ${total} rows into memory_embeddings`,
-        db,
-      );
-    } finally {
-      client.release();
-    }
-    // What an operator does after a bulk load (the every-minute sync would insert the
-    // rows one by one): the users above the exact limit get graphs built from the table.
-    const { rows: [built] } = await db.query(`select private.rebuild_memory_graphs() as r`);
-    console.error(`per-user: HNSW graphs of the large users: ${JSON.stringify(built.r)}`);
-    await db.query(
-      `insert into bench.meta values ($2, $1) on conflict (k) do update set v = $1`,
-      [wanted, w.name],
-    );
+  const { wanted, load } = await loadPerUser(db, w, "per-user");
+  let old: { pool: pg.Pool; url: string; load: unknown } | null = null;
+  if (opts.baseline) {
+    const url = await baselineDatabase(db, opts.baseline);
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    await pool.query(`create schema if not exists bench`);
+    await pool.query(`create table if not exists bench.meta (k text primary key, v text)`);
+    const loaded = await loadPerUser(pool, w, `per-user (${opts.baseline})`);
+    await pool.query("analyze public.memory_embeddings");
+    old = { pool, url, load: loaded.load };
   }
-  await db.query("analyze public.memory_embeddings");
+  await db.query("analyze public.memory_embeddings, public.memory_vectors");
   if (opts.shared) await sharedIndex(db, w.name, wanted);
   const { rows: [{ exact_max_rows }] } = await db.query(
     `select private.memory_exact_max_rows() as exact_max_rows`,
@@ -587,20 +675,32 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
       (k) => [
         // In half precision, as match_memories compares (a vector query made each row a
         // vector again: 19 us a row).
-        `select id from public.memory_embeddings where user_id = $1 and model = '${MODEL}'
-          order by (embedding operator(extensions.<=>) $2::extensions.halfvec) + 0, id limit 10`,
+        `select e.id from public.memory_embeddings e join public.memory_vectors v on v.id = e.id
+          where e.user_id = $1 and e.model = '${MODEL}'
+          order by (v.embedding operator(extensions.<=>) $2::extensions.halfvec) + 0, e.id limit 10`,
         [pairs[k].user, queries[pairs[k].q]],
       ],
       pairs.length,
       `per-user: exact top 10, ${size} rows per user`,
     );
-    const designs: [string, Search][] = [
-      [size <= exact_max_rows ? "exact" : "own graph", searchAs],
-      ...(opts.shared ? [["shared HNSW (Mem0-style)", searchShared] as [string, Search]] : []),
+    const path = size <= exact_max_rows ? "exact" : "own graph";
+    const designs: [string, Search, string][] = [
+      [`${path}, vector mode`, searchAs, need("SUPABASE_DB_URL")],
+      [`${path}, hybrid mode`, searchHybrid, need("SUPABASE_DB_URL")],
+      ...(old
+        ? [[`${path}, ${opts.baseline}`, searchAs, old.url] as [string, Search, string]]
+        : []),
+      ...(opts.shared
+        ? [["shared HNSW (Mem0-style)", searchShared, need("SUPABASE_DB_URL")] as [
+          string,
+          Search,
+          string,
+        ]]
+        : []),
     ];
     for (const clients of opts.clients) {
-      for (const [strategy, search] of designs) {
-        const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: clients });
+      for (const [strategy, search, url] of designs) {
+        const pool = new pg.Pool({ connectionString: url, max: clients });
         // One untimed pass of every (user, query) pair on each connection of the pool, as
         // a server in steady state has had. Without it the first seconds of a run measure
         // reads from the page cache after a restart (a walk 2.5-20x slower), and on every
@@ -641,5 +741,118 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
       `the every-minute graph sync with nothing to do: ${idleSyncMs.toFixed(1)} ms)`,
     rows,
   );
-  return { buckets: BUCKETS, idle_sync_ms: idleSyncMs, rows };
+  const layouts: [string, string][] = [[await layoutOf(db), need("SUPABASE_DB_URL")]];
+  if (old) layouts.push([`${await layoutOf(old.pool)} (${opts.baseline})`, old.url]);
+  const ops = await memoryOps(w, layouts, Math.max(...opts.clients), opts.seconds);
+  if (old) await old.pool.end();
+  return {
+    buckets: BUCKETS,
+    load: { new: load, old: old?.load ?? null },
+    idle_sync_ms: idleSyncMs,
+    rows,
+    ops,
+  };
+}
+
+/** Runs one statement as `user`, the way the functions' RLS-scoped client does. */
+async function asUser(pool: pg.Pool, user: string, sql: string, params: unknown[]) {
+  const settings = rlsSettings({ sub: user, role: "authenticated" }, "authenticated", 8000);
+  const results = await pool.query(
+    `${settings}; ${inlineParameters(sql, params)}`,
+  ) as unknown as pg.QueryResult[];
+  return results[results.length - 1].rows;
+}
+
+/**
+ * What every memory route does to the table, old schema beside new, as one user of the
+ * exact path (100 rows) and one with a graph (the largest bucket up to 10,000 rows): POST /memories' insert
+ * (insert_memories, one memory), GET /memories (list_memories, a page of 20), PATCH's
+ * statement (new text and vector) and a hard delete, each for `seconds` at `clients`.
+ */
+async function memoryOps(
+  w: Workload,
+  layouts: [string, string][],
+  clients: number,
+  seconds: number,
+) {
+  const rows: Record<string, unknown>[] = [];
+  const vectors = mixture(2, 7);
+  const fresh = Array.from({ length: 64 }, () => literal(vectors()));
+  const graphSize = Math.max(...w.buckets.map(([n]) => n).filter((n) => n > 2_000 && n <= 10_000));
+  for (const size of [100, graphSize]) {
+    const user = benchUser(w, size, 0);
+    for (const [layout, url] of layouts) {
+      const pool = new pg.Pool({ connectionString: url, max: clients });
+      const ids: string[] = [];
+      const patch = layout.startsWith("vectors")
+        ? `with v as (update public.memory_vectors set embedding = $2::extensions.vector
+                        where id = $1::uuid and (graph = 0 or graph = private.my_memory_graph()))
+           update public.memory_embeddings set content_text = $3 where id = $1::uuid`
+        : `update public.memory_embeddings set content_text = $3, embedding = $2::extensions.vector
+            where id = $1::uuid`;
+      const run = async (op: string, fn: (w: number, i: number) => Promise<void>) => {
+        const ms: number[] = [];
+        const r = await closedLoop(clients, seconds, async (wk, i) => {
+          const t = performance.now();
+          await fn(wk, i);
+          ms.push(performance.now() - t);
+        });
+        rows.push({
+          op,
+          rows_per_user: size,
+          layout,
+          clients,
+          ops_s: Math.round(r.qps),
+          errors: r.errors,
+          ...summarize(ms),
+        });
+      };
+      const tag = `${Date.now()}`;
+      await run("insert", async (wk, i) => {
+        const [row] = await asUser(
+          pool,
+          user,
+          `select id from public.insert_memories('${MODEL}', array[$1], array['note'],
+             array['{}'::jsonb], array[$2::extensions.vector])`,
+          [`bench op ${tag} ${wk} ${i}`, fresh[i % fresh.length]],
+        );
+        ids.push(String(row.id));
+      });
+      await run("list", async () => {
+        await asUser(pool, user, `select public.list_memories(null, null, 20)`, []);
+      });
+      await run("update", async (wk, i) => {
+        const id = ids[(wk * 7919 + i) % ids.length];
+        await asUser(pool, user, patch, [
+          id,
+          fresh[(i + 1) % fresh.length],
+          `bench op ${tag} edit ${wk} ${i}`,
+        ]);
+      });
+      // Every memory the insert run wrote, deleted once, `clients` at a time.
+      const deleted: number[] = [];
+      const started = performance.now();
+      await Promise.all(Array.from({ length: clients }, async () => {
+        for (let id = ids.pop(); id; id = ids.pop()) {
+          const t = performance.now();
+          await asUser(pool, user, `delete from public.memory_embeddings where id = $1::uuid`, [
+            id,
+          ]);
+          deleted.push(performance.now() - t);
+        }
+      }));
+      rows.push({
+        op: "delete",
+        rows_per_user: size,
+        layout,
+        clients,
+        ops_s: Math.round(deleted.length / ((performance.now() - started) / 1000)),
+        errors: 0,
+        ...summarize(deleted),
+      });
+      await pool.end();
+    }
+  }
+  table("vector: memory writes and lists, old schema beside new", rows);
+  return rows;
 }

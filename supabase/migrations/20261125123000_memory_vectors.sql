@@ -298,6 +298,7 @@ set hnsw.max_scan_tuples = 100000
 set plan_cache_mode = force_generic_plan
 set enable_seqscan = on
 set enable_sort = on
+set jit = off
 as $$
 declare
   uid constant uuid := (select auth.uid());
@@ -340,6 +341,13 @@ begin
     perform pg_catalog.set_config('hnsw.ef_search', greatest(p_match_count,
       least(1000, ceil((40 + graph_rows / 400.0) * sqrt(graph_rows::numeric / my_rows))))::text, true);
     perform pg_catalog.set_config('hnsw.max_scan_tuples', private.memory_max_scan_tuples()::text, true);
+    -- Alone in its graph and with no type or metadata filter, every row the walk finds
+    -- is the caller's (deleted ones aside): nothing to resume, and a walk without the
+    -- iterative scan's bookkeeping is cheaper. Fewer than k left after deleted rows: the
+    -- exact scan answers, as below.
+    if graph_rows = my_rows and p_content_type is null and p_metadata is null then
+      perform pg_catalog.set_config('hnsw.iterative_scan', 'off', true);
+    end if;
     -- Planned with this call's graph, so that Postgres prunes to its partition; there,
     -- the HNSW index is the only plan left without seq scans and sorts. Each candidate
     -- is checked against its memory (live, this model, the filters) as the walk finds it.
@@ -384,22 +392,28 @@ begin
     end if;
   end if;
 
-  -- Every vector of the caller once (graph 0 and their own): the distance computed once
-  -- a row and only (id, distance) sorted; the k rows' columns are fetched after, by key.
+  -- Every vector of the caller once (graph 0 and their own), in order of distance, each
+  -- checked against its memory (live, this model, the filters) until k have passed: the
+  -- distance is computed once a row, and memories are read for the k (and any that fail
+  -- a filter), not for every row. OFFSET 0 keeps the sort below the check, and the check
+  -- is a subquery, not a join: a join let the generic plan read all of the caller's
+  -- memories for every candidate.
   return query
   select e.id, e.content_text, e.content_type::text, e.metadata, 1 - t.d, e.created_at
-    from (select v.id, v.embedding operator(extensions.<=>) q as d
-            from public.memory_vectors v
-            join public.memory_embeddings e on e.id = v.id
-           where v.user_id = uid and (v.graph = 0 or v.graph = my_graph)
-             and e.user_id = uid and e.model = p_model and e.deleted_at is null
-             and (p_content_type is null or e.content_type = p_content_type::public.memory_content_type)
-             and (p_metadata is null or e.metadata @> p_metadata)
-           order by d, v.id
+    from (select t.id, t.d
+            from (select v.id, v.embedding operator(extensions.<=>) q as d
+                    from public.memory_vectors v
+                   where v.user_id = uid and (v.graph = 0 or v.graph = my_graph)
+                   order by d, v.id
+                  offset 0) t
+           where (select e.user_id = uid and e.model = p_model and e.deleted_at is null
+                         and (p_content_type is null or e.content_type = p_content_type::public.memory_content_type)
+                         and (p_metadata is null or e.metadata @> p_metadata)
+                    from public.memory_embeddings e where e.id = t.id)
+             and (p_min_similarity is null or 1 - t.d >= p_min_similarity)
            limit p_match_count) t
     join public.memory_embeddings e on e.id = t.id
-   where p_min_similarity is null or 1 - t.d >= p_min_similarity
-   order by t.d, e.id;
+   order by t.d, t.id;
 end
 $$;
 comment on function public.match_memories(extensions.vector, integer, double precision, text, jsonb, text) is
@@ -653,6 +667,44 @@ grant execute on function public.apply_memory_decisions(text, jsonb, extensions.
 revoke all on function public.insert_memories(text, text[], text[], jsonb[], extensions.vector[]) from public, anon;
 grant execute on function public.insert_memories(text, text[], text[], jsonb[], extensions.vector[]) to authenticated, service_role;
 
+-- The keyword side of search_memories. A definer, reading the caller's own rows only:
+-- under RLS, Postgres may not use a qual that is not leakproof (`@@` is not) as an index
+-- condition before the policy's, so the GIN index of (user_id, content_tsv) went unused
+-- and a 21,000-row user's every memory was read and matched (6 ms for no match).
+create function private.my_keyword_matches(
+  p_query tsquery, p_limit integer, p_content_type text, p_metadata jsonb, p_model text)
+returns table (id uuid, rank real)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_custom_plan
+as $$
+declare
+  uid constant uuid := (select auth.uid());
+begin
+  if uid is null or p_query is null then
+    return;
+  end if;
+  return query
+  select e.id, pg_catalog.ts_rank_cd(e.content_tsv, p_query)
+    from public.memory_embeddings e
+   where e.user_id = uid and e.content_tsv @@ p_query
+     and e.model = p_model and e.deleted_at is null
+     and (p_content_type is null or e.content_type::text = p_content_type)
+     and (p_metadata is null or e.metadata @> p_metadata)
+   order by 2 desc, e.id
+   limit p_limit;
+end
+$$;
+comment on function private.my_keyword_matches(tsquery, integer, text, jsonb, text) is
+  'The calling user''s live memories of a model that share a word with the query, best '
+  'ts_rank_cd first, at most p_limit: the keyword side of public.search_memories. Security '
+  'definer so that the GIN index serves the match (see above); only the caller''s rows are read.';
+revoke all on function private.my_keyword_matches(tsquery, integer, text, jsonb, text) from public;
+grant execute on function private.my_keyword_matches(tsquery, integer, text, jsonb, text)
+  to authenticated, service_role;
+
 -- Restated whole (security invoker, search_path, grants): the similarity of a keyword-only
 -- hit is read from memory_vectors.
 create or replace function public.search_memories(
@@ -677,12 +729,22 @@ language plpgsql
 stable
 security invoker
 set search_path = ''
+-- Short queries over a few rows: compiling them (JIT, which the cost of the partitioned
+-- lookups would trigger) took 400 ms.
+set jit = off
+-- Planned with each call's query and caller: a generic plan cannot tell a rare word from
+-- a common one, and read a 21,000-row user's every memory for both sides (40 ms).
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   q tsquery := private.keyword_query(p_query_text);
   depth integer := least(coalesce(p_match_count, 10) * 3, 100);
+  graphs constant smallint[] := array[0, private.my_memory_graph()];
+  -- A variable, not (select auth.uid()) in the queries: planned per call with its value,
+  -- so that the planner sees how many memories the caller has.
+  uid constant uuid := (select auth.uid());
 begin
-  if (select auth.uid()) is null then
+  if uid is null then
     raise exception using errcode = '42501', message = 'sign in to search memories';
   end if;
   if p_mode is null or p_mode not in ('hybrid', 'vector', 'keyword') then
@@ -702,35 +764,29 @@ begin
      where p_mode <> 'keyword'
   ), kw as (
     select k.id, k.rank, row_number() over (order by k.rank desc, k.id) as r
-      from (select e.id, pg_catalog.ts_rank_cd(e.content_tsv, q) as rank
-              from public.memory_embeddings e
-             where p_mode <> 'vector' and q is not null
-               and e.user_id = (select auth.uid()) and e.content_tsv @@ q
-               and e.model = p_model and e.deleted_at is null
-               and (p_content_type is null or e.content_type::text = p_content_type)
-               and (p_metadata is null or e.metadata @> p_metadata)
-             order by rank desc, e.id
-             limit depth) k
-  ), fused as (
+      from private.my_keyword_matches(q, depth, p_content_type, p_metadata, p_model) k
+     where p_mode <> 'vector'
+  ), fused as materialized (
     select coalesce(v.id, k.id) as id, v.similarity, k.rank,
            coalesce(1.0 / (60 + v.r), 0) + coalesce(1.0 / (60 + k.r), 0) as score
       from vec v full join kw k on k.id = v.id
   )
-  select f.id, e.content_text, e.content_type::text, e.metadata,
-         coalesce(f.similarity, 1 - d.d)::double precision,
+  select f.id, e.content_text, e.content_type::text, e.metadata, f.similarity::double precision,
          f.rank, f.score::double precision, e.created_at
-    from fused f
-    join public.memory_embeddings e on e.id = f.id
-    -- The similarity of what only the keyword side found: its vector, in graph 0 or the
-    -- caller's own (the partitions a user's vectors can be in).
-    left join lateral (
-      select v.embedding operator(extensions.<=>) p_query::extensions.halfvec(512) as d
-        from public.memory_vectors v
-       where p_query is not null and f.similarity is null and v.id = f.id
-         and (v.graph = 0 or v.graph = private.my_memory_graph())) d on true
-   where e.user_id = (select auth.uid())
-     and (p_min_similarity is null or p_query is null
-          or coalesce(f.similarity, 1 - d.d) >= p_min_similarity)
+    from (select f.id, f.rank, f.score,
+                 -- What only the keyword side found: its similarity from its vector, in
+                 -- graph 0 or the caller's own (the partitions a user's vectors can be in),
+                 -- one lookup per result.
+                 coalesce(f.similarity, (
+                   select 1 - (v.embedding operator(extensions.<=>) p_query::extensions.halfvec(512))
+                     from public.memory_vectors v
+                    where p_query is not null and v.id = f.id and v.graph = any (graphs))) as similarity
+            from fused f) f
+    -- One lookup by key per result (LIMIT keeps the planner from joining the caller's
+    -- every memory instead).
+    cross join lateral (select e.* from public.memory_embeddings e
+                         where e.id = f.id and e.user_id = uid limit 1) e
+   where p_min_similarity is null or p_query is null or f.similarity >= p_min_similarity
    order by f.score desc, f.id
    limit p_match_count;
 end

@@ -10,6 +10,7 @@ import { ApiError } from "../_shared/errors.ts";
 import { inferMemories } from "../_shared/memory_pipeline.ts";
 import { registerEmbeddingModel } from "../_shared/embedding_models.ts";
 import { type OpenAiKey, openAiKeyFor } from "../_shared/openai.ts";
+import { type ReembedSweep, sweepReembedding } from "../_shared/reembedding.ts";
 
 /** How long a claimed job is a worker's before the sweep may take it again. */
 const JOB_LEASE = "5 minutes";
@@ -21,15 +22,6 @@ export interface MemoryJob {
   user_message_id: number;
   assistant_message_id: number;
   attempts: number;
-}
-
-/** The platform's EdgeRuntime.waitUntil (the local server provides the same API). */
-export function inBackground(work: Promise<unknown>) {
-  const runtime = (globalThis as {
-    EdgeRuntime?: { waitUntil?: (p: Promise<unknown>) => void };
-  })
-    .EdgeRuntime;
-  runtime?.waitUntil?.(work);
 }
 
 async function claim(
@@ -105,6 +97,8 @@ export async function runJobNow(
 export interface SweepResult {
   replies_closed: number;
   jobs: { done: number; pending: number; failed: number };
+  /** Memories of another embedding model, embedded again (_shared/reembedding.ts). */
+  reembedding: ReembedSweep;
 }
 
 /**
@@ -122,10 +116,12 @@ export async function sweep(
   const result: SweepResult = {
     replies_closed: closed.n,
     jobs: { done: 0, pending: 0, failed: 0 },
+    reembedding: { done: 0, pending: 0, failed: 0 },
   };
   for (const job of await claim(admin, null, opts.limit)) {
     const key = () => openAiKeyFor(admin, keyring, job.user_id);
     result.jobs[await run(admin, asUser(job.user_id), key, job)]++;
   }
+  result.reembedding = await sweepReembedding(admin, keyring, opts.limit);
   return result;
 }

@@ -13,7 +13,8 @@ import type { PostgresApi } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { envInt } from "../_shared/env.ts";
 import type { ChatEvent, OpenAiKey } from "../_shared/openai.ts";
-import { inBackground, runJobNow } from "./memory_jobs.ts";
+import { runJobNow } from "./memory_jobs.ts";
+import { inBackground } from "../_shared/background.ts";
 
 /** Longest a reply may take, inside the platform's wall-clock limit (150 s on Free). */
 export const deadlineMs = () => envInt("CHAT_DEADLINE_MS", 120_000);

@@ -15,6 +15,8 @@ import { embedForUser } from "../_shared/cached_embeddings.ts";
 import { cacheKey, cacheStore, readOwned, writeOwned } from "../_shared/cache.ts";
 import { inferMemories } from "../_shared/memory_pipeline.ts";
 import { registerEmbeddingModel } from "../_shared/embedding_models.ts";
+import { reembedAfterSearch } from "../_shared/reembedding.ts";
+import { inBackground } from "../_shared/background.ts";
 import {
   conversation,
   listQuery,
@@ -174,27 +176,50 @@ app.post("/search", async (c) => {
   const store = await cacheStore();
   const version = store ? memoryVersion(c) : "";
   const cached = await cacheKey("memory-search", userId, MODEL, q);
-  const hit = await readOwned<unknown>(store, cached, userId, version);
-  if (hit) return c.json({ items: hit, next_cursor: null });
+  const hit = await readOwned<SearchAnswer>(store, cached, userId, version);
+  if (hit) return c.json(hit);
   // Keyword search needs no embedding: no key, no upstream call.
   const vector = q.mode === "keyword"
     ? null
     : (await embedForUser(userId, await openAiKeyFor(admin, keyring, userId), [q.query]))[0];
   // Built in SQL, in the function's order, so dates look like every other list's.
-  const [row]: { items: unknown }[] = await db.query`
+  // With the caller's memories of another embedding model, if any: not searchable until
+  // embedded again (the answer says how many; a batch starts now, the sweep does the rest).
+  const [row]: { items: unknown; reembedding: Reembedding | null }[] = await db.query`
     select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content,
              'content_type', m.content_type, 'metadata', m.metadata, 'similarity', m.similarity,
              'keyword_rank', m.keyword_rank, 'score', m.score, 'created_at', m.created_at)
-             order by m.ord), '[]'::jsonb) as items
+             order by m.ord), '[]'::jsonb) as items,
+           private.my_reembedding(${MODEL}) as reembedding
       from public.search_memories(${q.query}, ${vector}::extensions.vector, ${q.match_count},
              ${q.mode}, ${q.min_similarity ?? null}::float8, ${q.content_type ?? null},
              ${q.metadata ? JSON.stringify(q.metadata) : null}::jsonb, ${MODEL})
            with ordinality as m(id, content, content_type, metadata, similarity, keyword_rank,
                                 score, created_at, ord)`;
-  writeOwned(store, cached, userId, await version, row.items, ANSWER_TTL_SECONDS);
-  return c.json({ items: row.items, next_cursor: null });
+  const answer: SearchAnswer = {
+    items: row.items,
+    next_cursor: null,
+    ...(row.reembedding ? { reembedding: row.reembedding } : {}),
+  };
+  if (row.reembedding) inBackground(reembedAfterSearch(admin, keyring, userId));
+  else writeOwned(store, cached, userId, await version, answer, ANSWER_TTL_SECONDS);
+  return c.json(answer);
 });
 allowOnly(app, "/search", ["POST"]);
+
+/** Memories not searchable yet: of another embedding model, being embedded again. */
+interface Reembedding {
+  model: string;
+  pending: number;
+  done: number;
+  total: number;
+}
+
+interface SearchAnswer {
+  items: unknown;
+  next_cursor: null;
+  reembedding?: Reembedding;
+}
 
 async function readMemory(c: Ctx, id: string) {
   const [row]: { r: Record<string, unknown> }[] = await c.var.db.query`

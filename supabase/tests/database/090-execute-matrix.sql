@@ -32,6 +32,9 @@ insert into expected values
   ('private.apply_trip_child_policies', false),
   -- The per-user graphs: maintenance, run by pg_cron or by the owner.
   ('private.sync_memory_graphs', false), ('private.memory_graph_count', false),
+  -- Re-embedding after a model change: the functions' admin client, naming the user.
+  ('private.claim_reembed_jobs', false), ('private.reembed_batch', false),
+  ('private.fail_reembed_job', false),
   -- The definer halves of the RPCs above, out of the Data API's reach: each checks the
   -- caller's permission itself (pgTAP 040/120).
   ('private.invite_to_trip', true), ('private.revoke_trip_invitation', true),
@@ -58,6 +61,7 @@ insert into expected values
   ('private.require_trip_edit', true), ('private.check_permission_level', true),
   ('private.memory_exact_max_rows', true), ('private.memory_max_scan_tuples', true),
   ('private.my_memory_counts', true), ('private.my_memory_graph', true),
+  ('private.my_keyword_matches', true), ('private.my_reembedding', true),
   ('private.is_anonymous', true), ('private.trip_of_topic', true), ('private.keyword_query', true),
   ('private.with_code_parts', true),
   ('private.invalid', true), ('private.check_one_of', true), ('private.reject_unknown_fields', true),
