@@ -564,3 +564,57 @@ Deno.test("memories: hybrid search finds names and codes, each mode on its own",
   const bad = await api(user, "POST", "/memories/search", { query: "x", mode: "fuzzy" });
   assert.equal(bad.status, 400);
 });
+
+Deno.test("memories: a new graph is built without locking searches out", async () => {
+  // CREATE TABLE ... PARTITION OF would hold memory_vectors exclusively until the sync's
+  // commit; the sync builds a new graph beside it and attaches it. While its
+  // transaction is open, other sessions search, and no relation of the memories is
+  // held exclusively.
+  const pool = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: 2 });
+  const large = await newUser("graph-lock-large");
+  const other = await newUser("graph-lock-other");
+  const vector = `[${embed("anything at all", DIMENSIONS).join(",")}]`;
+  const sync = await pool.connect();
+  const bystander = await pool.connect();
+  try {
+    await sync.query(
+      `with m as (
+         insert into public.memory_embeddings (user_id, content_text, content_type)
+         select $1, 'row ' || g, 'note' from generate_series(1, 2001) g returning id, user_id)
+       insert into public.memory_vectors (id, user_id, embedding)
+       select id, user_id, $2::extensions.vector from m`,
+      [large.id, vector],
+    );
+    await sync.query("begin");
+    let built = { busy: true } as { busy?: boolean; graphs_built?: number };
+    while (built.busy) { // pg_cron's run may hold the lock for a moment
+      built = (await sync.query("select private.sync_memory_graphs(null) as r")).rows[0].r;
+      if (built.busy) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok((built.graphs_built ?? 0) >= 1, JSON.stringify(built));
+    const { rows: [{ pid }] } = await sync.query("select pg_backend_pid() as pid");
+    await bystander.query("set lock_timeout = '2s'");
+    await bystander.query(
+      `select count(*) from public.memory_vectors where user_id = $1 and graph = 0`,
+      [other.id],
+    );
+    const { rows: exclusive } = await bystander.query(
+      `select c.relname from pg_locks l join pg_class c on c.oid = l.relation
+        where l.pid = $1 and l.mode = 'AccessExclusiveLock'
+          and c.relname in ('memory_vectors', 'memory_vectors_0', 'memory_embeddings')`,
+      [pid],
+    );
+    assert.deepEqual(exclusive, []);
+    await sync.query("commit");
+    const { rows: [moved] } = await bystander.query(
+      `select count(*)::int as n from public.memory_vectors where user_id = $1 and graph > 0`,
+      [large.id],
+    );
+    assert.equal(moved.n, 2001, "the large user's rows are in their graph");
+  } finally {
+    await sync.query("rollback").catch(() => {});
+    sync.release();
+    bystander.release();
+    await pool.end();
+  }
+});

@@ -211,7 +211,7 @@ begin
     having max(c.n) > exact_max_rows
      order by max(c.n) desc, c.user_id
   loop
-    -- The least-loaded graph; a new one while there are fewer than the count.
+    -- The least-loaded graph; an unused one while there are fewer than the count.
     select s.g into g
       from pg_catalog.generate_series(1, private.memory_graph_count()) as s(g)
       left join (select r.graph, sum(c.n) as load from private.memory_graph_users r
@@ -219,56 +219,82 @@ begin
         on l.graph = s.g
      order by l.load nulls first, s.g
      limit 1;
-    part := 'memory_vectors_' || g;
-    if pg_catalog.to_regclass('private.' || part) is null then
-      -- A new graph: its partition is filled before its index is built (one bulk build
-      -- rather than an insert into the graph per row), with statistics, in this
-      -- transaction: searches see it complete or not at all.
-      execute pg_catalog.format(
-        'create table private.%I partition of public.memory_vectors for values in (%s)', part, g);
-      execute pg_catalog.format('alter table private.%I enable row level security', part);
-      execute pg_catalog.format('revoke all on private.%I from public, anon, authenticated, service_role', part);
-      execute pg_catalog.format('comment on table private.%I is %L', part,
-        'Graph ' || g || ' of public.memory_vectors: the vectors of the users private.memory_graph_users '
-          || 'gives it, with their HNSW index. Read and written through public.memory_vectors only.');
+    if pg_catalog.to_regclass('private.memory_vectors_' || g) is null and not g = any (built) then
       built := built || g;
     end if;
     insert into private.memory_graph_users (user_id, graph) values (u.user_id, g);
     registered := registered + 1;
-    if g = any (built) then
-      update public.memory_vectors v set graph = g where v.graph = 0 and v.user_id = u.user_id;
-      get diagnostics n = row_count;
-      moved := moved + n;
-    end if;
   end loop;
+  -- A new graph is built beside memory_vectors and attached once complete: filled from
+  -- graph 0, analysed, indexed (one bulk HNSW build, not an insert into the graph per row),
+  -- its users' rows taken out of graph 0, and attached last. ATTACH PARTITION locks
+  -- memory_vectors against DDL only, where CREATE TABLE ... PARTITION OF would lock out
+  -- every search and write until the commit; but it adds the foreign key to the partition,
+  -- which locks memory_embeddings against writes until the commit: so it comes last,
+  -- right before the commit. Searches see the switch at commit. The users' rows in graph
+  -- 0 are locked during the build: a change made to one meanwhile would be lost with it.
   foreach g in array built loop
     part := 'memory_vectors_' || g;
+    execute pg_catalog.format(
+      'create table private.%I (like public.memory_vectors including defaults including storage)', part);
+    -- Proves the partition's bound to ATTACH, which then does not scan for it (kept:
+    -- dropping it would lock the partition).
+    execute pg_catalog.format('alter table private.%I add constraint %I check (graph = %s)',
+      part, part || '_bound', g);
+    execute pg_catalog.format('alter table private.%I enable row level security', part);
+    execute pg_catalog.format('revoke all on private.%I from public, anon, authenticated, service_role', part);
+    execute pg_catalog.format('comment on table private.%I is %L', part,
+      'Graph ' || g || ' of public.memory_vectors: the vectors of the users private.memory_graph_users '
+        || 'gives it, with their HNSW index. Read and written through public.memory_vectors only.');
+    perform 1 from private.memory_vectors_0 v
+      join private.memory_graph_users r on r.user_id = v.user_id and r.graph = g
+       for update of v;
+    execute pg_catalog.format(
+      'insert into private.%I (id, user_id, graph, embedding) '
+      'select v.id, v.user_id, %s, v.embedding from private.memory_vectors_0 v '
+      'join private.memory_graph_users r on r.user_id = v.user_id and r.graph = %s', part, g, g);
+    get diagnostics n = row_count;
+    moved := moved + n;
+    -- The parent's indexes, so that ATTACH adopts them instead of building them.
+    execute pg_catalog.format('alter table private.%I add primary key (id, user_id, graph)', part);
+    execute pg_catalog.format('create index on private.%I (user_id)', part);
     execute pg_catalog.format('analyze private.%I', part);
     execute pg_catalog.format(
       'create index %I on private.%I using hnsw (embedding extensions.halfvec_cosine_ops) '
       'with (m = 32, ef_construction = 128)', part || '_hnsw', part);
     execute pg_catalog.format('comment on index private.%I is %L', part || '_hnsw',
       'Cosine HNSW (halfvec, m 32, ef_construction 128) of graph ' || g || '.');
+    delete from private.memory_vectors_0 v
+     using private.memory_graph_users r where r.user_id = v.user_id and r.graph = g;
   end loop;
-  -- Vectors written to 0 since (the service role's, or a writer racing the registration):
-  -- into their graph, p_max_rows at a time (an insert into an HNSW graph is ~3 ms).
+  -- Vectors in graph 0 of users whose graph is attached (the service role's writes, a
+  -- writer racing the registration, a user given a graph that existed): moved by
+  -- Postgres, p_max_rows at a time (an insert into an HNSW graph is ~3 ms).
   with todo as (
     select v.id, r.graph from private.memory_graph_users r
       join public.memory_vectors v on v.graph = 0 and v.user_id = r.user_id
+     where not r.graph = any (built)
      limit p_max_rows
   )
   update public.memory_vectors v set graph = todo.graph
     from todo where v.graph = 0 and v.id = todo.id;
   get diagnostics n = row_count;
+  moved := moved + n;
+  foreach g in array built loop
+    execute pg_catalog.format(
+      'alter table public.memory_vectors attach partition private.%I for values in (%s)',
+      'memory_vectors_' || g, g);
+  end loop;
   return jsonb_build_object('users_registered', registered, 'graphs_built', pg_catalog.cardinality(built),
-    'rows_moved', moved + n);
+    'rows_moved', moved);
 end
 $$;
 comment on function private.sync_memory_graphs(integer) is
-  'Gives every user above the exact limit (any model) the least-loaded graph, creating a '
-  'new graph''s partition of memory_vectors (filled, analysed, then indexed with HNSW), and '
-  'moves into their graph up to p_max_rows of their vectors still in graph 0 (null: all). '
-  'pg_cron every minute; one run at a time ({busy: true} otherwise). Owner only.';
+  'Gives every user above the exact limit (any model) the least-loaded graph; a new graph is '
+  'built beside memory_vectors (filled from graph 0, analysed, indexed with HNSW) and attached '
+  'as its partition; then moves into their graph up to p_max_rows of the vectors of users with '
+  'a graph still in graph 0 (null: all). pg_cron every minute; one run at a time ({busy: true} '
+  'otherwise). Owner only.';
 revoke all on function private.sync_memory_graphs(integer) from public;
 select cron.schedule('memory-graphs', '* * * * *', 'select private.sync_memory_graphs()');
 
