@@ -789,9 +789,14 @@ async function memoryOps(
     for (const [layout, url] of layouts) {
       const pool = new pg.Pool({ connectionString: url, max: clients });
       const ids: string[] = [];
-      const patch = layout.startsWith("vectors")
+      // PATCH's statements in each schema (memories/index.ts of each version).
+      const vectors = layout.startsWith("vectors");
+      const graph = vectors
+        ? Number((await asUser(pool, user, `select private.my_memory_graph() as g`, []))[0].g)
+        : 0;
+      const patch = vectors
         ? `with v as (update public.memory_vectors set embedding = $2::extensions.vector
-                        where id = $1::uuid and (graph = 0 or graph = private.my_memory_graph()))
+                        where id = $1::uuid and graph = any('{0,${graph}}'::smallint[]))
            update public.memory_embeddings set content_text = $3 where id = $1::uuid`
         : `update public.memory_embeddings set content_text = $3, embedding = $2::extensions.vector
             where id = $1::uuid`;

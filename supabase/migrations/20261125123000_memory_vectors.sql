@@ -321,7 +321,10 @@ set search_path = ''
 set hnsw.iterative_scan = 'strict_order'
 set hnsw.ef_search = 100
 set hnsw.max_scan_tuples = 100000
-set plan_cache_mode = force_generic_plan
+-- Every query planned with this call's values: Postgres then prunes memory_vectors to the
+-- caller's partitions when it plans (a generic plan prunes when it runs, but PostgreSQL 15
+-- locks every partition of a generic plan first: a cost that grows with the graphs).
+set plan_cache_mode = force_custom_plan
 set enable_seqscan = on
 set enable_sort = on
 set jit = off
@@ -374,10 +377,9 @@ begin
     if graph_rows = my_rows and p_content_type is null and p_metadata is null then
       perform pg_catalog.set_config('hnsw.iterative_scan', 'off', true);
     end if;
-    -- Planned with this call's graph, so that Postgres prunes to its partition; there,
-    -- the HNSW index is the only plan left without seq scans and sorts. Each candidate
-    -- is checked against its memory (live, this model, the filters) as the walk finds it.
-    perform pg_catalog.set_config('plan_cache_mode', 'force_custom_plan', true);
+    -- Pruned to the caller's partition when planned; there, the HNSW index is the only
+    -- plan left without seq scans and sorts. Each candidate is checked against its
+    -- memory (live, this model, the filters) as the walk finds it.
     perform pg_catalog.set_config('enable_seqscan', 'off', true);
     perform pg_catalog.set_config('enable_sort', 'off', true);
     select array_agg(w.id) into walked from (
@@ -389,7 +391,6 @@ begin
                         and (p_metadata is null or e.metadata @> p_metadata))
        order by v.embedding operator(extensions.<=>) q
        limit p_match_count) w;
-    perform pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
     perform pg_catalog.set_config('enable_seqscan', 'on', true);
     perform pg_catalog.set_config('enable_sort', 'on', true);
     -- Fewer than k: the walk gave up first, or fewer than k rows pass the filters; the
@@ -410,7 +411,7 @@ begin
                  and e.model = p_model and e.deleted_at is null
                  and (p_content_type is null or e.content_type = p_content_type::public.memory_content_type)
                  and (p_metadata is null or e.metadata @> p_metadata)) t
-        join public.memory_embeddings e on e.id = t.id
+        cross join lateral (select e.* from public.memory_embeddings e where e.id = t.id limit 1) e
        where p_min_similarity is null or 1 - t.d >= p_min_similarity
        order by t.d, e.id
        limit p_match_count;
@@ -424,6 +425,31 @@ begin
   -- a filter), not for every row. OFFSET 0 keeps the sort below the check, and the check
   -- is a subquery, not a join: a join let the generic plan read all of the caller's
   -- memories for every candidate.
+  if my_graph = 0 then
+    -- Graph 0 named as a literal: the plan is pruned when made, so PL/pgSQL keeps one
+    -- generic plan (planning this per call doubled a 10-row user's search).
+    perform pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
+    return query
+    select e.id, e.content_text, e.content_type::text, e.metadata, 1 - t.d, e.created_at
+      from (select t.id, t.d
+              from (select v.id, v.embedding operator(extensions.<=>) q as d
+                      from public.memory_vectors v
+                     where v.user_id = uid and v.graph = 0
+                     order by d, v.id
+                    offset 0) t
+             where (select e.user_id = uid and e.model = p_model and e.deleted_at is null
+                           and (p_content_type is null or e.content_type = p_content_type::public.memory_content_type)
+                           and (p_metadata is null or e.metadata @> p_metadata)
+                      from public.memory_embeddings e where e.id = t.id)
+               and (p_min_similarity is null or 1 - t.d >= p_min_similarity)
+             limit p_match_count) t
+      -- One lookup by key per result: a join let the planner read every memory of the
+      -- caller to hash them (the policy's user_id index), 56 ms for a 100,000-row user.
+      cross join lateral (select e.* from public.memory_embeddings e where e.id = t.id limit 1) e
+     order by t.d, t.id;
+    return;
+  end if;
+  -- A caller with a graph: their vectors in graph 0 and in their own.
   return query
   select e.id, e.content_text, e.content_type::text, e.metadata, 1 - t.d, e.created_at
     from (select t.id, t.d
@@ -438,7 +464,9 @@ begin
                     from public.memory_embeddings e where e.id = t.id)
              and (p_min_similarity is null or 1 - t.d >= p_min_similarity)
            limit p_match_count) t
-    join public.memory_embeddings e on e.id = t.id
+    -- One lookup by key per result: a join let the planner read every memory of the
+    -- caller to hash them (the policy's user_id index), 56 ms for a 100,000-row user.
+    cross join lateral (select e.* from public.memory_embeddings e where e.id = t.id limit 1) e
    order by t.d, t.id;
 end
 $$;
@@ -591,6 +619,8 @@ returns jsonb
 language plpgsql
 security invoker
 set search_path = ''
+-- Each statement pruned to the caller's partitions when planned (see match_memories).
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   uid uuid := (select auth.uid());
@@ -602,6 +632,9 @@ declare
   kind public.memory_content_type;
   meta jsonb;
   new_text text;
+  -- The partitions the caller's vectors can be in (a value, so that each statement is
+  -- pruned to them when planned).
+  graphs constant smallint[] := array[0, private.my_memory_graph()];
 begin
   if uid is null then
     raise exception using errcode = '42501', message = 'sign in to store memories';
@@ -665,8 +698,7 @@ begin
       end if;
       update public.memory_embeddings e set content_text = new_text where e.id = target.id;
       update public.memory_vectors v set embedding = vec
-       where v.id = target.id and v.user_id = uid
-         and (v.graph = 0 or v.graph = private.my_memory_graph());
+       where v.id = target.id and v.user_id = uid and v.graph = any (graphs);
       results := results || jsonb_build_object('id', target.id, 'memory', new_text, 'event', 'UPDATE',
                                                'previous_memory', target.content_text);
     when 'DELETE' then

@@ -254,13 +254,17 @@ app.patch("/:id", async (c) => {
   const vector = text === null
     ? null
     : (await embedForUser(userId, await openAiKeyFor(admin, keyring, userId), [text]))[0];
-  // One statement: the text and its vector change together (the vector is in the
-  // caller's graph or in graph 0, the two partitions their vectors can be in).
+  // The vector is in graph 0 or the caller's own graph: named as values, so that Postgres
+  // plans the update for those two partitions only. Then one statement: the text and its
+  // vector change together.
+  const [{ graph }]: { graph: number }[] = vector === null
+    ? [{ graph: 0 }]
+    : await db.query`select private.my_memory_graph() as graph`;
   await db.query`
     with vector as (
       update public.memory_vectors set embedding = ${vector}::extensions.vector
        where ${vector}::extensions.vector is not null and id = ${id}::uuid
-         and (graph = 0 or graph = private.my_memory_graph()))
+         and graph = any(${[0, graph]}::smallint[]))
     update public.memory_embeddings
        set content_text = coalesce(${text}, content_text),
            content_type = coalesce(${
