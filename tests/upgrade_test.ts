@@ -8,37 +8,13 @@
 import assert from "node:assert/strict";
 import pg from "pg";
 import { env } from "./support.ts";
+import {
+  applyMigrations,
+  createMigratedDatabase,
+  migrationFiles,
+} from "../scripts/migrations-database.ts";
 
 const ROOT = new URL("../", import.meta.url);
-const MIGRATIONS = new URL("supabase/migrations/", ROOT);
-
-const CRON_STAND_IN = `
-create schema cron;
-create table cron.job (jobid bigserial primary key, jobname text unique, schedule text, command text);
-create function cron.schedule(p_name text, p_schedule text, p_command text) returns bigint
-language sql as $$
-  insert into cron.job (jobname, schedule, command) values (p_name, p_schedule, p_command)
-  on conflict (jobname) do update set schedule = excluded.schedule, command = excluded.command
-  returning jobid
-$$;
-create function cron.unschedule(p_job bigint) returns boolean
-language sql as $$ delete from cron.job where jobid = p_job returning true $$;
-`;
-
-async function apply(db: pg.Client, files: string[]) {
-  for (const f of files) {
-    const sql = (await Deno.readTextFile(new URL(f, MIGRATIONS)))
-      .replace(/create extension if not exists pg_cron[^;]*;/i, "");
-    await db.query("begin");
-    try {
-      await db.query(sql);
-      await db.query("commit");
-    } catch (e) {
-      await db.query("rollback");
-      throw new Error(`${f}: ${(e as Error).message}`);
-    }
-  }
-}
 
 /** The caller's top 10 through match_memories, as `user` under RLS. */
 async function searchAs(db: pg.Client, user: string, query: string): Promise<string[]> {
@@ -62,25 +38,14 @@ async function searchAs(db: pg.Client, user: string, query: string): Promise<str
 Deno.test("upgrade: a database of 0.1.0 upgrades to this schema with nothing lost", async () => {
   const released = (await Deno.readTextFile(new URL("supabase/released-migrations.sha256", ROOT)))
     .split("\n").map((l) => l.trim().split(/\s+/)[1]).filter((f) => f?.endsWith(".sql"));
-  const all = [...Deno.readDirSync(MIGRATIONS)].map((e) => e.name)
-    .filter((n) => n.endsWith(".sql")).sort();
-  const later = all.filter((f) => !released.includes(f));
+  const later = migrationFiles(ROOT).filter((f) => !released.includes(f));
   assert.ok(released.length > 0 && later.length > 0);
 
   const name = `upgrade_${crypto.randomUUID().slice(0, 8)}`;
   const admin = new pg.Client({ connectionString: env("SUPABASE_DB_URL") });
   await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.query(`alter database ${name} set search_path to "$user", public, extensions`);
-  const url = new URL(env("SUPABASE_DB_URL"));
-  url.pathname = `/${name}`;
-  const db = new pg.Client({ connectionString: url.toString() });
-  await db.connect();
+  const db = await createMigratedDatabase(env("SUPABASE_DB_URL"), name, ROOT, released);
   try {
-    await db.query(await Deno.readTextFile(new URL("scripts/platform/bootstrap.sql", ROOT)));
-    await db.query(CRON_STAND_IN);
-    await apply(db, released);
-
     // 0.1.0's data: a user above the exact limit (a graph after the upgrade), a small one.
     const [large, small] = [crypto.randomUUID(), crypto.randomUUID()];
     await db.query(
@@ -107,7 +72,7 @@ Deno.test("upgrade: a database of 0.1.0 upgrades to this schema with nothing los
          from public.memory_embeddings order by id`,
     );
 
-    await apply(db, later);
+    await applyMigrations(db, ROOT, later);
 
     assert.deepEqual(
       await rowsOf(

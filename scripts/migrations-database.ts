@@ -1,0 +1,73 @@
+// A database of its own in a stack's cluster, built from a tree's platform bootstrap and
+// a list of its migrations, each applied in a transaction of its own as `supabase
+// migration up` does. For the upgrade test (release 0.1.0, then the rest) and the bench's
+// baseline (another commit's schema beside this one).
+//
+// pg_cron lives in one database per cluster (the stack's own), so this one gets a
+// stand-in `cron` schema whose schedule() records a job and runs nothing.
+
+import pg from "pg";
+
+const CRON_STAND_IN = `
+create schema cron;
+create table cron.job (jobid bigserial primary key, jobname text unique, schedule text, command text);
+create function cron.schedule(p_name text, p_schedule text, p_command text) returns bigint
+language sql as $$
+  insert into cron.job (jobname, schedule, command) values (p_name, p_schedule, p_command)
+  on conflict (jobname) do update set schedule = excluded.schedule, command = excluded.command
+  returning jobid
+$$;
+create function cron.unschedule(p_job bigint) returns boolean
+language sql as $$ delete from cron.job where jobid = p_job returning true $$;
+`;
+
+/** The migration files of `root` (a checkout), in the order they apply. */
+export function migrationFiles(root: URL): string[] {
+  return [...Deno.readDirSync(new URL("supabase/migrations/", root))]
+    .map((e) => e.name).filter((n) => n.endsWith(".sql")).sort();
+}
+
+/** Applies `files` of `root`'s migrations to `db`, each in a transaction of its own. */
+export async function applyMigrations(db: pg.Client, root: URL, files: string[]) {
+  for (const f of files) {
+    const sql = (await Deno.readTextFile(new URL(`supabase/migrations/${f}`, root)))
+      .replace(/create extension if not exists pg_cron[^;]*;/i, "");
+    await db.query("begin");
+    try {
+      await db.query(sql);
+      await db.query("commit");
+    } catch (e) {
+      await db.query("rollback");
+      throw new Error(`${f}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Creates database `name` next to `clusterUrl`'s, with `root`'s platform bootstrap, the
+ * cron stand-in and the migrations `files`; returns a client connected to it.
+ */
+export async function createMigratedDatabase(
+  clusterUrl: string,
+  name: string,
+  root: URL,
+  files: string[],
+): Promise<pg.Client> {
+  const admin = new pg.Client({ connectionString: clusterUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+    // What the platform bootstrap sets on the stack's own database.
+    await admin.query(`alter database ${name} set search_path to "$user", public, extensions`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(clusterUrl);
+  url.pathname = `/${name}`;
+  const db = new pg.Client({ connectionString: url.toString() });
+  await db.connect();
+  await db.query(await Deno.readTextFile(new URL("scripts/platform/bootstrap.sql", root)));
+  await db.query(CRON_STAND_IN);
+  await applyMigrations(db, root, files);
+  return db;
+}
