@@ -226,13 +226,12 @@ begin
     registered := registered + 1;
   end loop;
   -- A new graph is built beside memory_vectors and attached once complete: filled from
-  -- graph 0, analysed, indexed (one bulk HNSW build, not an insert into the graph per row),
-  -- its users' rows taken out of graph 0, and attached last. ATTACH PARTITION locks
+  -- graph 0 (its users' rows taken out of it), analysed, indexed (one bulk HNSW build, not an
+  -- insert into the graph per row), and attached last. ATTACH PARTITION locks
   -- memory_vectors against DDL only, where CREATE TABLE ... PARTITION OF would lock out
   -- every search and write until the commit; but it adds the foreign key to the partition,
   -- which locks memory_embeddings against writes until the commit: so it comes last,
-  -- right before the commit. Searches see the switch at commit. The users' rows in graph
-  -- 0 are locked during the build: a change made to one meanwhile would be lost with it.
+  -- right before the commit. Searches see the switch at commit.
   foreach g in array built loop
     part := 'memory_vectors_' || g;
     execute pg_catalog.format(
@@ -246,13 +245,14 @@ begin
     execute pg_catalog.format('comment on table private.%I is %L', part,
       'Graph ' || g || ' of public.memory_vectors: the vectors of the users private.memory_graph_users '
         || 'gives it, with their HNSW index. Read and written through public.memory_vectors only.');
-    perform 1 from private.memory_vectors_0 v
-      join private.memory_graph_users r on r.user_id = v.user_id and r.graph = g
-       for update of v;
+    -- Taken out of graph 0 and put in the new table in one statement: exactly the rows
+    -- deleted are copied (a row written meanwhile stays in graph 0 for the next run).
     execute pg_catalog.format(
+      'with taken as ('
+      '  delete from private.memory_vectors_0 v using private.memory_graph_users r'
+      '   where r.user_id = v.user_id and r.graph = %s returning v.id, v.user_id, v.embedding) '
       'insert into private.%I (id, user_id, graph, embedding) '
-      'select v.id, v.user_id, %s, v.embedding from private.memory_vectors_0 v '
-      'join private.memory_graph_users r on r.user_id = v.user_id and r.graph = %s', part, g, g);
+      'select t.id, t.user_id, %s, t.embedding from taken t', g, part, g);
     get diagnostics n = row_count;
     moved := moved + n;
     -- The parent's indexes, so that ATTACH adopts them instead of building them.
@@ -264,8 +264,6 @@ begin
       'with (m = 32, ef_construction = 128)', part || '_hnsw', part);
     execute pg_catalog.format('comment on index private.%I is %L', part || '_hnsw',
       'Cosine HNSW (halfvec, m 32, ef_construction 128) of graph ' || g || '.');
-    delete from private.memory_vectors_0 v
-     using private.memory_graph_users r where r.user_id = v.user_id and r.graph = g;
   end loop;
   -- Vectors in graph 0 of users whose graph is attached (the service role's writes, a
   -- writer racing the registration, a user given a graph that existed): moved by
