@@ -126,12 +126,34 @@ comment on function private.my_memory_counts(text) is
 revoke all on function private.my_memory_counts(text) from public;
 grant execute on function private.my_memory_counts(text) to authenticated, service_role;
 
--- The vectors. (id, user_id) names the memory, so a vector belongs to its memory's
--- owner, and goes with it.
+-- A memory names the graph its vector is in, and the vector's foreign key includes it:
+-- a cascade from a memory (a delete, a move) then names the vector's partition, and
+-- Postgres prunes to it instead of probing every graph. The sync moves a user by updating
+-- this column; `on update cascade` moves the vectors.
 alter table public.memory_embeddings
-  add constraint memory_embeddings_id_user_key unique (id, user_id);
-comment on constraint memory_embeddings_id_user_key on public.memory_embeddings is
-  'What memory_vectors references: a vector''s user is its memory''s user.';
+  add column graph smallint not null default private.my_memory_graph();
+comment on column public.memory_embeddings.graph is
+  'The graph (partition of memory_vectors) holding the memory''s vector: the writer''s by default '
+  '(private.my_memory_graph()), changed by private.sync_memory_graphs; never set by clients.';
+alter table public.memory_embeddings
+  add constraint memory_embeddings_id_user_graph_key unique (id, user_id, graph);
+comment on constraint memory_embeddings_id_user_graph_key on public.memory_embeddings is
+  'What memory_vectors references: a vector''s user and graph are its memory''s.';
+-- Clients insert every column but the graph (restated from ..._table_grants_restated).
+revoke insert on public.memory_embeddings from authenticated;
+grant insert (id, user_id, content_text, content_type, content_hash, model, metadata, created_at,
+              updated_at, source, deleted_at)
+  on public.memory_embeddings to authenticated;
+-- Restated: a move to another graph is not an edit of the memory.
+drop trigger memory_embeddings_set_updated_at on public.memory_embeddings;
+create trigger memory_embeddings_set_updated_at before update on public.memory_embeddings
+  for each row when (old.graph is not distinct from new.graph)
+  execute function private.set_updated_at();
+comment on trigger memory_embeddings_set_updated_at on public.memory_embeddings is
+  'updated_at = now() on every change but a move to another graph (private.set_updated_at).';
+
+-- The vectors: (id, user_id, graph) names the memory, so a vector belongs to its
+-- memory's owner, is in its memory's graph, and goes with it.
 
 create table public.memory_vectors (
   id uuid not null,
@@ -139,7 +161,8 @@ create table public.memory_vectors (
   graph smallint not null default private.my_memory_graph(),
   embedding extensions.halfvec(512) not null,
   primary key (id, user_id, graph),
-  foreign key (id, user_id) references public.memory_embeddings (id, user_id) on delete cascade
+  foreign key (id, user_id, graph) references public.memory_embeddings (id, user_id, graph)
+    on delete cascade on update cascade
 ) partition by list (graph);
 comment on table public.memory_vectors is
   'The embedding of each memory (one row per memory of public.memory_embeddings), '
@@ -255,6 +278,13 @@ begin
       'select t.id, t.user_id, %s, t.embedding from taken t', g, part, g);
     get diagnostics n = row_count;
     moved := moved + n;
+    -- Their memories name the graph, all but those whose vector was written to graph 0
+    -- meanwhile (their cascade would find no partition yet: the next run moves them).
+    update public.memory_embeddings e set graph = g
+      from private.memory_graph_users r
+     where r.user_id = e.user_id and r.graph = g and e.graph = 0
+       and not exists (select 1 from private.memory_vectors_0 v
+                        where v.id = e.id and v.user_id = e.user_id and v.graph = 0);
     -- The parent's indexes, so that ATTACH adopts them instead of building them.
     execute pg_catalog.format('alter table private.%I add primary key (id, user_id, graph)', part);
     execute pg_catalog.format('create index on private.%I (user_id)', part);
@@ -265,17 +295,18 @@ begin
     execute pg_catalog.format('comment on index private.%I is %L', part || '_hnsw',
       'Cosine HNSW (halfvec, m 32, ef_construction 128) of graph ' || g || '.');
   end loop;
-  -- Vectors in graph 0 of users whose graph is attached (the service role's writes, a
+  -- Memories in graph 0 of users whose graph is attached (the service role's writes, a
   -- writer racing the registration, a user given a graph that existed): moved by
   -- Postgres, p_max_rows at a time (an insert into an HNSW graph is ~3 ms).
+  -- The memory moves; its foreign key's `on update cascade` moves the vector.
   with todo as (
-    select v.id, r.graph from private.memory_graph_users r
-      join public.memory_vectors v on v.graph = 0 and v.user_id = r.user_id
+    select e.id, r.graph from private.memory_graph_users r
+      join public.memory_embeddings e on e.graph = 0 and e.user_id = r.user_id
      where not r.graph = any (built)
      limit p_max_rows
   )
-  update public.memory_vectors v set graph = todo.graph
-    from todo where v.graph = 0 and v.id = todo.id;
+  update public.memory_embeddings e set graph = todo.graph
+    from todo where e.graph = 0 and e.id = todo.id;
   get diagnostics n = row_count;
   moved := moved + n;
   foreach g in array built loop

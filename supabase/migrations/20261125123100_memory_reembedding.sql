@@ -119,7 +119,7 @@ begin
   -- One writer per user at a time (the same lock as apply_memory_decisions).
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memories:' || p_user::text, 0));
   for m in
-    select e.id, e.model, e.content_hash, x.v
+    select e.id, e.model, e.graph, e.content_hash, x.v
       from unnest(p_ids, p_embeddings) as x(id, v)
       join public.memory_embeddings e on e.id = x.id and e.user_id = p_user
      where e.model <> p_model
@@ -134,7 +134,8 @@ begin
       merged := merged + 1;
     else
       update public.memory_embeddings e set model = p_model where e.id = m.id;
-      update public.memory_vectors v set embedding = m.v where v.id = m.id and v.user_id = p_user;
+      update public.memory_vectors v set embedding = m.v
+       where v.id = m.id and v.user_id = p_user and v.graph = m.graph;
       -- The counts follow inserts and deletes by trigger; a change of model is this one.
       update private.memory_counts c set n = c.n - 1 where c.user_id = p_user and c.model = m.model;
       insert into private.memory_counts as c (user_id, model, n) values (p_user, p_model, 1)

@@ -22,7 +22,7 @@ insert into expected values
   ('itinerary_items', 'DELETE', '*'), ('itinerary_items', 'INSERT', '*'),
   ('itinerary_items', 'SELECT', '*'), ('itinerary_items', 'UPDATE', '*'),
   ('memory_history', 'SELECT', '*'),
-  ('memory_embeddings', 'DELETE', '*'), ('memory_embeddings', 'INSERT', '*'),
+  ('memory_embeddings', 'DELETE', '*'), ('memory_embeddings', 'INSERT', 'content_hash,content_text,content_type,created_at,deleted_at,id,metadata,model,source,updated_at,user_id'),
   ('memory_embeddings', 'SELECT', '*'), ('memory_embeddings', 'UPDATE', 'content_text,content_type,deleted_at,metadata,source'),
   ('memory_vectors', 'DELETE', '*'), ('memory_vectors', 'INSERT', 'embedding,id,user_id'),
   ('memory_vectors', 'SELECT', '*'), ('memory_vectors', 'UPDATE', 'embedding'),
