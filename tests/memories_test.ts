@@ -433,8 +433,14 @@ Deno.test("memories: top 10 equals the brute-force top 10 for small and large us
           select m.id, m.user_id, x.v::extensions.vector from m join x on x.t = m.content_text`;
       }
     }
-    // The 3,000-row user gets a graph of their own: the walk is what is checked.
-    await db.query`select private.sync_memory_graphs(null)`;
+    // The 3,000-row user gets a graph of their own: the walk is what is checked (pg_cron's
+    // every-minute run may hold the sync's lock for a moment: then it is asked again).
+    for (;;) {
+      const [run] = await db.query<{ r: { busy?: boolean } }>`
+        select private.sync_memory_graphs(null) as r`;
+      if (!run.r.busy) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const [graph] = await db.query<{ graph: number }>`
       select graph from private.memory_graph_users where user_id = ${users[0].id}::uuid`;
     assert.ok(graph?.graph >= 1, "the large user has a graph");
