@@ -792,9 +792,13 @@ revoke all on function private.my_keyword_matches(tsquery, integer, text, jsonb,
 grant execute on function private.my_keyword_matches(tsquery, integer, text, jsonb, text)
   to authenticated, service_role;
 
--- Restated whole (security invoker, search_path, grants): the similarity of a keyword-only
--- hit is read from memory_vectors.
-create or replace function public.search_memories(
+-- Hybrid retrieval (the words of migration 20261125122900 beside vector similarity):
+-- mode `hybrid` (default), `vector` or `keyword`; each side ranks up to 3 x match_count
+-- candidates (at most 100) and the score is the sum of 1 / (60 + rank) over the sides that
+-- found the memory. The vector side is match_memories; the keyword side
+-- private.my_keyword_matches; min_similarity drops results below that cosine similarity
+-- whatever side found them (keyword mode, which embeds nothing, ignores it).
+create function public.search_memories(
   p_query_text text,
   p_query extensions.vector,
   p_match_count integer default 10,
