@@ -9,8 +9,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { adminPool, closedLoop, need, progress, summarize, table } from "./lib.ts";
 import { baselineDatabase } from "./baseline_db.ts";
-import { inlineParameters } from "../supabase/functions/_shared/sql_literals.ts";
-import { rlsSettings } from "../supabase/functions/_shared/db.ts";
+import { rlsSettings, transaction } from "../supabase/functions/_shared/db.ts";
 import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
 
 /** What memories store (migration 20261125121600). */
@@ -426,38 +425,48 @@ const benchUser = (w: Workload, size: number, i: number) =>
   `00000000-${w.tag}-4000-8000-${String(size).padStart(6, "0")}${String(i).padStart(6, "0")}`;
 
 /**
- * The top 10 ids for `user` through match_memories, sent the way the functions'
- * RLS-scoped client sends a query (_shared/db.ts): its settings and the query in one
- * message, one implicit transaction, one round trip.
+ * Runs one statement as `user` the way the functions' RLS-scoped client does
+ * (_shared/db.ts): the settings and the query in one pipelined transaction, one round
+ * trip. `pool` is in pipeline mode.
  */
-async function searchAs(pool: pg.Pool, user: string, query: string) {
-  const settings = rlsSettings({ sub: user, role: "authenticated" }, "authenticated", 8000);
-  const results = await pool.query(
-    `${settings}; ` +
-      inlineParameters(
-        `select id from public.match_memories($1::extensions.vector, 10, null, null, null, '${MODEL}')`,
-        [query],
-      ),
-  ) as unknown as pg.QueryResult<{ id: string }>[];
-  return results[results.length - 1].rows.map((x: { id: string }) => x.id);
+async function asUser<R = Record<string, unknown>>(
+  pool: pg.Pool,
+  user: string,
+  text: string,
+  values: unknown[],
+): Promise<R[]> {
+  const client = await pool.connect();
+  try {
+    return await transaction<R>(
+      client,
+      rlsSettings({ sub: user, role: "authenticated" }, "authenticated", 8000),
+      { text, values },
+    );
+  } finally {
+    client.release();
+  }
 }
+
+/** The top 10 ids for `user` through match_memories. */
+const searchAs: Search = async (pool, user, query) =>
+  (await asUser<{ id: string }>(
+    pool,
+    user,
+    `select id from public.match_memories($1::extensions.vector, 10, null, null, null, '${MODEL}')`,
+    [query],
+  )).map((x) => x.id);
 
 /**
  * POST /memories/search's default: search_memories in hybrid mode, with a query text that
  * names one row of the user by its number (a code lookup: the keyword side finds it).
  */
-const searchHybrid: Search = async (pool, user, query) => {
-  const settings = rlsSettings({ sub: user, role: "authenticated" }, "authenticated", 8000);
-  const text = `which one is ${query.length % 1000}`;
-  const results = await pool.query(
-    `${settings}; ` +
-      inlineParameters(
-        `select id from public.search_memories($1, $2::extensions.vector, 10, 'hybrid', null, null, null, '${MODEL}')`,
-        [text, query],
-      ),
-  ) as unknown as pg.QueryResult<{ id: string }>[];
-  return results[results.length - 1].rows.map((x: { id: string }) => x.id);
-};
+const searchHybrid: Search = async (pool, user, query) =>
+  (await asUser<{ id: string }>(
+    pool,
+    user,
+    `select id from public.search_memories($1, $2::extensions.vector, 10, 'hybrid', null, null, null, '${MODEL}')`,
+    [`which one is ${query.length % 1000}`, query],
+  )).map((x) => x.id);
 
 /**
  * The median of three runs of the pg_cron graph sync once every row is in its graph:
@@ -705,7 +714,7 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
     ];
     for (const clients of opts.clients) {
       for (const [strategy, search, url] of designs) {
-        const pool = new pg.Pool({ connectionString: url, max: clients });
+        const pool = new pg.Pool({ connectionString: url, max: clients, pipeline: true });
         // One untimed pass of every (user, query) pair on each connection of the pool, as
         // a server in steady state has had. Without it the first seconds of a run measure
         // reads from the page cache after a restart (a walk 2.5-20x slower), and on every
@@ -759,15 +768,6 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
   };
 }
 
-/** Runs one statement as `user`, the way the functions' RLS-scoped client does. */
-async function asUser(pool: pg.Pool, user: string, sql: string, params: unknown[]) {
-  const settings = rlsSettings({ sub: user, role: "authenticated" }, "authenticated", 8000);
-  const results = await pool.query(
-    `${settings}; ${inlineParameters(sql, params)}`,
-  ) as unknown as pg.QueryResult[];
-  return results[results.length - 1].rows;
-}
-
 /**
  * What every memory route does to the table, old schema beside new, as one user of the
  * exact path (100 rows) and one with a graph (the largest bucket up to 10,000 rows): POST /memories' insert
@@ -787,7 +787,7 @@ async function memoryOps(
   for (const size of [100, graphSize]) {
     const user = benchUser(w, size, 0);
     for (const [layout, url] of layouts) {
-      const pool = new pg.Pool({ connectionString: url, max: clients });
+      const pool = new pg.Pool({ connectionString: url, max: clients, pipeline: true });
       const ids: string[] = [];
       // PATCH's statements in each schema (memories/index.ts of each version).
       const vectors = layout.startsWith("vectors");

@@ -390,14 +390,15 @@ begin
     select c.my_rows, c.graph_rows into my_rows, graph_rows from private.my_memory_counts(p_model) c;
   end if;
   if my_graph > 0 and my_rows > private.memory_exact_max_rows() then
-    -- How wide a walk must be grows with its graph: alone in a graph of n rows,
-    -- 40 + n / 400 found the true top 10 of 9,500-, 50,000- and 100,000-row users. A
+    -- How wide a walk must be grows with its graph: alone in a graph of n rows, a walk
+    -- of 40 + n / 700 finds the true top 10 of 9,500- and 50,000-row users and 99.75% of
+    -- a 100,000-row user's, as wider walks do (`npm run bench -- graphs`). A
     -- walk keeps the candidates of every user in the graph and returns the caller's, so
     -- a caller with a share s of a shared graph gets a walk 1 / sqrt(s) wider (at most
     -- 1,000), and never narrower than k (a walk returns at most ef_search rows).
     graph_rows := greatest(graph_rows, my_rows);
     perform pg_catalog.set_config('hnsw.ef_search', greatest(p_match_count,
-      least(1000, ceil((40 + graph_rows / 400.0) * sqrt(graph_rows::numeric / my_rows))))::text, true);
+      least(1000, ceil((40 + graph_rows / 700.0) * sqrt(graph_rows::numeric / my_rows))))::text, true);
     perform pg_catalog.set_config('hnsw.max_scan_tuples', private.memory_max_scan_tuples()::text, true);
     -- Alone in its graph and with no type or metadata filter, every row the walk finds
     -- is the caller's (deleted ones aside): nothing to resume, and a walk without the

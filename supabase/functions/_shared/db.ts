@@ -1,22 +1,19 @@
 // The functions' Postgres clients: RLS-scoped (the caller's claims and role) and
 // admin, over one pool per connection string. Every query is one transaction of its
-// own that also sets the statement timeout with SET LOCAL, so the timeout holds on a
-// direct connection and through a transaction pooler (Supavisor forwards no startup
-// options but search_path) alike, and never leaks to another client.
+// own that also sets the statement timeout locally, so the timeout holds on a direct
+// connection and through a transaction pooler (Supavisor forwards no startup options
+// but search_path) alike, and never leaks to another client.
 //
-// One round trip, as PostgREST does: the claims, the role, the timeout and the query
-// travel as one simple-protocol message, which Postgres runs as one (implicit)
-// transaction: set_config('request.jwt.claims', <claims>, true); SET LOCAL ROLE;
-// SET LOCAL statement_timeout; the query. The local settings end with it; an error
-// rolls it all back and leaves the connection clean. The simple protocol has no bind
-// parameters, so values travel as quoted literals (sql_literals.ts), typed by their
-// context as parameters were. (@supabase/server's withPostgresClient takes five round
-// trips and cannot set the timeout inside its transaction.)
+// One round trip, as PostgREST does: the connections are in node-postgres' pipeline
+// mode, which writes a transaction's statements without waiting for each answer:
+// BEGIN; set_config of the claims, the role and the timeout (local); the query with its
+// bind parameters; COMMIT. Values travel as parameters of unnamed statements (which
+// transaction poolers accept), never in the SQL text. An error rolls it all back (the
+// COMMIT of a failed transaction is a ROLLBACK) and leaves the connection clean.
+// (@supabase/server's withPostgresClient waits for each of its five statements and
+// cannot set the timeout inside its transaction.)
 
 import type { Pool as PgPool, PoolClient, QueryResult } from "pg";
-import { inlineParameters, quoteLiteral } from "./sql_literals.ts";
-
-const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** What handlers use: a tagged template (values become bind parameters) or text + params. */
 export interface PostgresApi {
@@ -61,7 +58,11 @@ class Pool {
   /** pg is loaded with the first query, not at import: a function's cold start is shorter. */
   #pg(): Promise<PgPool> {
     return this.#pool ??= import("pg").then(({ default: pg }) => {
-      const pool = new pg.Pool({ connectionString: this.connectionString, max: this.options.max });
+      const pool = new pg.Pool({
+        connectionString: this.connectionString,
+        max: this.options.max,
+        pipeline: true,
+      });
       // An idle connection that breaks must not crash the process.
       pool.on("error", () => {});
       return pool;
@@ -158,28 +159,37 @@ function poolFor(connectionString: string, options: PoolOptions): Pool {
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
-/** `prefix` (the transaction's settings) and the query, as one message: one round trip. */
-async function inOneMessage<R>(
-  pool: Pool,
-  prefix: string,
-  text: string,
-  params: unknown[],
+/** A statement and its bind parameters. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * `settings`, then the query, as one transaction on `client` (a connection in pipeline
+ * mode: every statement is written before the first answer is read). The first error
+ * is thrown; a broken connection is marked so that it is not reused.
+ */
+export async function transaction<R>(
+  client: PoolClient,
+  settings: Statement,
+  query: Statement,
 ): Promise<R[]> {
-  const sql = `${prefix}; ${inlineParameters(text, params)}`;
-  return await pool.with(async (client) => {
-    try {
-      const results = (await client.query(sql)) as unknown as QueryResult | QueryResult[];
-      const last = Array.isArray(results) ? results[results.length - 1] : results;
-      return last.rows as R[];
-    } catch (e) {
-      // A server error leaves the connection clean (the transaction is rolled back);
-      // anything else (a broken connection) must not go back to the pool.
-      if (!SQLSTATE.test((e as { code?: string }).code ?? "")) {
-        throw Object.assign(e as Error, { broken: true });
-      }
-      throw e;
-    }
-  });
+  const answers = await Promise.allSettled([
+    client.query("begin"),
+    client.query(settings.text, settings.values),
+    client.query(query.text, query.values),
+    client.query("commit"),
+  ]);
+  const failed = answers.find((a) => a.status === "rejected");
+  if (failed) {
+    const e = failed.reason as Error & { code?: string };
+    // A server error leaves the connection clean (the transaction is rolled back);
+    // anything else (a broken connection) must not go back to the pool.
+    if (!SQLSTATE.test(e.code ?? "")) throw Object.assign(e, { broken: true });
+    throw e;
+  }
+  return (answers[2] as PromiseFulfilledResult<QueryResult>).value.rows as R[];
 }
 
 function api(run: (text: string, params: unknown[]) => Promise<unknown[]>): PostgresApi {
@@ -198,31 +208,32 @@ export function rlsClient(
   role: string,
 ): PostgresApi {
   const pool = poolFor(connectionString, options);
-  const prefix = rlsSettings(claims, role, options.statementTimeoutMs);
-  return api((text, params) => inOneMessage(pool, prefix, text, params));
+  const settings = rlsSettings(claims, role, options.statementTimeoutMs);
+  return api((text, values) => pool.with((c) => transaction(c, settings, { text, values })));
 }
 
 /**
- * What an RLS-scoped query is sent after, in the same message: the caller's claims,
- * the role and the statement timeout, all local to the query's transaction.
+ * What an RLS-scoped query runs after, in its transaction: the caller's claims, the
+ * role and the statement timeout, all local to the transaction.
  */
 export function rlsSettings(
   claims: Record<string, unknown>,
   role: string,
   statementTimeoutMs: number,
-): string {
-  // Claims are the verified token's and the role ours, but nothing reaches SQL text
-  // unescaped.
-  return `select pg_catalog.set_config('request.jwt.claims', ${
-    quoteLiteral(JSON.stringify(claims))
-  }, true); set local role ${quoteIdentifier(role)}; set local statement_timeout = ${
-    Math.trunc(statementTimeoutMs)
-  }`;
+): Statement {
+  return {
+    text: "select pg_catalog.set_config('request.jwt.claims', $1, true), " +
+      "pg_catalog.set_config('role', $2, true), pg_catalog.set_config('statement_timeout', $3, true)",
+    values: [JSON.stringify(claims), role, String(Math.trunc(statementTimeoutMs))],
+  };
 }
 
 /** Queries as the connection's own role: RLS does not apply, so every query names its user. */
 export function adminClient(connectionString: string, options: PoolOptions): PostgresApi {
   const pool = poolFor(connectionString, options);
-  const prefix = `set local statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`;
-  return api((text, params) => inOneMessage(pool, prefix, text, params));
+  const settings: Statement = {
+    text: "select pg_catalog.set_config('statement_timeout', $1, true)",
+    values: [String(Math.trunc(options.statementTimeoutMs))],
+  };
+  return api((text, values) => pool.with((c) => transaction(c, settings, { text, values })));
 }
