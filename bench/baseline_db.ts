@@ -2,7 +2,8 @@
 // own in the bench cluster, built from that commit's migrations (a worktree) and kept.
 
 import pg from "pg";
-import { need, worktree } from "./lib.ts";
+import { worktree } from "./worktree.ts";
+import { env } from "../harness/stack.ts";
 import { createMigratedDatabase, migrationFiles } from "../scripts/migrations-database.ts";
 
 const git = async (cwd: URL, ...args: string[]) => {
@@ -18,7 +19,7 @@ export async function baselineDatabase(admin: pg.Pool, ref: string): Promise<str
   const dir = await worktree(ref);
   const sha = await git(dir, "rev-parse", "HEAD");
   const name = `bench_${sha.slice(0, 12)}`;
-  const url = new URL(need("SUPABASE_DB_URL"));
+  const url = new URL(env("SUPABASE_DB_URL"));
   url.pathname = `/${name}`;
   const built = await admin.query(
     `select 1 from pg_database where datname = $1 and datallowconn`,
@@ -27,7 +28,7 @@ export async function baselineDatabase(admin: pg.Pool, ref: string): Promise<str
   if (built.rowCount) return url.toString();
   await admin.query(`drop database if exists ${name}_building`);
   const files = migrationFiles(dir);
-  const db = await createMigratedDatabase(need("SUPABASE_DB_URL"), `${name}_building`, dir, files);
+  const db = await createMigratedDatabase(env("SUPABASE_DB_URL"), `${name}_building`, dir, files);
   await db.end();
   await admin.query(`alter database ${name}_building rename to ${name}`);
   console.error(`baseline: ${name} built from ${ref} (${files.length} migrations)`);

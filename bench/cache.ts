@@ -12,12 +12,13 @@
 import { boot } from "../tests/boot.ts";
 import { openStore } from "../supabase/functions/_shared/cache.ts";
 import { takeRequest } from "../supabase/functions/_shared/rate_limit.ts";
-import { adminPool, benchUser, closedLoop, need, summarize, table } from "./lib.ts";
+import { closedLoop, summarize, table } from "../harness/measure.ts";
+import { adminPool, benchUser, env } from "../harness/stack.ts";
 
 async function embeddingCalls(): Promise<number> {
-  const base = need("OPENAI_BASE_URL").replace(/\/v1$/, "");
+  const base = env("OPENAI_BASE_URL").replace(/\/v1$/, "");
   const r = await fetch(`${base}/__stats`, {
-    headers: { Authorization: `Bearer ${need("LOCAL_OPENAI_KEY")}` },
+    headers: { Authorization: `Bearer ${env("LOCAL_OPENAI_KEY")}` },
   });
   return (await r.json()).embeddings_requests;
 }
@@ -25,7 +26,7 @@ async function embeddingCalls(): Promise<number> {
 export async function cacheBench(opts: { seconds: number; connections: number }) {
   const run = Date.now();
   const user = await benchUser(`cache-${run}@bench.local`);
-  const withStore = need("SUPABASE_FUNCTIONS_URL");
+  const withStore = env("SUPABASE_FUNCTIONS_URL");
   const memories = Array.from({ length: 200 }, (_, i) => ({
     content: `memory ${i}: ${
       ["ramen", "temples", "trains", "onsen", "markets"][i % 5]
@@ -74,7 +75,7 @@ export async function cacheBench(opts: { seconds: number; connections: number })
   table(`cache: POST /memories/search, ${opts.connections} connections, 200 memories`, rows);
 
   // The limiter alone: one decision = INCR + EXPIRE NX, pipelined.
-  const store = await openStore(need("CACHE_URL"));
+  const store = await openStore(env("CACHE_URL"));
   const limiter = await closedLoop(opts.connections, Math.min(opts.seconds, 5), async (w) => {
     await takeRequest(store, "bench", "default", `${user.id}-${w}`);
   });

@@ -8,7 +8,8 @@
 //    stream must end with `done`, and the functions process's memory (RSS, from
 //    /proc) should stay flat: sampled every second, compared start, peak and end.
 
-import { adminPool, benchUser, need, summarize, table } from "./lib.ts";
+import { summarize, table } from "../harness/measure.ts";
+import { adminPool, benchUser, env } from "../harness/stack.ts";
 
 const FIRST_TOKEN_MS = 200;
 
@@ -19,7 +20,7 @@ interface TurnTiming {
 }
 
 async function newSession(headers: Record<string, string>): Promise<string> {
-  const r = await fetch(`${need("SUPABASE_FUNCTIONS_URL")}/chat/sessions`, {
+  const r = await fetch(`${env("SUPABASE_FUNCTIONS_URL")}/chat/sessions`, {
     method: "POST",
     headers,
     body: JSON.stringify({ remember: false }),
@@ -31,7 +32,7 @@ async function newSession(headers: Record<string, string>): Promise<string> {
 /** One turn, read to its end: when the first byte and the first delta arrived. */
 async function turn(headers: Record<string, string>, session: string): Promise<TurnTiming> {
   const started = performance.now();
-  const res = await fetch(`${need("SUPABASE_FUNCTIONS_URL")}/chat/sessions/${session}/messages`, {
+  const res = await fetch(`${env("SUPABASE_FUNCTIONS_URL")}/chat/sessions/${session}/messages`, {
     method: "POST",
     headers,
     body: JSON.stringify({ content: "Plan a day in Kyoto around the temples" }),
@@ -53,10 +54,10 @@ async function turn(headers: Record<string, string>, session: string): Promise<T
 }
 
 async function faults(body: unknown) {
-  const base = need("OPENAI_BASE_URL").replace(/\/v1$/, "");
+  const base = env("OPENAI_BASE_URL").replace(/\/v1$/, "");
   const r = await fetch(`${base}/__faults`, {
     method: body === null ? "DELETE" : "POST",
-    headers: { Authorization: `Bearer ${need("LOCAL_OPENAI_KEY")}` },
+    headers: { Authorization: `Bearer ${env("LOCAL_OPENAI_KEY")}` },
     body: body === null ? undefined : JSON.stringify(body),
   });
   await r.body?.cancel();
@@ -64,7 +65,7 @@ async function faults(body: unknown) {
 
 /** The pid of the process listening on the functions port (the local server). */
 async function functionsPid(): Promise<number | null> {
-  const port = new URL(need("SUPABASE_FUNCTIONS_URL")).port;
+  const port = new URL(env("SUPABASE_FUNCTIONS_URL")).port;
   const out = await new Deno.Command("ss", { args: ["-ltnpH", `sport = :${port}`] }).output();
   const m = /pid=(\d+)/.exec(new TextDecoder().decode(out.stdout));
   return m ? Number(m[1]) : null;

@@ -6,7 +6,7 @@ import {
   encryptSecret,
   loadKeyring,
 } from "../supabase/functions/_shared/byok_crypto.ts";
-import { summarize, table } from "./lib.ts";
+import { summarize, table } from "../harness/measure.ts";
 
 export async function cryptoBench(opts: { seconds: number }) {
   const keyring = await loadKeyring();

@@ -11,7 +11,8 @@
 //   side in one run.
 
 import pg from "pg";
-import { adminPool, closedLoop, need, progress, summarize, table } from "./lib.ts";
+import { closedLoop, progress, summarize, table } from "../harness/measure.ts";
+import { adminPool, env } from "../harness/stack.ts";
 import { copyRows, type DataShape, literal, mixture } from "./vector.ts";
 
 export interface GraphsOptions {
@@ -106,7 +107,7 @@ async function walks(db: pg.Pool, opts: GraphsOptions) {
     // Recall against the exact top 10, then latency with one client, of the table's one
     // index under the given settings.
     const measure = async (options: string) => {
-      const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: 1, options });
+      const pool = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: 1, options });
       const recalls: number[] = [];
       for (const [k, q] of queries.entries()) {
         const got = new Set(
@@ -247,7 +248,7 @@ async function statements(opts: GraphsOptions) {
   for (let round = 0; round < 3; round++) {
     for (const [kind, sql] of Object.entries(kinds)) {
       for (const graphs of [0, graphCount]) {
-        const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: 4 });
+        const pool = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: 4 });
         // Simple protocol, planned every time, as the functions send statements.
         const r = await closedLoop(4, opts.seconds, async (w, i) => {
           const [text, params] = sql(stmtTable(graphs), userUuid((w * 7919 + i) % USERS));

@@ -3,7 +3,9 @@
 // @supabase/server's Postgres client used, for the function-overhead ratio.
 
 import pg from "pg";
-import { adminPool, benchUser, closedLoop, need, summarize, table, worktree } from "./lib.ts";
+import { worktree } from "./worktree.ts";
+import { closedLoop, summarize, table } from "../harness/measure.ts";
+import { adminPool, benchUser, env } from "../harness/stack.ts";
 import { boot } from "../tests/boot.ts";
 import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
 
@@ -60,7 +62,7 @@ async function autocannon(url: string, t: Target, token: string, opts: HttpOptio
 
 /** The RPC over SQL inside the same 4-statement transaction the function uses. */
 async function direct(t: Target, claims: string, opts: HttpOptions) {
-  const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: opts.connections });
+  const pool = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: opts.connections });
   try {
     const [text, params] = t.sql!;
     const r = await closedLoop(opts.connections, opts.seconds, async () => {
@@ -128,7 +130,7 @@ async function oldAndNew(ref: string) {
 }
 
 export async function httpBench(opts: HttpOptions) {
-  const url = need("SUPABASE_FUNCTIONS_URL");
+  const url = env("SUPABASE_FUNCTIONS_URL");
   // Alice of the seed owns trip 1001 (3 collaborators, 8 child rows).
   const { id: alice, token, headers } = await benchUser("alice@example.com");
   const claims = JSON.stringify({ sub: alice, role: "authenticated", aud: "authenticated" });

@@ -6,12 +6,13 @@
 // Each batch size runs twice in the same run: with the memory_history trigger (as
 // deployed) and with it disabled (as before migration 121000), to show its cost.
 
-import { adminPool, benchUser, need, progress, summarize, table } from "./lib.ts";
+import { progress, summarize, table } from "../harness/measure.ts";
+import { adminPool, benchUser, env } from "../harness/stack.ts";
 
 export async function ingestBench(
   opts: { memories: number; batchSizes: number[]; connections: number },
 ) {
-  const url = need("SUPABASE_FUNCTIONS_URL");
+  const url = env("SUPABASE_FUNCTIONS_URL");
   const run = Date.now();
   const users = await Promise.all(
     Array.from({ length: opts.connections }, (_, c) => benchUser(`ingest-${run}-${c}@bench.local`)),

@@ -10,7 +10,8 @@ import { httpBench } from "./http.ts";
 import { ingestBench } from "./ingest.ts";
 import { startupBench } from "./startup.ts";
 import { storedFormsBench } from "./stored_forms.ts";
-import { adminPool, machine, writeResult } from "./lib.ts";
+import { machine, writeResult } from "../harness/measure.ts";
+import { adminPool } from "../harness/stack.ts";
 import { DATA_SHAPES, type DataShape, vectorBench } from "./vector.ts";
 
 const { values, positionals } = parseArgs({

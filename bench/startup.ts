@@ -13,7 +13,9 @@
 // without a lock, dynamic imports included) is a cost of the CLI, not of the platform.
 
 import { functionNames } from "../scripts/function-names.ts";
-import { benchUser, percentile, table, worktree } from "./lib.ts";
+import { worktree } from "./worktree.ts";
+import { percentile, table } from "../harness/measure.ts";
+import { benchUser } from "../harness/stack.ts";
 
 const root = new URL("../", import.meta.url);
 const deno = Deno.execPath();

@@ -7,7 +7,8 @@
 // text-embedding-3 returns for `dimensions: 512`).
 
 import pg from "pg";
-import { adminPool, closedLoop, need, summarize, table } from "./lib.ts";
+import { closedLoop, summarize, table } from "../harness/measure.ts";
+import { adminPool, env } from "../harness/stack.ts";
 import { copyRows, literal, mixture } from "./vector.ts";
 
 interface Form {
@@ -111,7 +112,7 @@ export async function storedFormsBench(opts: FormsOptions) {
       ) => r.id);
     }
     for (const clients of opts.clients) {
-      const pool = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: clients });
+      const pool = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: clients });
       const ms: number[] = [];
       const r = await closedLoop(clients, opts.seconds, async (w, n) => {
         const k = (w * 31 + n) % queries.length;

@@ -7,7 +7,8 @@
 
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { adminPool, closedLoop, need, progress, summarize, table } from "./lib.ts";
+import { closedLoop, progress, summarize, table } from "../harness/measure.ts";
+import { adminPool, env } from "../harness/stack.ts";
 import { baselineDatabase } from "./baseline_db.ts";
 import { rlsSettings, transaction } from "../supabase/functions/_shared/db.ts";
 import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
@@ -339,7 +340,7 @@ async function globalAnn(db: pg.Pool, opts: VectorOptions) {
   for (const ef of opts.efSearch) {
     for (const clients of opts.clients) {
       const pool = new pg.Pool({
-        connectionString: need("SUPABASE_DB_URL"),
+        connectionString: env("SUPABASE_DB_URL"),
         max: clients,
         options: `-c hnsw.ef_search=${ef}`,
       });
@@ -596,6 +597,13 @@ async function loadPerUser(db: pg.Pool, w: Workload, label: string) {
   const client = await db.connect();
   try {
     if (layout === "vectors") {
+      // Memories and vectors in one transaction that holds the graph sync's lock: a sync
+      // (pg_cron's, every minute) between the two would move a large user's memories to
+      // a graph their vectors, copied to graph 0, could no longer reference.
+      await client.query("begin");
+      await client.query(
+        "select pg_advisory_xact_lock(hashtext('private.sync_memory_graphs'))",
+      );
       await copyRows(
         client,
         "copy public.memory_embeddings (id, user_id, content_text, content_type) from stdin",
@@ -613,6 +621,7 @@ async function loadPerUser(db: pg.Pool, w: Workload, label: string) {
         `${label}: COPY ${total} rows into memory_vectors`,
         db,
       );
+      await client.query("commit");
     } else {
       const next = mixture(2);
       await copyRows(
@@ -624,6 +633,9 @@ async function loadPerUser(db: pg.Pool, w: Workload, label: string) {
         db,
       );
     }
+  } catch (e) {
+    await client.query("rollback");
+    throw e;
   } finally {
     client.release();
   }
@@ -699,13 +711,13 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
     );
     const path = size <= exact_max_rows ? "exact" : "own graph";
     const designs: [string, Search, string][] = [
-      [`${path}, vector mode`, searchAs, need("SUPABASE_DB_URL")],
-      [`${path}, hybrid mode`, searchHybrid, need("SUPABASE_DB_URL")],
+      [`${path}, vector mode`, searchAs, env("SUPABASE_DB_URL")],
+      [`${path}, hybrid mode`, searchHybrid, env("SUPABASE_DB_URL")],
       ...(old
         ? [[`${path}, ${opts.baseline}`, searchAs, old.url] as [string, Search, string]]
         : []),
       ...(opts.shared
-        ? [["shared HNSW (Mem0-style)", searchShared, need("SUPABASE_DB_URL")] as [
+        ? [["shared HNSW (Mem0-style)", searchShared, env("SUPABASE_DB_URL")] as [
           string,
           Search,
           string,
@@ -755,7 +767,7 @@ async function perUserBench(db: pg.Pool, opts: VectorOptions, w: Workload) {
       `the every-minute graph sync with nothing to do: ${idleSyncMs.toFixed(1)} ms)`,
     rows,
   );
-  const layouts: [string, string][] = [[await layoutOf(db), need("SUPABASE_DB_URL")]];
+  const layouts: [string, string][] = [[await layoutOf(db), env("SUPABASE_DB_URL")]];
   if (old) layouts.push([`${await layoutOf(old.pool)} (${opts.baseline})`, old.url]);
   const ops = await memoryOps(w, layouts, Math.max(...opts.clients), opts.seconds);
   if (old) await old.pool.end();

@@ -18,7 +18,7 @@
 // eval/results/.
 
 import { parseArgs } from "node:util";
-import { env, newUser, request, type TestUser } from "../tests/support.ts";
+import { env, newUser, request, type TestUser } from "../harness/stack.ts";
 import { type Conversation, CONVERSATIONS } from "./conversations.ts";
 import { OTHER_WORDING } from "./conversations_other_wording.ts";
 import { PROBES } from "./conversations_probes.ts";

@@ -5,7 +5,7 @@
 // produced them. Runs against the stack's endpoint, or any OpenAI-compatible one with
 // the same variables as the conversation sets.
 
-import { newUser, request, type TestUser } from "../tests/support.ts";
+import { newUser, request, type TestUser } from "../harness/stack.ts";
 import { type Category, MEMORIES, QUERIES } from "./retrieval_set.ts";
 
 export const MODES = ["vector", "keyword", "hybrid"] as const;

@@ -4,7 +4,8 @@
 // got a 201 before or after is in the database.
 
 import pg from "pg";
-import { benchUser, need, summarize } from "../bench/lib.ts";
+import { summarize } from "../harness/measure.ts";
+import { benchUser, env } from "../harness/stack.ts";
 import { type Outcome, script, type Sent, sleep, statuses, timeline } from "./load.ts";
 
 export interface RestartOptions {
@@ -38,7 +39,7 @@ const trip = (tag: string) => ({
 });
 
 export async function dbRestart(opts: RestartOptions): Promise<RestartReport> {
-  const url = need("SUPABASE_FUNCTIONS_URL");
+  const url = env("SUPABASE_FUNCTIONS_URL");
   const user = await benchUser(`restart-${opts.mode}-${Date.now()}@reliability.local`);
   const run = crypto.randomUUID().slice(0, 8);
   const seed = await fetch(`${url}/trips`, {
@@ -92,7 +93,7 @@ export async function dbRestart(opts: RestartOptions): Promise<RestartReport> {
 
   // Every acknowledged write must be stored; count the unacknowledged ones that were.
   const acked = all.filter((o) => o.method === "POST" && o.status === 201).map((o) => o.body.id);
-  const db = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: 1 });
+  const db = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: 1 });
   const { rows } = await db.query(
     `select count(*) filter (where id = any($1::bigint[]))::int as acked,
             count(*) filter (where not id = any($1::bigint[]))::int as unacked

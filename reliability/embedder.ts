@@ -4,7 +4,8 @@
 // is stored whole or not at all: nothing of a failed request is in the database.
 
 import pg from "pg";
-import { benchUser, need, summarize } from "../bench/lib.ts";
+import { summarize } from "../harness/measure.ts";
+import { benchUser, env } from "../harness/stack.ts";
 import { type Outcome, type Sent, sleep, stackServerPid, statuses, timeline } from "./load.ts";
 
 interface Scenario {
@@ -55,10 +56,10 @@ export interface ScenarioReport {
 }
 
 async function embedderControl(method: "POST" | "DELETE", body?: unknown) {
-  const base = need("OPENAI_BASE_URL").replace(/\/v1$/, "");
+  const base = env("OPENAI_BASE_URL").replace(/\/v1$/, "");
   const res = await fetch(`${base}/__faults`, {
     method,
-    headers: { Authorization: `Bearer ${need("LOCAL_OPENAI_KEY")}` },
+    headers: { Authorization: `Bearer ${env("LOCAL_OPENAI_KEY")}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`embedder faults: ${res.status} ${await res.text()}`);
@@ -66,10 +67,10 @@ async function embedderControl(method: "POST" | "DELETE", body?: unknown) {
 }
 
 export async function embedderFaults(seconds = 4) {
-  const url = need("SUPABASE_FUNCTIONS_URL");
+  const url = env("SUPABASE_FUNCTIONS_URL");
   const user = await benchUser(`embedder-${Date.now()}@reliability.local`);
   const run = crypto.randomUUID().slice(0, 8);
-  const db = new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max: 1 });
+  const db = new pg.Pool({ connectionString: env("SUPABASE_DB_URL"), max: 1 });
   const reports: ScenarioReport[] = [];
   const violations: string[] = [];
   try {

@@ -11,7 +11,7 @@ import type {
   RouteInfo,
 } from "../supabase/functions/_shared/function.ts";
 import { functionNames, functionsDir } from "../scripts/function-names.ts";
-import { env, FUNCTIONS_URL, newUser, request, type TestUser } from "../tests/support.ts";
+import { env, FUNCTIONS_URL, newUser, request, type TestUser } from "../harness/stack.ts";
 
 /** Real ids of one user's data, so cases reach the deep paths with real rows. */
 export interface Fixture {

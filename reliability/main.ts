@@ -3,7 +3,8 @@
 // reliability/results/. Exits non-zero if any part found a violation.
 
 import { parseArgs } from "node:util";
-import { adminPool, machine, need, progress, writeResult } from "../bench/lib.ts";
+import { machine, progress, writeResult } from "../harness/measure.ts";
+import { adminPool, env } from "../harness/stack.ts";
 import { dbRestart } from "./db_restart.ts";
 import { embedderFaults } from "./embedder.ts";
 import { fixture, runFuzz } from "./fuzz.ts";
@@ -35,15 +36,15 @@ if (values.help || !chosen.every((p) => PARTS.includes(p))) {
   --load F           soak rate as a fraction of the measured maximum (default 0.7)`);
   Deno.exit(values.help ? 0 : 2);
 }
-if (!need("STACK_STATE").endsWith("/reliability")) {
+if (!env("STACK_STATE").endsWith("/reliability")) {
   throw new Error("run with npm run reliability: the fault scripts stop this stack's database");
 }
 
 const db = adminPool(1);
-const env = await machine(db);
+const host = await machine(db);
 await db.end();
 console.log(
-  `machine: ${env.cpu}, ${env.cores} cores, ${env.ram_gib} GiB; ${env.postgres}, pgvector ${env.pgvector}`,
+  `machine: ${host.cpu}, ${host.cores} cores, ${host.ram_gib} GiB; ${host.postgres}, pgvector ${host.pgvector}`,
 );
 const dir = new URL("./results/", import.meta.url);
 let failed = 0;
@@ -77,7 +78,7 @@ for (const p of chosen) {
       runs.push(r);
     }
     result = { runs };
-    await writeResult(p, { machine: env, ...result }, dir);
+    await writeResult(p, { machine: host, ...result }, dir);
     continue;
   } else if (p === "embedder") {
     result = { ...await embedderFaults() };
@@ -87,7 +88,7 @@ for (const p of chosen) {
     result = { ...await soak({ minutes: Number(values.minutes), load: Number(values.load) }) };
   }
   report(p, result);
-  await writeResult(p, { machine: env, ...result }, dir);
+  await writeResult(p, { machine: host, ...result }, dir);
 }
 console.log(`\n${chosen.length - failed} held, ${failed} failed`);
 Deno.exit(failed ? 1 : 0);

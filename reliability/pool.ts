@@ -5,12 +5,13 @@
 // and once the lock is gone the same routes answer 200 again.
 
 import pg from "pg";
-import { benchUser, need, summarize } from "../bench/lib.ts";
+import { summarize } from "../harness/measure.ts";
+import { benchUser, env } from "../harness/stack.ts";
 import { send, sleep, statuses } from "./load.ts";
 
 export async function poolExhaustion() {
-  const url = need("SUPABASE_FUNCTIONS_URL");
-  const poolMax = Number(need("DB_POOL_MAX"));
+  const url = env("SUPABASE_FUNCTIONS_URL");
+  const poolMax = Number(env("DB_POOL_MAX"));
   const statementMs = Number(Deno.env.get("DB_STATEMENT_TIMEOUT_MS") ?? 8000);
   const checkoutMs = Number(Deno.env.get("DB_CHECKOUT_TIMEOUT_MS") ?? 5000);
   const user = await benchUser(`pool-${Date.now()}@reliability.local`);
@@ -26,7 +27,7 @@ export async function poolExhaustion() {
     }),
   }).then((r) => r.json());
 
-  const locker = new pg.Client({ connectionString: need("SUPABASE_DB_URL") });
+  const locker = new pg.Client({ connectionString: env("SUPABASE_DB_URL") });
   await locker.connect();
   const violations: string[] = [];
   const started = performance.now();

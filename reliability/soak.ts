@@ -8,14 +8,15 @@
 // over 32 connections, where the mean must be ~48 ms) and its rate mode fell a
 // third short of the asked rate. Our loops measure each request from send to body.
 
-import { type BenchUser, benchUser, need, summarize } from "../bench/lib.ts";
+import { summarize } from "../harness/measure.ts";
+import { type BenchUser, benchUser, env } from "../harness/stack.ts";
 import { type Outcome, paced, type Sent, stackServerPid, statuses } from "./load.ts";
 
 const USERS = 16;
 /** Makes this run's memory texts new (a repeated text is deduplicated, not embedded). */
 const RUN = Date.now().toString(36);
 const WORKERS = 32;
-const url = () => need("SUPABASE_FUNCTIONS_URL");
+const url = () => env("SUPABASE_FUNCTIONS_URL");
 
 interface Fixture {
   users: BenchUser[];

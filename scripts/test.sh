@@ -37,7 +37,7 @@ check() { # NAME CMD...
 cd "$ROOT"
 check "deno fmt" "$DENO" fmt --check
 check "deno lint" "$DENO" lint
-check "deno check" "$DENO" check --quiet supabase/functions scripts tests bench reliability eval
+check "deno check" "$DENO" check --quiet supabase/functions scripts tests bench reliability eval harness
 
 # The test stack, in the background; its own cleanup stops what it started.
 stack_log="$STATE/stack.log"

@@ -10,14 +10,13 @@ import {
 import {
   env,
   FUNCTIONS_URL,
-  invoke,
   newUser,
   type Reply,
   request,
   type TestUser,
   tokenWith,
-  withAdminDb,
-} from "./support.ts";
+} from "../harness/stack.ts";
+import { invoke, withAdminDb } from "./support.ts";
 
 // Every plaintext stored by this file, and every response body it received: the
 // last test checks that no plaintext shows up in a response, a log or a dump.

@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { VerifiedTokens } from "../supabase/functions/_shared/auth.ts";
-import { call, newUser, tokenWith } from "./support.ts";
+import { newUser, tokenWith } from "../harness/stack.ts";
+import { call } from "./support.ts";
 
 const claims = (exp?: number) => ({ sub: "u", role: "authenticated", ...(exp ? { exp } : {}) });
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import pg from "pg";
 import { adminClient, rlsClient } from "../supabase/functions/_shared/db.ts";
-import { env } from "./support.ts";
+import { env } from "../harness/stack.ts";
 
 const HOSTILE = [
   "",

@@ -9,7 +9,14 @@ import { cacheKey, openStore } from "../supabase/functions/_shared/cache.ts";
 import { takeRequest } from "../supabase/functions/_shared/rate_limit.ts";
 import { MODEL } from "../supabase/functions/_shared/openai.ts";
 import { EMBEDDING_SPACE } from "../supabase/functions/_shared/cached_embeddings.ts";
-import { env, FUNCTIONS_URL, localOpenAi, request, type TestUser, userWithKey } from "./support.ts";
+import {
+  env,
+  FUNCTIONS_URL,
+  localOpenAi,
+  request,
+  type TestUser,
+  userWithKey,
+} from "../harness/stack.ts";
 import { boot } from "./boot.ts";
 
 /** A plain connection to the stack's Redis, for the test's own looks. */

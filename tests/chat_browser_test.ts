@@ -5,7 +5,7 @@
 // arrives. The page is plain fetch + ReadableStream, no framework.
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { FUNCTIONS_URL, localOpenAi, request, userWithKey } from "./support.ts";
+import { FUNCTIONS_URL, localOpenAi, request, userWithKey } from "../harness/stack.ts";
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">

@@ -5,7 +5,6 @@
 // stream, expired sessions, and what the Data API lets a client write.
 import assert from "node:assert/strict";
 import {
-  asDataApi,
   env,
   FUNCTIONS_URL,
   localOpenAi,
@@ -13,8 +12,8 @@ import {
   request,
   type TestUser,
   userWithKey,
-  withAdminDb,
-} from "./support.ts";
+} from "../harness/stack.ts";
+import { asDataApi, withAdminDb } from "./support.ts";
 
 interface SseEvent {
   event: string;

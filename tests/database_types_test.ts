@@ -1,7 +1,7 @@
 // The committed database types must match what the CLI generates from the
 // migrations (the test stack's database is built from them on every run).
 import assert from "node:assert/strict";
-import { env } from "./support.ts";
+import { env } from "../harness/stack.ts";
 
 Deno.test("database.types.ts is up to date with the migrations (npm run gen:types)", async () => {
   const cli = new URL("../node_modules/.bin/supabase", import.meta.url).pathname;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FunctionsHttpError } from "@supabase/supabase-js";
-import { call, client, env, FUNCTIONS_URL, newUser, tokenWith } from "./support.ts";
+import { env, FUNCTIONS_URL, newUser, tokenWith } from "../harness/stack.ts";
+import { call, client } from "./support.ts";
 
 Deno.test("health: a signed-in user gets 200 with their id, role and pgvector", async () => {
   const user = await newUser("health");

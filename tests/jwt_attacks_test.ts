@@ -3,7 +3,7 @@
 // CORS headers, the error envelope, and no data.
 import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { env, FUNCTIONS_URL, newUser, tokenWith } from "./support.ts";
+import { env, FUNCTIONS_URL, newUser, tokenWith } from "../harness/stack.ts";
 
 const b64url = (s: string) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const decode = (part: string) => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")));

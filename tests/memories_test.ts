@@ -7,16 +7,8 @@ import { embed } from "../scripts/embeddings-server.ts";
 import { loadKeyring } from "../supabase/functions/_shared/byok_crypto.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
 import { DIMENSIONS, openAiKeyFor } from "../supabase/functions/_shared/openai.ts";
-import {
-  env,
-  invoke,
-  localOpenAi,
-  newUser,
-  type Reply,
-  request,
-  userWithKey,
-  withAdminDb,
-} from "./support.ts";
+import { env, localOpenAi, newUser, type Reply, request, userWithKey } from "../harness/stack.ts";
+import { invoke, withAdminDb } from "./support.ts";
 
 const api = request;
 

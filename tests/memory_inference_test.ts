@@ -2,7 +2,7 @@
 // model: the acceptance examples, history, restore, isolation of candidates,
 // concurrent runs (a model that answers badly: tests/memory_model_answers_test.ts).
 import assert from "node:assert/strict";
-import { localOpenAi, request, type TestUser, userWithKey } from "./support.ts";
+import { localOpenAi, request, type TestUser, userWithKey } from "../harness/stack.ts";
 
 type Result = { id: string; memory: string; event: string; previous_memory?: string };
 

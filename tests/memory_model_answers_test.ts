@@ -3,7 +3,7 @@
 // formats real models and endpoints use, and each test asserts what was stored: the
 // right change, or an explicit error with nothing lost and nothing unrelated changed.
 import assert from "node:assert/strict";
-import { localOpenAi, request, type TestUser, userWithKey } from "./support.ts";
+import { localOpenAi, request, type TestUser, userWithKey } from "../harness/stack.ts";
 
 const post = (user: TestUser, content: string) =>
   request(user, "POST", "/memories", { messages: [{ role: "user", content }], infer: true });

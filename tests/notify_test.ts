@@ -2,7 +2,7 @@
 // on a separate connection, change rows, read the payloads.
 import assert from "node:assert/strict";
 import pg from "pg";
-import { env, newUser } from "./support.ts";
+import { env, newUser } from "../harness/stack.ts";
 
 type Payload = Record<string, unknown>;
 

@@ -6,7 +6,7 @@
 // pinned edge runtime embeds (scripts/lib.sh, EDGE_DENO_VERSION).
 import assert from "node:assert/strict";
 import { functionNames, functionsDir } from "../scripts/function-names.ts";
-import { env, newUser, request, type TestUser } from "./support.ts";
+import { env, newUser, request, type TestUser } from "../harness/stack.ts";
 import { boot, configOf } from "./boot.ts";
 
 const root = new URL("../", import.meta.url);

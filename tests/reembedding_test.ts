@@ -8,7 +8,8 @@ import { embed } from "../scripts/embeddings-server.ts";
 import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
 import { loadKeyring } from "../supabase/functions/_shared/byok_crypto.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
-import { env, FUNCTIONS_URL, localOpenAi, request, userWithKey, withAdminDb } from "./support.ts";
+import { env, FUNCTIONS_URL, localOpenAi, request, userWithKey } from "../harness/stack.ts";
+import { withAdminDb } from "./support.ts";
 
 const OLD_MODEL = "text-embedding-ada-002";
 const MODEL = "text-embedding-3-small";

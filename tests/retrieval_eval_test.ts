@@ -2,7 +2,7 @@
 // at least as good as vector search in every category, by recall@5 and by MRR.
 import assert from "node:assert/strict";
 import { runRetrieval } from "../eval/retrieval.ts";
-import { env } from "./support.ts";
+import { env } from "../harness/stack.ts";
 
 Deno.test("memory search: hybrid is at least as good as vector in every category", async () => {
   const scores = await runRetrieval(env("LOCAL_OPENAI_KEY"));

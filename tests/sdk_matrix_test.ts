@@ -9,7 +9,7 @@ import { createClient as ours, FunctionRegion } from "@supabase/supabase-js";
 import { createClient as newer } from "@supabase/supabase-js-newer";
 import { chromium } from "playwright-core";
 import { callEveryFunction } from "./sdk/calls.js";
-import { env, type TestUser, userWithKey } from "./support.ts";
+import { env, type TestUser, userWithKey } from "../harness/stack.ts";
 
 /** Our pinned release (deno.json) and a newer one, pinned here. */
 const SDK = { ours: "2.119.1", newer: "2.119.2" } as const;

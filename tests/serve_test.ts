@@ -5,7 +5,7 @@ import { defineFunction } from "../supabase/functions/_shared/function.ts";
 import { bodyReadError, RequestLog, serveFunction } from "../supabase/functions/_shared/serve.ts";
 import { parseBody } from "../supabase/functions/_shared/validation.ts";
 import { z } from "zod";
-import { env } from "./support.ts";
+import { env } from "../harness/stack.ts";
 
 function quietly<T>(fn: () => Promise<T>): Promise<T> {
   const original = console.error;

@@ -1,49 +1,11 @@
-// Helpers for tests that talk to the running test stack (scripts/test.sh starts it
-// and passes its stack.env). Users are created the way the `token` command does.
+// What only the tests use: supabase-js as an app uses it, raw calls, the admin
+// client's shape and the Data API's transaction. Reaching the stack (variables, users,
+// requests) is harness/stack.ts.
 
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import type { PostgresApi } from "../supabase/functions/_shared/db.ts";
 import pg from "pg";
-import { ensureUser, signAccessToken } from "../scripts/token.ts";
-
-export function env(name: string): string {
-  const v = Deno.env.get(name);
-  if (!v) throw new Error(`${name} is not set: run the tests with npm test`);
-  return v;
-}
-
-export const FUNCTIONS_URL = () => env("SUPABASE_FUNCTIONS_URL");
-
-export interface TestUser {
-  id: string;
-  email: string;
-  token: string;
-}
-
-const signingKey = () => JSON.parse(Deno.readTextFileSync(env("SIGNING_KEY_PATH")));
-
-/** A fresh user (unique email per call unless one is given) and its access token. */
-export async function newUser(label = "user", email?: string): Promise<TestUser> {
-  const address = email ?? `${label}.${crypto.randomUUID().slice(0, 8)}@test.local`;
-  const id = await ensureUser(env("SUPABASE_DB_URL"), address);
-  const token = await signAccessToken(id, address, {
-    supabaseUrl: env("SUPABASE_URL"),
-    signingKey: signingKey(),
-  });
-  return { id, email: address, token };
-}
-
-/** A token for `user` with claims changed, for tests that forge bad tokens. */
-export async function tokenWith(
-  user: { id: string; email: string },
-  opts: { expiresIn?: number; claims?: Record<string, unknown> },
-): Promise<string> {
-  return await signAccessToken(user.id, user.email, {
-    supabaseUrl: env("SUPABASE_URL"),
-    signingKey: signingKey(),
-    ...opts,
-  });
-}
+import { env, FUNCTIONS_URL, type TestUser } from "../harness/stack.ts";
 
 /** supabase-js as an app would use it, signed in as `user` (or anonymous). */
 export function client(user?: TestUser): SupabaseClient {
@@ -124,53 +86,6 @@ export async function withAdminDb<T>(fn: (admin: PostgresApi) => Promise<T>): Pr
   } finally {
     await pool.end();
   }
-}
-
-export interface Reply {
-  status: number;
-  headers: Headers;
-  // deno-lint-ignore no-explicit-any -- tests assert on whatever came back
-  body: any;
-  text: string;
-}
-
-/** A raw request to `<functions url><path>` with a bearer token and optional headers. */
-export async function request(
-  user: { token: string } | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Reply> {
-  const h = new Headers(headers);
-  if (user) h.set("Authorization", `Bearer ${user.token}`);
-  if (body !== undefined) h.set("content-type", "application/json");
-  const res = await fetch(`${FUNCTIONS_URL()}${path}`, {
-    method,
-    headers: h,
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null, text };
-}
-
-/** The local OpenAI-compatible server's own routes (/__faults, /__stats, /__responses, /__requests). */
-export const localOpenAi = (path: string, init: RequestInit = {}) =>
-  fetch(`${env("OPENAI_BASE_URL").replace(/\/v1$/, "")}${path}`, {
-    ...init,
-    headers: { Authorization: `Bearer ${env("LOCAL_OPENAI_KEY")}` },
-  });
-
-/** A user whose stored OpenAI key is the one the local OpenAI server accepts. */
-export async function userWithKey(label: string): Promise<TestUser> {
-  const user = await newUser(label);
-  const res = await request(user, "POST", "/api-keys", {
-    service_name: "openai",
-    key_name: "default",
-    value: env("LOCAL_OPENAI_KEY"),
-  });
-  if (res.status !== 201) throw new Error(`storing the key: ${res.status} ${res.text}`);
-  return user;
 }
 
 /**

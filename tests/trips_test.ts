@@ -1,7 +1,8 @@
 // The trips API over HTTP, through supabase-js functions.invoke, against the
 // running test stack: success paths field by field, validation, permissions.
 import assert from "node:assert/strict";
-import { call, client, invoke, newUser, type TestUser, withAdminDb } from "./support.ts";
+import { newUser, type TestUser } from "../harness/stack.ts";
+import { call, client, invoke, withAdminDb } from "./support.ts";
 
 const trip = {
   name: "Cherry blossoms",

@@ -7,7 +7,7 @@
 // one database per cluster, so this one gets a stand-in `cron` schema.
 import assert from "node:assert/strict";
 import pg from "pg";
-import { env } from "./support.ts";
+import { env } from "../harness/stack.ts";
 import {
   applyMigrations,
   createMigratedDatabase,

@@ -4,7 +4,8 @@
 // (`forceFunctionRegion` with `x-region`, its `region` option) are accepted and ignored.
 import assert from "node:assert/strict";
 import { FunctionRegion } from "@supabase/supabase-js";
-import { call, client, newUser } from "./support.ts";
+import { newUser } from "../harness/stack.ts";
+import { call, client } from "./support.ts";
 
 Deno.test("URLs: control characters are a 400 naming the parameter, on every kind of route", async () => {
   const user = await newUser("url-nul");

@@ -1,14 +1,7 @@
-// What every benchmark part shares: timing, percentiles, a progress bar on stderr,
-// tables on stdout, raw results as JSON under bench/results/ (git-ignored).
+// What benchmarks and reliability runs share: timing, percentiles, a progress bar on
+// stderr, tables on stdout, the machine, raw results as JSON.
 
 import pg from "pg";
-import { ensureUser, signAccessToken } from "../scripts/token.ts";
-
-export const need = (name: string): string => {
-  const v = Deno.env.get(name);
-  if (!v) throw new Error(`${name} is not set: run benchmarks with npm run bench`);
-  return v;
-};
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -101,7 +94,7 @@ export async function machine(db: pg.Pool) {
 export async function writeResult(
   part: string,
   result: unknown,
-  dir = new URL("./results/", import.meta.url),
+  dir = new URL("../bench/results/", import.meta.url),
 ): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -109,9 +102,6 @@ export async function writeResult(
   await Deno.writeTextFile(path, JSON.stringify(result, null, 2) + "\n");
   return path.pathname;
 }
-
-export const adminPool = (max = 8) =>
-  new pg.Pool({ connectionString: need("SUPABASE_DB_URL"), max });
 
 /** Runs `fn` from `workers` concurrent loops for `seconds`; latency of each call. */
 export async function closedLoop(
@@ -136,57 +126,4 @@ export async function closedLoop(
   }));
   const elapsed = (performance.now() - started) / 1000;
   return { qps: latencies.length / elapsed, latencies, errors };
-}
-
-export interface BenchUser {
-  id: string;
-  token: string;
-  /** Authorization and content type for calls to the functions. */
-  headers: Record<string, string>;
-}
-
-/**
- * A user with an hour-long token whose stored OpenAI key is the one the local
- * embeddings server accepts, so memories routes can embed.
- */
-export async function benchUser(email: string): Promise<BenchUser> {
-  const id = await ensureUser(need("SUPABASE_DB_URL"), email);
-  const token = await signAccessToken(id, email, {
-    supabaseUrl: need("SUPABASE_URL"),
-    signingKey: JSON.parse(await Deno.readTextFile(need("SIGNING_KEY_PATH"))),
-    expiresIn: 3600,
-  });
-  const headers = { Authorization: `Bearer ${token}`, "content-type": "application/json" };
-  // A 409 on a later run (the key already exists) is fine.
-  await fetch(`${need("SUPABASE_FUNCTIONS_URL")}/api-keys`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      service_name: "openai",
-      key_name: "bench",
-      value: need("LOCAL_OPENAI_KEY"),
-    }),
-  }).then((r) => r.body?.cancel());
-  return { id, token, headers };
-}
-
-/** A detached worktree of `ref` under .local/bench/baseline/ (made once, kept). */
-export async function worktree(ref: string): Promise<URL> {
-  const root = new URL("../", import.meta.url);
-  const git = async (...args: string[]) => {
-    const out = await new Deno.Command("git", { args, cwd: root.pathname, stderr: "piped" })
-      .output();
-    if (!out.success) {
-      throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    return new TextDecoder().decode(out.stdout).trim();
-  };
-  const sha = await git("rev-parse", "--verify", `${ref}^{commit}`);
-  const dir = new URL(`.local/bench/baseline/${sha.slice(0, 12)}/`, root);
-  try {
-    await Deno.stat(dir);
-  } catch {
-    await git("worktree", "add", "--detach", dir.pathname, sha);
-  }
-  return dir;
 }
