@@ -453,3 +453,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test("cache: a cached embedding needs no key: the stored key is read only on a miss", async () => {
+  const user = await userWithKey("cache-keyless");
+  await storeInUse(user);
+  const added = await request(user, "POST", "/memories", {
+    content: "Keeps a paper boarding pass",
+  });
+  assert.equal(added.status, 201, added.text);
+  assert.equal((await search(user, "boarding pass")).status, 200);
+  // The key goes; a delete moves the memory version, so the search answer is not cached.
+  const keys = await request(user, "GET", "/api-keys");
+  for (const k of keys.body.items as { id: string }[]) {
+    assert.equal((await request(user, "DELETE", `/api-keys/${k.id}`)).status, 204);
+  }
+  const memories = await request(user, "GET", "/memories");
+  for (const m of memories.body.items as { id: string }[]) {
+    assert.equal((await request(user, "DELETE", `/memories/${m.id}`)).status, 204);
+  }
+  const calls = await embeddingCalls();
+  const again = await search(user, "boarding pass");
+  assert.equal(again.status, 200, again.text);
+  assert.equal(await embeddingCalls(), calls, "the query's vector came from the cache");
+  const fresh = await search(user, "a question never asked before");
+  assert.equal(fresh.status, 424, fresh.text);
+  assert.equal(fresh.body.code, "OPENAI_KEY_REQUIRED");
+});

@@ -6,7 +6,8 @@ import pg from "pg";
 import { embed } from "../scripts/embeddings-server.ts";
 import { loadKeyring } from "../supabase/functions/_shared/byok_crypto.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
-import { DIMENSIONS, openAiKeyFor } from "../supabase/functions/_shared/openai.ts";
+import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
+import { openAiKeyFor } from "../supabase/functions/_shared/byok.ts";
 import { env, localOpenAi, newUser, type Reply, request, userWithKey } from "../harness/stack.ts";
 import { invoke, withAdminDb } from "./support.ts";
 

@@ -87,3 +87,34 @@ export async function useApiKey(
   });
   return { id: row.id, keyName: row.key_name, value };
 }
+
+/** Whose key an upstream call uses: a refused server key is our fault, not the user's. */
+export interface OpenAiKey {
+  value: string;
+  owner: "user" | "server";
+}
+
+/**
+ * The caller's active OpenAI key, else the deployment's OPENAI_API_KEY, else 424. A
+ * database round trip and a decryption: callers that may not need it (an embedding
+ * that is cached) pass `() => openAiKeyFor(...)` and it runs only when it is needed.
+ */
+export async function openAiKeyFor(
+  admin: PostgresApi,
+  keyring: Keyring,
+  userId: string,
+): Promise<OpenAiKey> {
+  const own = await useApiKey(admin, keyring, userId, "openai");
+  if (own) return { value: own.value, owner: "user" };
+  const server = Deno.env.get("OPENAI_API_KEY");
+  if (server) return { value: server, owner: "server" };
+  throw new ApiError(
+    424,
+    "OPENAI_KEY_REQUIRED",
+    "this needs an OpenAI key: add yours with POST /functions/v1/api-keys " +
+      '{"service_name":"openai","key_name":"default","value":"sk-..."}',
+  );
+}
+
+/** How a caller gets a key, asked only when an upstream call is about to be made. */
+export type KeySource = () => Promise<OpenAiKey>;

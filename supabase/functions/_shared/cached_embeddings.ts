@@ -4,7 +4,8 @@
 // as base64 float32 (2.7 KiB for 512 dimensions), inside the owner envelope of cache.ts.
 
 import { cacheKey, cacheStore, unwrap, wrap } from "./cache.ts";
-import { DIMENSIONS, embed, MODEL, type OpenAiKey, type Usage } from "./openai.ts";
+import type { KeySource } from "./byok.ts";
+import { DIMENSIONS, embed, MODEL, type Usage } from "./openai.ts";
 
 /** The vector space: a vector cached at another size is never served. */
 export const EMBEDDING_SPACE = `${MODEL}@${DIMENSIONS}`;
@@ -36,16 +37,17 @@ function fromBase64(text: unknown): string | null {
 
 /**
  * The vectors of `texts` for `userId` (pgvector text form, input order): cached ones
- * from the store, the rest in one upstream call, then stored.
+ * from the store, the rest in one upstream call, then stored. The key is asked for only
+ * when something is not cached.
  */
 export async function embedForUser(
   userId: string,
-  key: OpenAiKey,
+  key: KeySource,
   texts: string[],
   usage?: Usage,
 ): Promise<string[]> {
   const store = await cacheStore();
-  if (!store) return await embed(key, texts, usage);
+  if (!store) return await embed(await key(), texts, usage);
   const keys = await Promise.all(
     texts.map((t) => cacheKey("embedding", userId, EMBEDDING_SPACE, t)),
   );
@@ -54,7 +56,7 @@ export async function embedForUser(
   );
   const missing = [...new Set(texts.filter((_, i) => cached[i] === null))];
   if (missing.length === 0) return cached as string[];
-  const fresh = await embed(key, missing, usage);
+  const fresh = await embed(await key(), missing, usage);
   const byText = new Map(missing.map((t, i) => [t, fresh[i]]));
   // Not awaited: the caller has its vectors; a lost write is a later miss.
   store.setMany(

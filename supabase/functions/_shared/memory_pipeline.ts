@@ -26,9 +26,9 @@ import {
   type JsonRequest,
   MODEL,
   noUsage,
-  type OpenAiKey,
   type Usage,
 } from "./openai.ts";
+import type { OpenAiKey } from "./byok.ts";
 import { embedForUser } from "./cached_embeddings.ts";
 import { sha256Hex } from "./sha256.ts";
 
@@ -270,7 +270,7 @@ export async function inferMemories(
 
   // 3. Each text's related memories, of this user only (RLS and the query both say so),
   //    above the relatedness floor, exact recall as in search.
-  const vectors = await embedForUser(userId, key, texts, usage.embeddings);
+  const vectors = await embedForUser(userId, () => Promise.resolve(key), texts, usage.embeddings);
   const near: (Memory & { i: number })[] = await db.query`
     select f.i::int - 1 as i, m.id, m.content as text, e.source::text as source
       from unnest(${vectors}::extensions.vector[]) with ordinality as f(v, i),

@@ -3,9 +3,7 @@
 // stack's OpenAI-compatible server) or OpenAI. Every call reports its token usage.
 
 import type OpenAI from "openai";
-import type { PostgresApi } from "./db.ts";
-import { useApiKey } from "./byok.ts";
-import type { Keyring } from "./byok_crypto.ts";
+import type { OpenAiKey } from "./byok.ts";
 import { ApiError } from "./errors.ts";
 import { jsonInText } from "./model_json.ts";
 import {
@@ -39,30 +37,6 @@ export function addUsage(total: Usage, u: { prompt_tokens?: number; completion_t
   total.calls += 1;
   total.prompt_tokens += u.prompt_tokens ?? 0;
   total.completion_tokens += u.completion_tokens ?? 0;
-}
-
-/** Whose key an upstream call uses: a refused server key is our fault, not the user's. */
-export interface OpenAiKey {
-  value: string;
-  owner: "user" | "server";
-}
-
-/** The caller's active OpenAI key, else the deployment's OPENAI_API_KEY, else 424. */
-export async function openAiKeyFor(
-  admin: PostgresApi,
-  keyring: Keyring,
-  userId: string,
-): Promise<OpenAiKey> {
-  const own = await useApiKey(admin, keyring, userId, "openai");
-  if (own) return { value: own.value, owner: "user" };
-  const server = Deno.env.get("OPENAI_API_KEY");
-  if (server) return { value: server, owner: "server" };
-  throw new ApiError(
-    424,
-    "OPENAI_KEY_REQUIRED",
-    "this needs an OpenAI key: add yours with POST /functions/v1/api-keys " +
-      '{"service_name":"openai","key_name":"default","value":"sk-..."}',
-  );
 }
 
 /**

@@ -8,7 +8,8 @@
 import type { PostgresApi } from "./db.ts";
 import type { Keyring } from "./byok_crypto.ts";
 import { ApiError } from "./errors.ts";
-import { MODEL, openAiKeyFor } from "./openai.ts";
+import { MODEL } from "./openai.ts";
+import { openAiKeyFor } from "./byok.ts";
 import { embedForUser } from "./cached_embeddings.ts";
 import { registerEmbeddingModel } from "./embedding_models.ts";
 import { takeRequest } from "./rate_limit.ts";
@@ -39,10 +40,13 @@ export async function reembedBatch(
     // The user's own limit: a re-embedding never takes more than their searches could.
     await takeRequest(await cacheStore(), "memories", "embedding", userId);
   }
-  const key = await openAiKeyFor(admin, keyring, userId);
   await registerEmbeddingModel(admin);
   const vectors = rows.length > 0
-    ? await embedForUser(userId, key, rows.map((r) => r.content_text))
+    ? await embedForUser(
+      userId,
+      () => openAiKeyFor(admin, keyring, userId),
+      rows.map((r) => r.content_text),
+    )
     : [];
   const [out]: { r: BatchResult }[] = await admin.query`
     select private.reembed_batch(${userId}::uuid, ${MODEL}, ${rows.map((r) => r.id)}::uuid[],

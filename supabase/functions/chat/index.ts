@@ -12,7 +12,8 @@ import { ApiError, notFound } from "../_shared/errors.ts";
 import { envInt } from "../_shared/env.ts";
 import { parseBody, parseParams, parseQuery } from "../_shared/validation.ts";
 import { embedForUser } from "../_shared/cached_embeddings.ts";
-import { CHAT_MODEL, MODEL, type OpenAiKey, openAiKeyFor, streamChat } from "../_shared/openai.ts";
+import { CHAT_MODEL, MODEL, streamChat } from "../_shared/openai.ts";
+import { type OpenAiKey, openAiKeyFor } from "../_shared/byok.ts";
 import { z } from "zod";
 import {
   messageListQuery,
@@ -312,7 +313,7 @@ async function recall(db: Ctx["var"]["db"], userId: string, key: OpenAiKey, mess
     select 1 from public.memory_embeddings
      where user_id = auth.uid() and model = ${MODEL} and deleted_at is null limit 1`;
   if (any.length === 0) return [];
-  const [vector] = await embedForUser(userId, key, [message]);
+  const [vector] = await embedForUser(userId, () => Promise.resolve(key), [message]);
   return await db.query<RecalledMemory>`
     select m.id, m.content, (m.created_at at time zone 'utc')::date::text as remembered_on
       from public.search_memories(${message}, ${vector}::extensions.vector, ${RECALL_COUNT},

@@ -9,7 +9,7 @@ import type { Keyring } from "../_shared/byok_crypto.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { inferMemories } from "../_shared/memory_pipeline.ts";
 import { registerEmbeddingModel } from "../_shared/embedding_models.ts";
-import { type OpenAiKey, openAiKeyFor } from "../_shared/openai.ts";
+import { type OpenAiKey, openAiKeyFor } from "../_shared/byok.ts";
 import { type ReembedSweep, sweepReembedding } from "../_shared/reembedding.ts";
 
 /** How long a claimed job is a worker's before the sweep may take it again. */

@@ -12,7 +12,8 @@
 import type { PostgresApi } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { envInt } from "../_shared/env.ts";
-import type { ChatEvent, OpenAiKey } from "../_shared/openai.ts";
+import type { ChatEvent } from "../_shared/openai.ts";
+import type { OpenAiKey } from "../_shared/byok.ts";
 import { runJobNow } from "./memory_jobs.ts";
 import { inBackground } from "../_shared/background.ts";
 

@@ -10,7 +10,8 @@ import { allowOnly, defineFunction, type RouteEnv } from "../_shared/function.ts
 import { loadKeyring } from "../_shared/byok_crypto.ts";
 import { ApiError, notFound } from "../_shared/errors.ts";
 import { parseBody, parseParams, parseQuery, validate } from "../_shared/validation.ts";
-import { MODEL, openAiKeyFor } from "../_shared/openai.ts";
+import { MODEL } from "../_shared/openai.ts";
+import { openAiKeyFor } from "../_shared/byok.ts";
 import { embedForUser } from "../_shared/cached_embeddings.ts";
 import { cacheKey, cacheStore, readOwned, writeOwned } from "../_shared/cache.ts";
 import { inferMemories } from "../_shared/memory_pipeline.ts";
@@ -96,7 +97,7 @@ async function storeAsGiven(c: Ctx, items: Memory[]) {
   let created = 0;
   if (fresh.size > 0) {
     const todo = [...fresh.values()];
-    const key = await openAiKeyFor(admin, keyring, userId);
+    const key = () => openAiKeyFor(admin, keyring, userId);
     await registerEmbeddingModel(admin);
     const vectors = await embedForUser(userId, key, todo.map((m) => m.content));
     const rows: { id: string; content_hash: string; created: boolean }[] = await db.query`
@@ -181,7 +182,7 @@ app.post("/search", async (c) => {
   // Keyword search needs no embedding: no key, no upstream call.
   const vector = q.mode === "keyword"
     ? null
-    : (await embedForUser(userId, await openAiKeyFor(admin, keyring, userId), [q.query]))[0];
+    : (await embedForUser(userId, () => openAiKeyFor(admin, keyring, userId), [q.query]))[0];
   // Built in SQL, in the function's order, so dates look like every other list's.
   // With the caller's memories of another embedding model, if any: not searchable until
   // embedded again (the answer says how many; a batch starts now, the sweep does the rest).
@@ -253,7 +254,7 @@ app.patch("/:id", async (c) => {
     : null;
   const vector = text === null
     ? null
-    : (await embedForUser(userId, await openAiKeyFor(admin, keyring, userId), [text]))[0];
+    : (await embedForUser(userId, () => openAiKeyFor(admin, keyring, userId), [text]))[0];
   // The vector is in graph 0 or the caller's own graph: named as values, so that Postgres
   // plans the update for those two partitions only. Then one statement: the text and its
   // vector change together.
