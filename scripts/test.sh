@@ -5,6 +5,9 @@
 # `N passed, N failed` over all suites; exits non-zero on any failure.
 source "$(dirname "$0")/lib.sh"
 
+# What the working tree looks like before anything runs: npm test must leave it so
+# (no lock file rewritten, nothing generated beside the sources; checked at the end).
+tree_before=$(git -C "$ROOT" status --porcelain 2>/dev/null || true)
 bash "$ROOT/scripts/install.sh" --browser
 for base in 54341 54441 54541 54641 54741 54841; do
   if ! port_in_use "$base" && ! port_in_use $((base + 1)) && ! port_in_use $((base + 8)) &&
@@ -118,6 +121,14 @@ if (source "$ROOT/scripts/cluster.sh" && database_drop_all && database_build) >"
 else
   cat "$reset_log" >&2
   record "reset twice" 0 1
+fi
+
+echo "== working tree as it was"
+if [ "$(git -C "$ROOT" status --porcelain 2>/dev/null || true)" = "$tree_before" ]; then
+  record "clean tree" 1 0
+else
+  diff <(echo "$tree_before") <(git -C "$ROOT" status --porcelain) >&2 || true
+  record "clean tree" 0 1
 fi
 
 echo
