@@ -9,7 +9,7 @@
 // Embeddings calls are counted at the local OpenAI-compatible server. Then the rate
 // limiter alone: decisions per second against the store.
 
-import { boot } from "../tests/boot.ts";
+import { boot } from "../harness/boot.ts";
 import { openStore } from "../supabase/functions/_shared/cache.ts";
 import { takeRequest } from "../supabase/functions/_shared/rate_limit.ts";
 import { closedLoop, summarize, table } from "../harness/measure.ts";

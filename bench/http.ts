@@ -6,7 +6,7 @@ import pg from "pg";
 import { worktree } from "./worktree.ts";
 import { closedLoop, summarize, table } from "../harness/measure.ts";
 import { adminPool, benchUser, env } from "../harness/stack.ts";
-import { boot } from "../tests/boot.ts";
+import { boot } from "../harness/boot.ts";
 import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
 
 export interface HttpOptions {

@@ -17,7 +17,7 @@ import {
   type TestUser,
   userWithKey,
 } from "../harness/stack.ts";
-import { boot } from "./boot.ts";
+import { boot } from "../harness/boot.ts";
 
 /** A plain connection to the stack's Redis, for the test's own looks. */
 async function redis() {

@@ -11,7 +11,7 @@
 // started fresh, so the seed's ids hold), with `.local/stack.env` read from that stack
 // and `npm run -s token` minting its tokens (STACK_PROFILE).
 import assert from "node:assert/strict";
-import { listening, untilReady } from "./boot.ts";
+import { listening, untilReady } from "../harness/boot.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PROFILE = "reliability";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { functionNames, functionsDir } from "../scripts/function-names.ts";
 import { env, newUser, request, type TestUser } from "../harness/stack.ts";
-import { boot, configOf } from "./boot.ts";
+import { boot, configOf } from "../harness/boot.ts";
 
 const root = new URL("../", import.meta.url);
 // The binary, not npm's Node shim (scripts/lib.sh, EDGE_DENO).

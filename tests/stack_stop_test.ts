@@ -4,7 +4,7 @@
 // elsewhere. Run on the `reliability` profile (STACK_PROFILE), so a developer's dev
 // stack is never touched; its ports are those of scripts/lib.sh.
 import assert from "node:assert/strict";
-import { listening, untilReady } from "./boot.ts";
+import { listening, untilReady } from "../harness/boot.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PORTS = [54381, 54382, 54389, 54390];
