@@ -640,6 +640,9 @@ async function loadPerUser(db: pg.Pool, w: Workload, label: string) {
     client.release();
   }
   const copied = performance.now();
+  // What an operator runs after a bulk load: statistics first, so that the sync's
+  // statements find each user's rows by index.
+  await db.query("analyze public.memory_embeddings");
   // The bulk path of each layout: every large user's graph built from the rows at once.
   const bulk = layout === "vectors"
     ? `select private.sync_memory_graphs(null) as r`

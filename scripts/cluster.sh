@@ -93,7 +93,7 @@ cluster_start() {
   # that sorts a few hundred KB, as an IVFFlat walk does with every tuple of its lists,
   # takes its memory from the kernel again each time: 5,420 page faults for 20 sorts of
   # 20,000 rows, none with these thresholds. Kept free memory: at most 32 MB a backend.
-  # (docs/benchmarks.md, "Page faults of freed memory".)
+  # (docs/benchmarks-history.md, "Page faults of freed memory".)
   as_postgres env MALLOC_MMAP_THRESHOLD_=8388608 MALLOC_TRIM_THRESHOLD_=33554432 \
     "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -o "-p $DB_PORT" start >/dev/null 9>&- ||
     die "PostgreSQL did not start; see ${PGLOG#"$ROOT"/}"

@@ -216,9 +216,11 @@ declare
   g smallint;
   part text;
   built smallint[] := '{}'::smallint[];
+  refilled smallint[] := '{}'::smallint[];
   registered integer := 0;
   moved bigint := 0;
   n bigint;
+  held bigint;
 begin
   if p_max_rows is not null and p_max_rows < 1 then
     perform private.invalid('max_rows', 'must be a positive number of rows (null: all)');
@@ -288,6 +290,31 @@ begin
     -- The parent's indexes, so that ATTACH adopts them instead of building them.
     execute pg_catalog.format('alter table private.%I add primary key (id, user_id, graph)', part);
     execute pg_catalog.format('create index on private.%I (user_id)', part);
+  end loop;
+  -- An attached graph given more rows than it holds (its users left and new ones got it):
+  -- its HNSW index goes, every pending row moves, and the index is built again at once
+  -- (below), where moving them one by one would insert into the graph once a row. Its own
+  -- users' searches wait for the commit (the drop locks the partition); nobody else's.
+  for g, n in
+    select r.graph, count(*) from private.memory_graph_users r
+      join public.memory_embeddings e on e.graph = 0 and e.user_id = r.user_id
+     where not r.graph = any (built)
+     group by r.graph
+  loop
+    part := 'memory_vectors_' || g;
+    execute pg_catalog.format('select count(*) from private.%I', part) into held;
+    continue when n <= held;
+    execute pg_catalog.format('drop index if exists private.%I', part || '_hnsw');
+    update public.memory_embeddings e set graph = g
+      from private.memory_graph_users r
+     where r.user_id = e.user_id and r.graph = g and e.graph = 0;
+    get diagnostics n = row_count;
+    moved := moved + n;
+    refilled := refilled || g;
+  end loop;
+  -- Statistics, then one bulk HNSW build, for every graph filled in this run.
+  foreach g in array built || refilled loop
+    part := 'memory_vectors_' || g;
     execute pg_catalog.format('analyze private.%I', part);
     execute pg_catalog.format(
       'create index %I on private.%I using hnsw (embedding extensions.halfvec_cosine_ops) '
@@ -295,14 +322,14 @@ begin
     execute pg_catalog.format('comment on index private.%I is %L', part || '_hnsw',
       'Cosine HNSW (halfvec, m 32, ef_construction 128) of graph ' || g || '.');
   end loop;
-  -- Memories in graph 0 of users whose graph is attached (the service role's writes, a
-  -- writer racing the registration, a user given a graph that existed): moved by
+  -- Memories in graph 0 of users whose graph is attached and holds more (the service
+  -- role's writes, a writer racing the registration, a user sharing a graph): moved by
   -- Postgres, p_max_rows at a time (an insert into an HNSW graph is ~3 ms).
   -- The memory moves; its foreign key's `on update cascade` moves the vector.
   with todo as (
     select e.id, r.graph from private.memory_graph_users r
       join public.memory_embeddings e on e.graph = 0 and e.user_id = r.user_id
-     where not r.graph = any (built)
+     where not r.graph = any (built || refilled)
      limit p_max_rows
   )
   update public.memory_embeddings e set graph = todo.graph
@@ -315,13 +342,14 @@ begin
       'memory_vectors_' || g, g);
   end loop;
   return jsonb_build_object('users_registered', registered, 'graphs_built', pg_catalog.cardinality(built),
-    'rows_moved', moved);
+    'graphs_refilled', pg_catalog.cardinality(refilled), 'rows_moved', moved);
 end
 $$;
 comment on function private.sync_memory_graphs(integer) is
   'Gives every user above the exact limit (any model) the least-loaded graph; a new graph is '
   'built beside memory_vectors (filled from graph 0, analysed, indexed with HNSW) and attached '
-  'as its partition; then moves into their graph up to p_max_rows of the vectors of users with '
+  'as its partition; an attached graph given more rows than it holds is refilled and indexed '
+  'again in bulk; then moves into their graph up to p_max_rows of the vectors of users with '
   'a graph still in graph 0 (null: all). pg_cron every minute; one run at a time ({busy: true} '
   'otherwise). Owner only.';
 revoke all on function private.sync_memory_graphs(integer) from public;

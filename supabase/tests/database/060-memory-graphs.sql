@@ -6,11 +6,11 @@
 -- theirs is still in graph 0, and falls back to the exact scan when a walk is short.
 -- The limit is lowered to 3 rows here.
 begin;
-select plan(25);
+select plan(30);
 
 insert into private.embedding_models (name) values ('m') on conflict do nothing;
 set local memories.exact_max_rows = 3;
-select tests.create_user(u) from unnest(array['ann_a', 'ann_b', 'ann_c']) u;
+select tests.create_user(u) from unnest(array['ann_a', 'ann_b', 'ann_c', 'ann_d']) u;
 
 create function pg_temp.axis(i integer) returns extensions.vector language sql immutable as $$
   select (array_fill(0, array[i - 1]) || array[1] || array_fill(0, array[512 - i]))::real[]::extensions.vector
@@ -116,6 +116,24 @@ select is(pg_temp.graph_of('ann_c'), pg_temp.graph_of('ann_a'), 'ann_c shares an
 select tests.authenticate_as('ann_c');
 select is((select array_agg(content order by content) from public.match_memories(pg_temp.axis(1), 4, null, null, null, 'm')),
   array['c1', 'c2', 'c3', 'c4'], 'and finds exactly its own rows in it');
+
+-- The graph emptied (its users' memories gone), then given to a new user: refilled in
+-- bulk, its HNSW index built again, not one insert into the graph per row.
+select tests.clear_authentication();
+delete from public.memory_embeddings
+ where user_id in (tests.get_user_id('ann_a'), tests.get_user_id('ann_c'));
+select is(pg_temp.rows_in(pg_temp.graph_of('ann_a'), 'ann_a') + pg_temp.rows_in(pg_temp.graph_of('ann_a'), 'ann_c'),
+  0::bigint, 'the shared graph is empty');
+select tests.authenticate_as('ann_d');
+select is((select count(*)::int from public.insert_memories('m', array['d1', 'd2', 'd3', 'd4', 'd5'],
+    array['fact', 'fact', 'fact', 'fact', 'fact'], array['{}', '{}', '{}', '{}', '{}']::jsonb[],
+    array[pg_temp.axis(1), pg_temp.axis(2), pg_temp.axis(3), pg_temp.axis(4), pg_temp.axis(5)])), 5, 'ann_d stores 5');
+select tests.clear_authentication();
+select is(pg_temp.sync() - 'users_registered' - 'graphs_built',
+  '{"graphs_refilled": 1, "rows_moved": 5}'::jsonb, 'ann_d gets the emptied graph, refilled at once');
+select is(pg_temp.rows_in(pg_temp.graph_of('ann_d'), 'ann_d'), 5::bigint, 'every row of ann_d in it');
+select ok(to_regclass('private.memory_vectors_' || pg_temp.graph_of('ann_d') || '_hnsw') is not null,
+  'with its HNSW index built again');
 
 select * from finish();
 rollback;
