@@ -1,11 +1,13 @@
-// What the per-user graphs of migrations 20261125121700 and 20261125122100 are sized
-// by, measured:
+// What the per-user graphs (the HNSW partitions of memory_vectors) are sized by,
+// measured:
 // - walks: one user's rows (512-d half precision; the scale set's isotropic mixture, or
 //   --data lowrank) in a table of their own with an HNSW index alone, recall@10 against an exact scan and
 //   latency with one client, per graph size, graph density (m) and walk width
 //   (ef_search): how wide a walk a graph of n rows needs; with --probes, the same for an
-//   IVFFlat index of sqrt(n) lists (migration 20261125122200) by ivfflat.probes;
-// - statements: what each partial HNSW index on a table costs its other statements (the
+//   IVFFlat index of sqrt(n) lists by ivfflat.probes (the index kind the partitions
+//   replaced; kept to re-measure it);
+// - statements: the design partitions avoid, partial HNSW indexes on one table: what
+//   each costs the table's other statements (the
 //   planner looks at every index, an insert checks every predicate), on two copies of a
 //   memory_embeddings-like table, with and without its (empty) partial graphs, side by
 //   side in one run.
@@ -222,7 +224,7 @@ async function loadStatementTables(db: pg.Pool, graphCount: number) {
 
 async function statements(opts: GraphsOptions) {
   const db = adminPool(1);
-  // As many graphs as memory_embeddings has (migration 20261125121700).
+  // As many partial graphs as the schema allows graphs.
   let graphCount: number;
   try {
     graphCount = (await db.query(`select private.memory_graph_count() as n`)).rows[0].n;

@@ -471,8 +471,8 @@ const searchHybrid: Search = async (pool, user, query) =>
 
 /**
  * The median of three runs of the pg_cron graph sync once every row is in its graph:
- * what every minute costs the server at this size (it once read the whole table, 4-10 s
- * a run at 1M rows; migration 20261125121900).
+ * what every minute costs the server at this size (a sync that read the whole table
+ * would cost seconds a run at 1M rows).
  */
 async function idleSyncMedian(db: pg.Pool): Promise<number> {
   const ms: number[] = [];

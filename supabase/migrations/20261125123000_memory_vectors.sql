@@ -137,6 +137,10 @@ comment on column public.memory_embeddings.graph is
   '(private.my_memory_graph()), changed by private.sync_memory_graphs; never set by clients.';
 alter table public.memory_embeddings
   add constraint memory_embeddings_id_user_graph_key unique (id, user_id, graph);
+create index idx_memory_embeddings_graph_0 on public.memory_embeddings (user_id) where graph = 0;
+comment on index public.idx_memory_embeddings_graph_0 is
+  'Memories in graph 0, by user: the sync finds what a user with a graph still has there '
+  'without reading the rest of their memories.';
 comment on constraint memory_embeddings_id_user_graph_key on public.memory_embeddings is
   'What memory_vectors references: a vector''s user and graph are its memory''s.';
 -- Clients insert every column but the graph (restated from ..._table_grants_restated).
@@ -192,6 +196,8 @@ comment on table private.memory_vectors_0 is
 insert into private.memory_vectors_0 (id, user_id, graph, embedding)
 select e.id, e.user_id, 0, e.embedding from public.memory_embeddings e;
 alter table public.memory_embeddings drop column embedding;
+-- Its partial index (idx_memory_embeddings_not_in_ann) goes with it.
+alter table public.memory_embeddings drop column in_ann_index;
 
 alter table public.memory_vectors enable row level security;
 create policy "memory_vectors: own rows" on public.memory_vectors
@@ -325,15 +331,17 @@ begin
   -- Memories in graph 0 of users whose graph is attached and holds more (the service
   -- role's writes, a writer racing the registration, a user sharing a graph): moved by
   -- Postgres, p_max_rows at a time (an insert into an HNSW graph is ~3 ms).
-  -- The memory moves; its foreign key's `on update cascade` moves the vector.
-  with todo as (
-    select e.id, r.graph from private.memory_graph_users r
-      join public.memory_embeddings e on e.graph = 0 and e.user_id = r.user_id
-     where not r.graph = any (built || refilled)
-     limit p_max_rows
-  )
+  -- The memory moves; its foreign key's `on update cascade` moves the vector. Each user's
+  -- rows are looked up on their own (lateral): with a plain join and a limit, Postgres
+  -- expected to find them early and read every memory in graph 0 instead.
   update public.memory_embeddings e set graph = todo.graph
-    from todo where e.graph = 0 and e.id = todo.id;
+    from (select r.graph, p.id from private.memory_graph_users r
+            cross join lateral (select m.id from public.memory_embeddings m
+                                 where m.graph = 0 and m.user_id = r.user_id
+                                 limit p_max_rows) p
+           where not r.graph = any (built || refilled)
+           limit p_max_rows) todo
+   where e.graph = 0 and e.id = todo.id;
   get diagnostics n = row_count;
   moved := moved + n;
   foreach g in array built loop

@@ -147,14 +147,14 @@ isOneToOne: false
                   ]
                 },"memory_embeddings": {
                   Row: {
-                    "content_hash": string,"content_text": string,"content_tsv": unknown,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at": string,"deleted_at": string | null,"graph": number,"id": string,"in_ann_index": boolean,"metadata": NonNullable<Json>,"model": string,"source": Database["public"]['Enums']["memory_source"],"updated_at": string,"user_id": string
+                    "content_hash": string,"content_text": string,"content_tsv": unknown,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at": string,"deleted_at": string | null,"graph": number,"id": string,"metadata": NonNullable<Json>,"model": string,"source": Database["public"]['Enums']["memory_source"],"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "content_hash": string,"content_text": string,"content_tsv"?: never,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"graph"?: number,"id"?: string,"in_ann_index"?: boolean,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
+                    "content_hash": string,"content_text": string,"content_tsv"?: never,"content_type": Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"graph"?: number,"id"?: string,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
                   }
                   Update: {
-                    "content_hash"?: string,"content_text"?: string,"content_tsv"?: never,"content_type"?: Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"graph"?: number,"id"?: string,"in_ann_index"?: boolean,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
+                    "content_hash"?: string,"content_text"?: string,"content_tsv"?: never,"content_type"?: Database["public"]['Enums']["memory_content_type"],"created_at"?: string,"deleted_at"?: string | null,"graph"?: number,"id"?: string,"metadata"?: NonNullable<Json>,"model"?: string,"source"?: Database["public"]['Enums']["memory_source"],"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
