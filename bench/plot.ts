@@ -32,7 +32,11 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 /** Grouped bars with a legend on the right; sized so that no two labels overlap. */
 export function barsSvg(b: Bars): string {
   const barW = 16, gap = 18, L = 64, R = 230, T = 48, B = 70;
-  const groupW = b.series.length * barW + gap;
+  // Wide enough for its label (~7 px a character at 12 px): no two labels overlap.
+  const groupW = Math.max(
+    b.series.length * barW + gap,
+    Math.max(...b.groups.map((g) => g.length)) * 7 + 10,
+  );
   const W = L + b.groups.length * groupW + R, H = 420;
   const max = Math.max(
     ...b.values.flat().filter((v): v is number => v !== null),
@@ -60,7 +64,7 @@ export function barsSvg(b: Bars): string {
     })">${esc(b.unit)}</text>`,
   );
   b.groups.forEach((g, gi) => {
-    const x0 = L + gap / 2 + gi * groupW;
+    const x0 = L + gi * groupW + (groupW - b.series.length * barW) / 2;
     b.series.forEach((_, si) => {
       const v = b.values[si][gi];
       if (v === null) return;
