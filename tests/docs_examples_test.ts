@@ -146,13 +146,26 @@ async function startStackOnce() {
     args: [`${ROOT}scripts/stack.sh`, PROFILE],
     cwd: ROOT,
     stdout: "piped",
-    stderr: "null",
+    stderr: "piped",
   }).spawn();
-  const { drained } = await untilReady(child.stdout, `the ${PROFILE} stack`);
+  // Its log lines, kept so that a stack that stops before `ready` says why.
+  let log = "";
+  const logged = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      log = (log + chunk).slice(-4000);
+    }
+  })();
+  let drained: Promise<void>;
+  try {
+    ({ drained } = await untilReady(child.stdout, `the ${PROFILE} stack`));
+  } catch (e) {
+    await logged;
+    throw new Error(`${(e as Error).message}\n${log}`);
+  }
   return async () => {
     child.kill("SIGTERM");
     await child.status;
-    await drained;
+    await Promise.all([drained, logged]);
   };
 }
 
