@@ -297,10 +297,11 @@ begin
     execute pg_catalog.format('alter table private.%I add primary key (id, user_id, graph)', part);
     execute pg_catalog.format('create index on private.%I (user_id)', part);
   end loop;
-  -- An attached graph given more rows than it holds (its users left and new ones got it):
-  -- its HNSW index goes, every pending row moves, and the index is built again at once
-  -- (below), where moving them one by one would insert into the graph once a row. Its own
-  -- users' searches wait for the commit (the drop locks the partition); nobody else's.
+  -- An attached graph that holds nothing (its users' memories were deleted) given new
+  -- users: its HNSW index goes, their rows move, and the index is built again at once
+  -- (below), where moving them one by one would insert into the graph once a row. Only an
+  -- empty graph: the drop locks the partition until the commit, and a graph with rows
+  -- has users whose searches would wait for the build (they get the rows one by one).
   for g, n in
     select r.graph, count(*) from private.memory_graph_users r
       join public.memory_embeddings e on e.graph = 0 and e.user_id = r.user_id
@@ -309,7 +310,7 @@ begin
   loop
     part := 'memory_vectors_' || g;
     execute pg_catalog.format('select count(*) from private.%I', part) into held;
-    continue when n <= held;
+    continue when held > 0;
     execute pg_catalog.format('drop index if exists private.%I', part || '_hnsw');
     update public.memory_embeddings e set graph = g
       from private.memory_graph_users r
@@ -328,7 +329,7 @@ begin
     execute pg_catalog.format('comment on index private.%I is %L', part || '_hnsw',
       'Cosine HNSW (halfvec, m 32, ef_construction 128) of graph ' || g || '.');
   end loop;
-  -- Memories in graph 0 of users whose graph is attached and holds more (the service
+  -- Memories in graph 0 of users whose graph is attached and holds rows (the service
   -- role's writes, a writer racing the registration, a user sharing a graph): moved by
   -- Postgres, p_max_rows at a time (an insert into an HNSW graph is ~3 ms).
   -- The memory moves; its foreign key's `on update cascade` moves the vector. Each user's
@@ -356,8 +357,8 @@ $$;
 comment on function private.sync_memory_graphs(integer) is
   'Gives every user above the exact limit (any model) the least-loaded graph; a new graph is '
   'built beside memory_vectors (filled from graph 0, analysed, indexed with HNSW) and attached '
-  'as its partition; an attached graph given more rows than it holds is refilled and indexed '
-  'again in bulk; then moves into their graph up to p_max_rows of the vectors of users with '
+  'as its partition; an empty attached graph given new users is refilled and indexed again in '
+  'bulk; then moves into their graph up to p_max_rows of the vectors of users with '
   'a graph still in graph 0 (null: all). pg_cron every minute; one run at a time ({busy: true} '
   'otherwise). Owner only.';
 revoke all on function private.sync_memory_graphs(integer) from public;
