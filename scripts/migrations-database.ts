@@ -1,7 +1,8 @@
 // A database of its own in a stack's cluster, built from a tree's platform bootstrap and
 // a list of its migrations, each applied in a transaction of its own as `supabase
 // migration up` does. For the upgrade test (release 0.1.0, then the rest) and the bench's
-// baseline (another commit's schema beside this one).
+// baseline (another commit's schema beside this one); and a database's schema as text,
+// to compare two builds.
 //
 // pg_cron lives in one database per cluster (the stack's own), so this one gets a
 // stand-in `cron` schema whose schedule() records a job and runs nothing.
@@ -70,4 +71,36 @@ export async function createMigratedDatabase(
   await db.query(CRON_STAND_IN);
   await applyMigrations(db, root, files);
   return db;
+}
+
+/**
+ * The schema of database `url` as `pg_dump --schema-only` prints it, less what differs
+ * between two builds of one schema (comments, settings, pg_dump's per-run restrict key),
+ * plus its scheduled jobs; `exclude` names tables to leave out (pg_dump -T patterns).
+ */
+export async function schemaOf(url: string, exclude: string[] = []): Promise<string[]> {
+  const out = await new Deno.Command("pg_dump", {
+    args: ["--schema-only", ...exclude.flatMap((t) => ["-T", t]), url],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`pg_dump: ${new TextDecoder().decode(out.stderr)}`);
+  const lines = new TextDecoder().decode(out.stdout).split("\n")
+    .filter((l) => l.trim() !== "" && !l.startsWith("--") && !/^\\(un)?restrict /.test(l))
+    .filter((l) => !/^SET |^SELECT pg_catalog\.set_config\('search_path'/.test(l));
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows } = await db.query(
+      `select jobname, schedule, command from cron.job order by jobname`,
+    );
+    return [
+      ...lines,
+      ...rows.map((r: { jobname: string; schedule: string; command: string }) =>
+        `cron job ${r.jobname} ${r.schedule} ${r.command}`
+      ),
+    ];
+  } finally {
+    await db.end();
+  }
 }
