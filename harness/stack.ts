@@ -111,22 +111,17 @@ export interface BenchUser {
  * embeddings server accepts, so memories routes can embed.
  */
 export async function benchUser(email: string): Promise<BenchUser> {
-  const id = await ensureUser(env("SUPABASE_DB_URL"), email);
-  const token = await signAccessToken(id, email, {
-    supabaseUrl: env("SUPABASE_URL"),
-    signingKey: JSON.parse(await Deno.readTextFile(env("SIGNING_KEY_PATH"))),
-    expiresIn: 3600,
-  });
-  const headers = { Authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const user = await newUser("bench", email);
+  const token = await tokenWith(user, { expiresIn: 3600 });
   // A 409 on a later run (the key already exists) is fine.
-  await fetch(`${env("SUPABASE_FUNCTIONS_URL")}/api-keys`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      service_name: "openai",
-      key_name: "bench",
-      value: env("LOCAL_OPENAI_KEY"),
-    }),
-  }).then((r) => r.body?.cancel());
-  return { id, token, headers };
+  await request({ token }, "POST", "/api-keys", {
+    service_name: "openai",
+    key_name: "bench",
+    value: env("LOCAL_OPENAI_KEY"),
+  });
+  return {
+    id: user.id,
+    token,
+    headers: { Authorization: `Bearer ${token}`, "content-type": "application/json" },
+  };
 }

@@ -12,6 +12,7 @@
 // --write docs/api-contract.json --release 0.2.0 --commit <its commit>.
 
 import { parseArgs } from "node:util";
+import { functionNames } from "./function-names.ts";
 
 export interface Contract {
   /** "METHOD /path (user)" or "(secret key)". */
@@ -164,15 +165,6 @@ export function describe(schema: ZodAny): unknown {
     default:
       return type;
   }
-}
-
-/** The functions of a checkout: every folder of supabase/functions/ but _shared. */
-async function functionNames(functions: URL): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(functions)) {
-    if (e.isDirectory && !e.name.startsWith("_") && !e.name.startsWith(".")) names.push(e.name);
-  }
-  return names.sort();
 }
 
 async function sources(dir: URL, out: string[] = []): Promise<string[]> {

@@ -102,6 +102,26 @@ end
 $$;
 comment on function tests.clear_authentication() is 'Back to the superuser session.';
 
+create or replace function tests.sync_memory_graphs()
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  r jsonb;
+begin
+  -- Asked again while pg_cron's every-minute run holds the sync's lock.
+  loop
+    r := private.sync_memory_graphs(null);
+    exit when r ->> 'busy' is null;
+    perform pg_catalog.pg_sleep(0.1);
+  end loop;
+  return r;
+end
+$$;
+comment on function tests.sync_memory_graphs() is
+  'private.sync_memory_graphs(null), waiting for a run that holds its lock. As the owner only.';
+
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
 select has_function('tests', 'authenticate_as', array['text'], 'test helpers are installed');

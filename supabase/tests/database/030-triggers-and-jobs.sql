@@ -178,20 +178,7 @@ insert into public.memory_vectors (id, user_id, embedding)
 select m.id, m.user_id,
        (select array_agg(sin(substr(m.content_text, 8)::int * d)) from generate_series(1, 512) d)::extensions.vector
   from m;
--- The sync, asked again while pg_cron's every-minute run holds its lock.
-create function pg_temp.sync() returns jsonb language plpgsql as $$
-declare
-  r jsonb;
-begin
-  loop
-    r := private.sync_memory_graphs(null);
-    exit when r ->> 'busy' is null;
-    perform pg_sleep(0.1);
-  end loop;
-  return r;
-end
-$$;
-select pg_temp.sync();
+select tests.sync_memory_graphs();
 -- As match_memories plans its walk: the partition's HNSW scan is then the only plan.
 set local enable_sort = off;
 create temporary table trg_graph on commit drop as

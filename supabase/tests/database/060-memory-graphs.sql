@@ -22,19 +22,6 @@ create function pg_temp.graph_scans(g integer) returns bigint language sql secur
    where c.relname = 'memory_vectors_' || g || '_hnsw'
 $$;
 grant execute on function pg_temp.graph_scans(integer) to authenticated;
--- The sync, asked again while pg_cron's every-minute run holds its lock.
-create function pg_temp.sync() returns jsonb language plpgsql as $$
-declare
-  r jsonb;
-begin
-  loop
-    r := private.sync_memory_graphs(null);
-    exit when r ->> 'busy' is null;
-    perform pg_sleep(0.1);
-  end loop;
-  return r;
-end
-$$;
 create function pg_temp.graph_of(u text) returns smallint language sql security definer as $$
   select r.graph from private.memory_graph_users r where r.user_id = tests.get_user_id(u)
 $$;
@@ -66,7 +53,7 @@ select throws_ok($$ insert into public.memory_vectors (id, user_id, graph, embed
   '42501', null, 'a client cannot choose a graph');
 
 select tests.clear_authentication();
-select is((pg_temp.sync() ->> 'users_registered')::int, 1, 'the sync registers ann_a');
+select is((tests.sync_memory_graphs() ->> 'users_registered')::int, 1, 'the sync registers ann_a');
 select ok(pg_temp.graph_of('ann_a') >= 1, 'in a graph of its own');
 select is(pg_temp.rows_in(pg_temp.graph_of('ann_a'), 'ann_a'), 5::bigint, 'every row moved there by Postgres');
 select is(pg_temp.rows_in(0, 'ann_a'), 0::bigint, 'none left in graph 0');
@@ -111,7 +98,7 @@ select is((select count(*)::int from public.insert_memories('m', array['c1', 'c2
     array['fact', 'fact', 'fact', 'fact'], array['{}', '{}', '{}', '{}']::jsonb[],
     array[pg_temp.axis(1), pg_temp.axis(2), pg_temp.axis(3), pg_temp.axis(4)])), 4, 'ann_c stores 4');
 select tests.clear_authentication();
-select pg_temp.sync();
+select tests.sync_memory_graphs();
 select is(pg_temp.graph_of('ann_c'), pg_temp.graph_of('ann_a'), 'ann_c shares ann_a''s graph');
 select tests.authenticate_as('ann_c');
 select is((select array_agg(content order by content) from public.match_memories(pg_temp.axis(1), 4, null, null, null, 'm')),
@@ -129,7 +116,7 @@ select is((select count(*)::int from public.insert_memories('m', array['d1', 'd2
     array['fact', 'fact', 'fact', 'fact', 'fact'], array['{}', '{}', '{}', '{}', '{}']::jsonb[],
     array[pg_temp.axis(1), pg_temp.axis(2), pg_temp.axis(3), pg_temp.axis(4), pg_temp.axis(5)])), 5, 'ann_d stores 5');
 select tests.clear_authentication();
-select is(pg_temp.sync() - 'users_registered' - 'graphs_built',
+select is(tests.sync_memory_graphs() - 'users_registered' - 'graphs_built',
   '{"graphs_refilled": 1, "rows_moved": 5}'::jsonb, 'ann_d gets the emptied graph, refilled at once');
 select is(pg_temp.rows_in(pg_temp.graph_of('ann_d'), 'ann_d'), 5::bigint, 'every row of ann_d in it');
 select ok(to_regclass('private.memory_vectors_' || pg_temp.graph_of('ann_d') || '_hnsw') is not null,
