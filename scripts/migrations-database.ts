@@ -1,8 +1,9 @@
 // A database of its own in a stack's cluster, built from a tree's platform bootstrap and
-// a list of its migrations, each applied in a transaction of its own as `supabase
-// migration up` does. For the upgrade test (release 0.1.0, then the rest) and the bench's
-// baseline (another commit's schema beside this one); and a database's schema as text,
-// to compare two builds.
+// either a list of its migrations or its declarative schema (supabase/schemas), each file
+// applied in a transaction of its own as `supabase migration up` does. For the upgrade
+// test (release 0.1.0, then the rest), the schema-equivalence test (migrations vs schema
+// files) and the bench's baseline (another commit's schema beside this one); and a
+// database's schema as text, to compare two builds.
 //
 // pg_cron lives in one database per cluster (the stack's own), so this one gets a
 // stand-in `cron` schema whose schedule() records a job and runs nothing.
@@ -22,16 +23,32 @@ create function cron.unschedule(p_job bigint) returns boolean
 language sql as $$ delete from cron.job where jobid = p_job returning true $$;
 `;
 
-/** The migration files of `root` (a checkout), in the order they apply. */
-export function migrationFiles(root: URL): string[] {
-  return [...Deno.readDirSync(new URL("supabase/migrations/", root))]
+const MIGRATIONS = "supabase/migrations/";
+const SCHEMAS = "supabase/schemas/";
+
+function sqlFiles(root: URL, dir: string): string[] {
+  return [...Deno.readDirSync(new URL(dir, root))]
     .map((e) => e.name).filter((n) => n.endsWith(".sql")).sort();
 }
 
+/** The migration files of `root` (a checkout), in the order they apply. */
+export function migrationFiles(root: URL): string[] {
+  return sqlFiles(root, MIGRATIONS);
+}
+
 /** Applies `files` of `root`'s migrations to `db`, each in a transaction of its own. */
-export async function applyMigrations(db: pg.Client, root: URL, files: string[]) {
+export function applyMigrations(db: pg.Client, root: URL, files: string[]) {
+  return applyFiles(db, root, MIGRATIONS, files);
+}
+
+/** Applies `root`'s declarative schema (supabase/schemas, in name order) to `db`. */
+export function applySchemaFiles(db: pg.Client, root: URL) {
+  return applyFiles(db, root, SCHEMAS, sqlFiles(root, SCHEMAS));
+}
+
+async function applyFiles(db: pg.Client, root: URL, dir: string, files: string[]) {
   for (const f of files) {
-    const sql = (await Deno.readTextFile(new URL(`supabase/migrations/${f}`, root)))
+    const sql = (await Deno.readTextFile(new URL(`${dir}${f}`, root)))
       .replace(/create extension if not exists pg_cron[^;]*;/i, "");
     await db.query("begin");
     try {
@@ -54,6 +71,20 @@ export async function createMigratedDatabase(
   root: URL,
   files: string[],
 ): Promise<pg.Client> {
+  const db = await createPlatformDatabase(clusterUrl, name, root);
+  await applyMigrations(db, root, files);
+  return db;
+}
+
+/**
+ * Creates database `name` next to `clusterUrl`'s, with `root`'s platform bootstrap and
+ * the cron stand-in, and nothing of ours yet; returns a client connected to it.
+ */
+export async function createPlatformDatabase(
+  clusterUrl: string,
+  name: string,
+  root: URL,
+): Promise<pg.Client> {
   const admin = new pg.Client({ connectionString: clusterUrl });
   await admin.connect();
   try {
@@ -69,8 +100,26 @@ export async function createMigratedDatabase(
   await db.connect();
   await db.query(await Deno.readTextFile(new URL("scripts/platform/bootstrap.sql", root)));
   await db.query(CRON_STAND_IN);
-  await applyMigrations(db, root, files);
   return db;
+}
+
+/**
+ * `lines` with each run of GRANT/REVOKE lines sorted: pg_dump prints an object's
+ * privileges in the order they were granted, which says nothing about what they are.
+ */
+function sortPrivilegeRuns(lines: string[]): string[] {
+  const out: string[] = [];
+  let run: string[] = [];
+  for (const l of [...lines, ""]) {
+    if (/^(GRANT|REVOKE) /.test(l)) {
+      run.push(l);
+      continue;
+    }
+    out.push(...run.sort());
+    run = [];
+    if (l !== "") out.push(l);
+  }
+  return out;
 }
 
 /**
@@ -85,9 +134,11 @@ export async function schemaOf(url: string, exclude: string[] = []): Promise<str
     stderr: "piped",
   }).output();
   if (!out.success) throw new Error(`pg_dump: ${new TextDecoder().decode(out.stderr)}`);
-  const lines = new TextDecoder().decode(out.stdout).split("\n")
-    .filter((l) => l.trim() !== "" && !l.startsWith("--") && !/^\\(un)?restrict /.test(l))
-    .filter((l) => !/^SET |^SELECT pg_catalog\.set_config\('search_path'/.test(l));
+  const lines = sortPrivilegeRuns(
+    new TextDecoder().decode(out.stdout).split("\n")
+      .filter((l) => l.trim() !== "" && !l.startsWith("--") && !/^\\(un)?restrict /.test(l))
+      .filter((l) => !/^SET |^SELECT pg_catalog\.set_config\('search_path'/.test(l)),
+  );
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {

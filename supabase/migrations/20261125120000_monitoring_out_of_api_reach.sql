@@ -11,7 +11,8 @@ grant usage on schema monitoring to service_role;
 
 alter view public.slow_queries set schema monitoring;
 alter view public.table_sizes set schema monitoring;
-revoke all on monitoring.slow_queries, monitoring.table_sizes from public, anon, authenticated;
+revoke all on monitoring.slow_queries, monitoring.table_sizes
+  from public, anon, authenticated, service_role;
 grant select on monitoring.slow_queries, monitoring.table_sizes to service_role;
 
 -- The extension grants its view and functions to PUBLIC; API roles get nothing of it.
