@@ -1,4 +1,5 @@
--- [private]
+-- Schemas and default privileges.
+--
 -- The `private` schema holds helpers, internal tables and the bodies of definer
 -- functions: the Data API exposes only `public`, so nothing here is an endpoint.
 create schema private;
@@ -7,8 +8,7 @@ comment on schema private is
 -- Policies call the permission helpers as the caller, so the API roles need usage.
 grant usage on schema private to anon, authenticated, service_role;
 
--- [fn private.set_updated_at()]
-create or replace function private.set_updated_at()
+create function private.set_updated_at()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -22,19 +22,12 @@ comment on function private.set_updated_at() is
   'BEFORE UPDATE trigger: stamps updated_at with the transaction time.';
 revoke all on function private.set_updated_at() from public;
 
--- [OTHER 20261125120200_execute_privileges.sql]
 -- Privileges are granted, never inherited. Every function states who may call it
 -- (pgTAP 090 holds the whole matrix, for anon and authenticated, and fails on a
 -- function it does not list). A hosted project with "default privileges for new
--- entities" enabled grants anon and authenticated everything on new objects in
--- public: that default is removed for objects our migrations create, and anon, which
--- this project grants nothing, loses whatever such a default gave it. (PUBLIC's own
--- EXECUTE default is global in Postgres and cannot be revoked per schema: each
--- migration revokes it per function.) And a helper no longer answers strangers.
+-- entities" enabled grants anon and authenticated everything on new objects in public:
+-- that default is removed for the objects we create. (PUBLIC's own EXECUTE default is
+-- global in Postgres and cannot be revoked per schema: each function revokes it.)
 alter default privileges in schema public revoke all on tables from anon, authenticated;
-
--- [OTHER 20261125120200_execute_privileges.sql]
 alter default privileges in schema public revoke all on sequences from anon, authenticated;
-
--- [OTHER 20261125120200_execute_privileges.sql]
 alter default privileges in schema public revoke all on functions from anon, authenticated;

@@ -1,9 +1,10 @@
--- [fn private.invalid(text,text)]
+-- Helpers every table or RPC uses: request validation, provenance, limits.
+--
 -- Argument validation for RPCs that take a JSON body: each helper reads one field,
 -- checks its type and range, and raises SQLSTATE 22023 naming the field (in the
 -- error's COLUMN) with a message a user can act on. The Edge Functions map 22023
 -- to HTTP 422 with details.field.
-create or replace function private.invalid(p_field text, p_message text)
+create function private.invalid(p_field text, p_message text)
 returns void
 language plpgsql
 volatile -- it raises: never let the planner constant-fold it
@@ -14,11 +15,10 @@ begin
 end
 $$;
 comment on function private.invalid(text, text) is 'Raises 22023 "<field> <message>" naming the field.';
-revoke all on function private.invalid(text,text) from public;
-grant execute on function private.invalid(text,text) to authenticated, service_role;
+revoke all on function private.invalid(text, text) from public;
+grant execute on function private.invalid(text, text) to authenticated, service_role;
 
--- [fn private.reject_unknown_fields(jsonb,text[])]
-create or replace function private.reject_unknown_fields(p jsonb, p_allowed text[])
+create function private.reject_unknown_fields(p jsonb, p_allowed text[])
 returns void
 language plpgsql
 stable
@@ -39,11 +39,11 @@ end
 $$;
 comment on function private.reject_unknown_fields(jsonb, text[]) is
   'Raises 22023 for a non-object body or any key outside p_allowed.';
-revoke all on function private.reject_unknown_fields(jsonb,text[]) from public;
-grant execute on function private.reject_unknown_fields(jsonb,text[]) to authenticated, service_role;
+revoke all on function private.reject_unknown_fields(jsonb, text[]) from public;
+grant execute on function private.reject_unknown_fields(jsonb, text[]) to authenticated,
+  service_role;
 
--- [fn private.check_one_of(text,text,text[])]
-create or replace function private.check_one_of(p_field text, p_value text, p_allowed text[])
+create function private.check_one_of(p_field text, p_value text, p_allowed text[])
 returns void
 language plpgsql
 stable
@@ -58,11 +58,10 @@ $$;
 comment on function private.check_one_of(text, text, text[]) is
   'Raises 22023 "<field> must be one of ..." unless p_value is null or in p_allowed '
   '(for enum types: pg_catalog.enum_range(null::<type>)::text[]).';
-revoke all on function private.check_one_of(text,text,text[]) from public;
-grant execute on function private.check_one_of(text,text,text[]) to authenticated, service_role;
+revoke all on function private.check_one_of(text, text, text[]) from public;
+grant execute on function private.check_one_of(text, text, text[]) to authenticated, service_role;
 
--- [fn private.text_field(jsonb,text,boolean,integer,text[])]
-create or replace function private.text_field(
+create function private.text_field(
   p jsonb, p_field text, p_required boolean, p_max integer, p_allowed text[] default null)
 returns text
 language plpgsql
@@ -89,11 +88,11 @@ end
 $$;
 comment on function private.text_field(jsonb, text, boolean, integer, text[]) is
   'Reads a string field: required/empty/length/enumeration checks.';
-revoke all on function private.text_field(jsonb,text,boolean,integer,text[]) from public;
-grant execute on function private.text_field(jsonb,text,boolean,integer,text[]) to authenticated, service_role;
+revoke all on function private.text_field(jsonb, text, boolean, integer, text[]) from public;
+grant execute on function private.text_field(jsonb, text, boolean, integer, text[]) to
+  authenticated, service_role;
 
--- [fn private.date_field(jsonb,text,boolean)]
-create or replace function private.date_field(p jsonb, p_field text, p_required boolean)
+create function private.date_field(p jsonb, p_field text, p_required boolean)
 returns date
 language plpgsql
 stable
@@ -115,11 +114,10 @@ begin
 end
 $$;
 comment on function private.date_field(jsonb, text, boolean) is 'Reads a YYYY-MM-DD date field.';
-revoke all on function private.date_field(jsonb,text,boolean) from public;
-grant execute on function private.date_field(jsonb,text,boolean) to authenticated, service_role;
+revoke all on function private.date_field(jsonb, text, boolean) from public;
+grant execute on function private.date_field(jsonb, text, boolean) to authenticated, service_role;
 
--- [fn private.number_field(jsonb,text,boolean,numeric,numeric,boolean,boolean)]
-create or replace function private.number_field(
+create function private.number_field(
   p jsonb, p_field text, p_required boolean, p_min numeric, p_max numeric,
   p_min_exclusive boolean default false, p_integer boolean default false)
 returns numeric
@@ -148,11 +146,12 @@ end
 $$;
 comment on function private.number_field(jsonb, text, boolean, numeric, numeric, boolean, boolean) is
   'Reads a numeric field with bounds (optionally exclusive minimum, optionally integer).';
-revoke all on function private.number_field(jsonb,text,boolean,numeric,numeric,boolean,boolean) from public;
-grant execute on function private.number_field(jsonb,text,boolean,numeric,numeric,boolean,boolean) to authenticated, service_role;
+revoke all on function private.number_field(jsonb, text, boolean, numeric, numeric, boolean,
+  boolean) from public;
+grant execute on function private.number_field(jsonb, text, boolean, numeric, numeric, boolean,
+  boolean) to authenticated, service_role;
 
--- [fn private.object_field(jsonb,text)]
-create or replace function private.object_field(p jsonb, p_field text)
+create function private.object_field(p jsonb, p_field text)
 returns jsonb
 language plpgsql
 stable
@@ -167,18 +166,20 @@ begin
 end
 $$;
 comment on function private.object_field(jsonb, text) is 'Reads an optional JSON object field.';
-revoke all on function private.object_field(jsonb,text) from public;
-grant execute on function private.object_field(jsonb,text) to authenticated, service_role;
+revoke all on function private.object_field(jsonb, text) from public;
+grant execute on function private.object_field(jsonb, text) to authenticated, service_role;
 
--- [fn private.set_provenance()]
--- Who wrote a row and when is the database's to say, never the client's. Through the
--- Data API a member could insert a note "by" another member, back-date a message, or
--- move a collaborator's added_by; the policies checked only the trip. Now, for the
--- API roles (anon, authenticated), every insert gets created_at (and updated_at) =
+-- Who wrote a row and when is the database's to say, never the client's: otherwise,
+-- through the Data API, a member could insert a note "by" another member, back-date a
+-- message, or move a collaborator's added_by (the policies check only the trip). For
+-- the API roles (anon, authenticated), every insert gets created_at (and updated_at) =
 -- now() and an author column no policy checks = auth.uid(), and updates keep both as
 -- they were (an owner column a policy pins to auth.uid() still refuses another id).
 -- Jobs, seeds and the functions' admin client write as other roles and are left alone.
-create or replace function private.set_provenance()
+-- Each table the API roles write has a <table>_set_provenance trigger, named so that it
+-- runs before <table>_set_updated_at (triggers fire in name order); owner columns that
+-- a policy pins to auth.uid() keep that explicit refusal and pass no author column.
+create function private.set_provenance()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -210,16 +211,17 @@ comment on function private.set_provenance() is
   'keep created_at and the author.';
 revoke all on function private.set_provenance() from public;
 
--- [fn private.enforce_limit()]
 -- Limits on what one user can pile up, each a 409 LIMIT_REACHED (SQLSTATE 54000)
--- naming the limit. A trip accepted any number of child rows: 1,500 itinerary items
--- of 4.9 KB made one GET /trips/:id 8 MB and slowed every other user of the process.
+-- naming the limit, so that no one user's rows can make another's requests slow (an
+-- unbounded trip made one GET /trips/:id megabytes long). Each table's <table>_limit
+-- trigger passes its grouping column and limit:
 --
 --   rows of each kind per trip        500  (flights, accommodations, transportation,
 --                                            itinerary items, notes, saved options,
 --                                            comparisons, attachments)
 --   collaborators per trip             50
---   memories per user and model   200,000  (above the per-user benchmark's heaviest user)
+--   memories per user             200,000  (all models together; above the per-user
+--                                            benchmark's heaviest user)
 --   chat sessions per user          5,000
 --   API keys per user and service      50  (enforced by the api-keys function; the API
 --                                            roles cannot insert keys directly)
@@ -228,7 +230,7 @@ revoke all on function private.set_provenance() from public;
 -- batch of 256 memories costs one count, not 256. Concurrent inserts into the same
 -- trip or by the same user can overshoot by what is in flight at once; the limits are
 -- bounds against abuse, not quotas to the row.
-create or replace function private.enforce_limit()
+create function private.enforce_limit()
 returns trigger
 language plpgsql
 security definer

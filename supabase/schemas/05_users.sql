@@ -1,4 +1,3 @@
--- [table public.users]
 -- User profiles, one per auth user, created by a trigger when Supabase Auth
 -- creates the user. The guide's BIGINT id + nullable auth link is replaced by the
 -- auth user's uuid itself, so every owner column elsewhere compares uuid to uuid.
@@ -20,14 +19,12 @@ comment on column public.users.name is 'Display name, from the sign-up metadata 
 grant select on public.users to authenticated;
 grant update (name) on public.users to authenticated;
 
--- [trigger users_set_updated_at on public.users]
 create trigger users_set_updated_at
   before update on public.users
   for each row execute function private.set_updated_at();
 
--- [fn private.handle_auth_user_change()]
 -- Profile follows the auth user: created on sign-up, email kept in sync.
-create or replace function private.handle_auth_user_change()
+create function private.handle_auth_user_change()
 returns trigger
 language plpgsql
 security definer
@@ -51,18 +48,15 @@ comment on function private.handle_auth_user_change() is
   'AFTER INSERT/UPDATE OF email on auth.users: creates or updates the public profile.';
 revoke all on function private.handle_auth_user_change() from public;
 
--- [trigger on_auth_user_created on auth.users]
 create trigger on_auth_user_created
   after insert on auth.users
   for each row execute function private.handle_auth_user_change();
 
--- [trigger on_auth_user_email_changed on auth.users]
 create trigger on_auth_user_email_changed
   after update of email on auth.users
   for each row when (old.email is distinct from new.email)
   execute function private.handle_auth_user_change();
 
--- [table public.user_preferences]
 -- Travel preferences are the user's alone. The profile row (name, email) is readable by
 -- the people a user shares a trip with, and column privileges cannot depend on the row,
 -- so preferences live in a table of their own that only their owner reads or writes.
@@ -79,30 +73,26 @@ comment on column public.user_preferences.preferences is 'Travel preferences and
 grant select, insert, delete on public.user_preferences to authenticated;
 grant update (preferences) on public.user_preferences to authenticated;
 
--- [trigger user_preferences_set_provenance on public.user_preferences]
 create trigger user_preferences_set_provenance before insert or update on public.user_preferences
   for each row execute function private.set_provenance();
 comment on trigger user_preferences_set_provenance on public.user_preferences is
   'created_at is set by the database for API roles (private.set_provenance).';
 
--- [trigger user_preferences_set_updated_at on public.user_preferences]
 create trigger user_preferences_set_updated_at before update on public.user_preferences
   for each row execute function private.set_updated_at();
 
--- [policy "user_preferences: own row" on public.user_preferences]
 create policy "user_preferences: own row" on public.user_preferences
   for all to authenticated
   using (user_id = (select auth.uid()))
   with check (user_id = (select auth.uid()));
 
--- [fn private.is_anonymous()]
 -- What anonymous users (Supabase Auth's signInAnonymously: role authenticated,
 -- is_anonymous true) may do: plan their own trips, bookings, chat and memories, like
 -- any signed-in user, but not involve other people: they cannot share a trip (sharing
 -- is for accounts with a verified identity) and are never found by email (they have
 -- none). Storing provider keys is refused by the api-keys function (403). Everything
 -- else they can reach is theirs alone, so RLS already confines it.
-create or replace function private.is_anonymous()
+create function private.is_anonymous()
 returns boolean
 language sql
 stable

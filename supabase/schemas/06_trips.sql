@@ -1,4 +1,7 @@
--- [table public.trips]
+-- Trips, their collaborators and who may do what with a trip: the permission helpers,
+-- the policies of trips, profiles and collaborators, the policy rule every trip child
+-- table follows, and the trip with its first pages (GET /trips/:id).
+
 -- Trips: the core planning object, owned by one user and shareable.
 create table public.trips (
   id bigint generated always as identity primary key,
@@ -28,34 +31,29 @@ comment on column public.trips.currency is 'ISO 4217 code of budget.';
 comment on column public.trips.flexibility is
   'Flexibility preferences (date ranges, budget flexibility) as a JSON object.';
 grant select, insert, delete on public.trips to authenticated;
-grant update (name, start_date, end_date, destination, budget, currency, travelers, status, trip_type, flexibility, description) on public.trips to authenticated;
+grant update (name, start_date, end_date, destination, budget, currency, travelers, status,
+  trip_type, flexibility, description) on public.trips to authenticated;
 
--- [triggers trips]
 create trigger trips_set_provenance
   before insert or update on public.trips
   for each row execute function private.set_provenance();
 comment on trigger trips_set_provenance on public.trips is
   'created_at and the author column are set by the database for API roles (private.set_provenance).';
 
--- [index public.idx_trips_user_status_date]
 -- Every query of trips names the owner first; these serve the list's filters and
 -- sorts (status/start date) and its keyset pagination (created_at, id).
 create index idx_trips_user_status_date on public.trips (user_id, status, start_date);
 
--- [index public.idx_trips_user_created]
 create index idx_trips_user_created on public.trips (user_id, created_at desc, id desc);
 
--- [index public.idx_trips_planning_workflow]
 -- Partial index of the guide's "planning workflow": constant predicate, so valid.
 create index idx_trips_planning_workflow on public.trips (user_id, status)
   where status in ('planning', 'booked');
 
--- [trigger trips_set_updated_at on public.trips]
 create trigger trips_set_updated_at
   before update on public.trips
   for each row execute function private.set_updated_at();
 
--- [table public.trip_collaborators]
 create table public.trip_collaborators (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
@@ -73,7 +71,6 @@ comment on column public.trip_collaborators.added_by is 'Who shared the trip wit
 grant select, delete on public.trip_collaborators to authenticated;
 grant update (permission_level) on public.trip_collaborators to authenticated;
 
--- [triggers trip_collaborators]
 create trigger trip_collaborators_set_provenance
   before insert or update on public.trip_collaborators
   for each row execute function private.set_provenance('added_by');
@@ -84,20 +81,16 @@ create trigger trip_collaborators_limit
   for each statement execute function private.enforce_limit('trip_id', '50', '');
 comment on trigger trip_collaborators_limit on public.trip_collaborators is 'At most 50 rows per trip_id (private.enforce_limit).';
 
--- [index public.idx_trip_collaborators_added_by]
 create index idx_trip_collaborators_added_by on public.trip_collaborators (added_by);
 comment on index public.idx_trip_collaborators_added_by is
   'Foreign key: deleting a user finds the memberships they granted.';
 
--- [index public.idx_trip_collaborators_user]
 create index idx_trip_collaborators_user on public.trip_collaborators (user_id, trip_id);
 
--- [trigger trip_collaborators_set_updated_at on public.trip_collaborators]
 create trigger trip_collaborators_set_updated_at
   before update on public.trip_collaborators
   for each row execute function private.set_updated_at();
 
--- [fn private.trip_permission(bigint)]
 -- Who may do what with a trip, answered in one place. Policies of the trip and of
 -- every child table call these helpers. They are security definer so that a policy
 -- on trips can consult trip_collaborators (and the reverse) without the two tables'
@@ -107,7 +100,7 @@ create trigger trip_collaborators_set_updated_at
 -- (security definer, SET search_path) is planned again in every statement that
 -- calls it (~0.2 ms a call). A PL/pgSQL function keeps its prepared plans for the
 -- life of the connection, and the functions' pool keeps connections.
-create or replace function private.trip_permission(p_trip_id bigint)
+create function private.trip_permission(p_trip_id bigint)
 returns text
 language plpgsql
 stable
@@ -133,8 +126,7 @@ comment on function private.trip_permission(bigint) is
 revoke all on function private.trip_permission(bigint) from public;
 grant execute on function private.trip_permission(bigint) to authenticated, service_role;
 
--- [fn private.can_view_trip(bigint)]
-create or replace function private.can_view_trip(p_trip_id bigint)
+create function private.can_view_trip(p_trip_id bigint)
 returns boolean
 language plpgsql
 stable
@@ -149,8 +141,7 @@ comment on function private.can_view_trip(bigint) is 'The caller may read the tr
 revoke all on function private.can_view_trip(bigint) from public;
 grant execute on function private.can_view_trip(bigint) to authenticated, service_role;
 
--- [fn private.can_edit_trip(bigint)]
-create or replace function private.can_edit_trip(p_trip_id bigint)
+create function private.can_edit_trip(p_trip_id bigint)
 returns boolean
 language plpgsql
 stable
@@ -166,8 +157,7 @@ comment on function private.can_edit_trip(bigint) is
 revoke all on function private.can_edit_trip(bigint) from public;
 grant execute on function private.can_edit_trip(bigint) to authenticated, service_role;
 
--- [fn private.can_admin_trip(bigint)]
-create or replace function private.can_admin_trip(p_trip_id bigint)
+create function private.can_admin_trip(p_trip_id bigint)
 returns boolean
 language plpgsql
 stable
@@ -183,8 +173,7 @@ comment on function private.can_admin_trip(bigint) is
 revoke all on function private.can_admin_trip(bigint) from public;
 grant execute on function private.can_admin_trip(bigint) to authenticated, service_role;
 
--- [fn private.is_trip_owner(bigint)]
-create or replace function private.is_trip_owner(p_trip_id bigint)
+create function private.is_trip_owner(p_trip_id bigint)
 returns boolean
 language plpgsql
 stable
@@ -200,10 +189,9 @@ comment on function private.is_trip_owner(bigint) is 'The caller owns the trip.'
 revoke all on function private.is_trip_owner(bigint) from public;
 grant execute on function private.is_trip_owner(bigint) to authenticated, service_role;
 
--- [fn private.trip_owner_id(bigint)]
--- Restated whole (was: the owner of any trip id, for anyone who asked). Policies of
--- trip_collaborators call it for trips the caller administers, so they see no change.
-create or replace function private.trip_owner_id(p_trip_id bigint)
+-- Answers only for trips the caller can see; the policies of trip_collaborators call it
+-- for trips the caller administers.
+create function private.trip_owner_id(p_trip_id bigint)
 returns uuid
 language plpgsql
 stable
@@ -223,8 +211,7 @@ comment on function private.trip_owner_id(bigint) is
 revoke all on function private.trip_owner_id(bigint) from public;
 grant execute on function private.trip_owner_id(bigint) to authenticated, service_role;
 
--- [fn private.shares_trip_with(uuid)]
-create or replace function private.shares_trip_with(p_user_id uuid)
+create function private.shares_trip_with(p_user_id uuid)
 returns boolean
 language plpgsql
 stable
@@ -259,7 +246,6 @@ comment on function private.shares_trip_with(uuid) is
 revoke all on function private.shares_trip_with(uuid) from public;
 grant execute on function private.shares_trip_with(uuid) to authenticated, service_role;
 
--- [policy "users: read own and trip companions" on public.users]
 -- Row Level Security of profiles, trips and collaborators.
 -- Owners do everything with their trips; collaborators with `view` read, `edit`
 -- also update the trip, `admin` also manage collaborators (but never grant admin,
@@ -271,39 +257,32 @@ create policy "users: read own and trip companions" on public.users
   for select to authenticated
   using (id = (select auth.uid()) or private.shares_trip_with(id));
 
--- [policy "users: update own" on public.users]
 create policy "users: update own" on public.users
   for update to authenticated
   using (id = (select auth.uid()))
   with check (id = (select auth.uid()));
 
--- [policy "trips: read own and shared" on public.trips]
 create policy "trips: read own and shared" on public.trips
   for select to authenticated
   using (user_id = (select auth.uid()) or private.can_view_trip(id));
 
--- [policy "trips: create own" on public.trips]
 create policy "trips: create own" on public.trips
   for insert to authenticated
   with check (user_id = (select auth.uid()));
 
--- [policy "trips: update as owner or editor" on public.trips]
 create policy "trips: update as owner or editor" on public.trips
   for update to authenticated
   using (private.can_edit_trip(id))
   with check (private.can_edit_trip(id));
 
--- [policy "trips: delete as owner" on public.trips]
 create policy "trips: delete as owner" on public.trips
   for delete to authenticated
   using (user_id = (select auth.uid()));
 
--- [policy "trip_collaborators: read on visible trips" on public.trip_collaborators]
 create policy "trip_collaborators: read on visible trips" on public.trip_collaborators
   for select to authenticated
   using (private.can_view_trip(trip_id));
 
--- [policy "trip_collaborators: change level as owner or admin" on public.trip_collaborators]
 create policy "trip_collaborators: change level as owner or admin" on public.trip_collaborators
   for update to authenticated
   using (
@@ -319,7 +298,6 @@ create policy "trip_collaborators: change level as owner or admin" on public.tri
         and permission_level <> 'admin')
   );
 
--- [policy "trip_collaborators: remove as owner or admin, or leave" on public.trip_collaborators]
 create policy "trip_collaborators: remove as owner or admin, or leave" on public.trip_collaborators
   for delete to authenticated
   using (
@@ -328,11 +306,10 @@ create policy "trip_collaborators: remove as owner or admin, or leave" on public
     or (private.can_admin_trip(trip_id) and permission_level <> 'admin')
   );
 
--- [fn private.apply_trip_child_policies(regclass)]
 -- Every table that hangs off a trip (bookings, itinerary, notes, attachments...)
 -- follows the same access rule: read with any access to the trip, write with edit
 -- access. One procedure writes those policies so the rule cannot drift per table.
-create or replace function private.apply_trip_child_policies(p_table regclass)
+create function private.apply_trip_child_policies(p_table regclass)
 returns void
 language plpgsql
 set search_path = ''
@@ -364,19 +341,16 @@ comment on function private.apply_trip_child_policies(regclass) is
   'the standard policies: select with trip access, insert/update/delete with edit access.';
 revoke all on function private.apply_trip_child_policies(regclass) from public;
 
--- [fn private.trip_child_first_page(text,bigint,integer)]
--- GET /trips/:id answers in bounded size. It returned every flight, stay and
--- itinerary item of the trip: 1,500 items of 4.9 KB made one response 8 MB and held
--- the functions process at 888 MB. Now each collection carries its first page (20
+-- GET /trips/:id answers in bounded size: each collection carries its first page (20
 -- rows, in creation order like the list routes), `counts` gives every collection's
 -- size, and `next_cursors` the cursor to continue with GET /trips/:id/<collection>
 -- (null when the page holds everything). Collaborators are bounded by their own limit
--- (50) and stay whole.
+-- (50) and stay whole. (Every row of a large trip made one response megabytes long.)
 
 -- The first page of one child collection, as {items, next_cursor}. Called by get_trip
 -- (a definer, after its permission check); not callable by the API roles, since it
 -- would answer for any trip id.
-create or replace function private.trip_child_first_page(p_kind text, p_trip_id bigint, p_limit integer)
+create function private.trip_child_first_page(p_kind text, p_trip_id bigint, p_limit integer)
 returns jsonb
 language plpgsql
 stable
@@ -401,20 +375,17 @@ $$;
 comment on function private.trip_child_first_page(text, bigint, integer) is
   'First p_limit rows of a trip''s child collection in id order, with the cursor to the rest '
   '(for get_trip, after its permission check).';
-revoke all on function private.trip_child_first_page(text,bigint,integer) from public;
-grant execute on function private.trip_child_first_page(text,bigint,integer) to service_role;
+revoke all on function private.trip_child_first_page(text, bigint, integer) from public;
+grant execute on function private.trip_child_first_page(text, bigint, integer) to service_role;
 
--- [fn private.get_trip(bigint)]
--- GET /trips/:id out of the Data API's reach as a definer: public.get_trip was a
--- SECURITY DEFINER function in `public`, executable by `authenticated`, which Supabase's
--- Security Advisor warns on (lints 0028/0029). The body moves to `private` unchanged (it
--- checks the caller's permission once, explicitly, before any read); public.get_trip
--- stays with the same signature and answer, run as the caller.
+-- The body of GET /trips/:id, out of the Data API's reach: a SECURITY DEFINER function
+-- in `public` would be an endpoint Supabase's Security Advisor warns on (lints
+-- 0028/0029). public.get_trip (20_trips_api.sql) calls it as the caller.
 
 -- Security definer: the caller's permission is checked once, explicitly, before any
 -- read; every read below is of that one trip's rows, and the profiles it returns (owner
 -- and collaborators) are exactly those the profile policy lets a member of the trip see.
-create or replace function private.get_trip(p_trip_id bigint)
+create function private.get_trip(p_trip_id bigint)
 returns jsonb
 language plpgsql
 stable

@@ -1,40 +1,29 @@
--- [type public.invitation_status]
--- Sharing with consent. Adding someone by email made the trip appear in their list at
--- once (a phishing vector), answered 201 or 404 by whether the address had an account
--- and returned its user id. Now an owner or admin invites an address; the answer is
--- the same whether or not anyone has it. Only the person who holds that confirmed
--- address sees the invitation, and only their acceptance makes them a member.
--- Invitations expire (14 days) and can be revoked; re-inviting a pending address
--- renews it. Nothing else adds a collaborator any more: the direct-add RPC, its
--- email lookup and the insert policy go.
+-- Sharing with consent. An owner or admin invites an address; the answer is the same
+-- whether or not anyone has it (adding by email directly would put a trip in a
+-- stranger's list, a phishing vector, and tell whether the address has an account).
+-- Only the person who holds that confirmed address sees the invitation, and only their
+-- acceptance makes them a member. Invitations expire (14 days) and can be revoked;
+-- re-inviting a pending address renews it. Nothing else adds a collaborator.
+--
+-- * The RPC bodies are SECURITY DEFINER functions in `private` (a schema the Data API
+--   does not expose), each with its explicit permission check; `public` has SECURITY
+--   INVOKER functions of the same signatures that call them (a definer in `public` is
+--   what Supabase's Security Advisor warns on, lints 0028/0029).
+-- * Only someone who could revoke a pending invitation can change its level or inviter
+--   (an admin cannot take over an invitation the owner made).
+-- * A refused acceptance leaves a consistent state: when the inviter can no longer
+--   share, the invitation is marked revoked and the answer says so (raising would roll
+--   the mark back and leave a pending ghost). The function answers 409 for it.
+-- * The pending limit holds under concurrency: invitations to one trip are made one at
+--   a time (a transaction-scoped advisory lock per trip).
+-- * One normal form for addresses, private.email_key: trimmed and lower-cased in ASCII
+--   only (collation "C"), as Supabase Auth's own comparison of addresses is. A Unicode
+--   lower() maps U+212A KELVIN SIGN to "k": lookalike addresses must stay different.
 create type public.invitation_status as enum ('pending', 'accepted', 'declined', 'revoked');
 comment on type public.invitation_status is
   'Where an invitation stands; a pending one past expires_at is reported as expired.';
 
--- [fn private.email_key(text)]
--- Invitations, exact (red-team findings of the third abuse round):
---
--- * Out of the Data API's reach as definers. The four invitation RPCs were SECURITY
---   DEFINER functions in `public`, executable by `authenticated`: Supabase's Security
---   Advisor warns on each (lints 0028/0029). Their bodies move to `private` (a schema
---   the Data API does not expose), unchanged but for the fixes below, each with its
---   explicit permission check; `public` keeps SECURITY INVOKER functions of the same
---   signatures that call them, so the API and its answers stay as they were.
--- * Only someone who could revoke a pending invitation can change its level or inviter:
---   an admin re-inviting an address the owner invited as admin took it over (then
---   revoked it, which a direct revoke refuses).
--- * A refused acceptance leaves a consistent state: when the inviter can no longer
---   share, the invitation is marked revoked and the answer says so, instead of raising
---   (which rolled the mark back, leaving a pending ghost that came back when the
---   inviter was promoted again). The function answers 409 for it (trips/index.ts).
--- * The pending limit holds under concurrency: invitations to one trip are made one at
---   a time (a transaction-scoped advisory lock per trip); 160 concurrent invitations
---   left 104 pending against a limit of 100.
--- * One normal form for addresses, private.email_key: trimmed and lower-cased in ASCII
---   only (collation "C"), as Supabase Auth's own comparison of addresses is. A Unicode
---   lower() mapped U+212A KELVIN SIGN to "k", so an invitation to "\u212Aate@..." matched
---   kate@...; now lookalike addresses are different addresses.
-create or replace function private.email_key(p_email text)
+create function private.email_key(p_email text)
 returns text
 language sql
 immutable
@@ -49,8 +38,7 @@ comment on function private.email_key(text) is
 revoke all on function private.email_key(text) from public;
 grant execute on function private.email_key(text) to authenticated, service_role;
 
--- [fn private.caller_email()]
-create or replace function private.caller_email()
+create function private.caller_email()
 returns text
 language sql
 stable
@@ -67,7 +55,6 @@ comment on function private.caller_email() is
 revoke all on function private.caller_email() from public;
 grant execute on function private.caller_email() to authenticated, service_role;
 
--- [table public.trip_invitations]
 create table public.trip_invitations (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
@@ -95,34 +82,28 @@ comment on column public.trip_invitations.expires_at is 'After this a pending in
 comment on column public.trip_invitations.responded_at is 'When the invitee accepted or declined, or it was revoked.';
 grant select on public.trip_invitations to authenticated;
 
--- [index public.trip_invitations_one_pending]
 create unique index trip_invitations_one_pending on public.trip_invitations (trip_id, email)
   where status = 'pending';
 comment on index public.trip_invitations_one_pending is
   'One pending invitation per address and trip: inviting again renews it.';
 
--- [index public.trip_invitations_pending_by_email]
 create index trip_invitations_pending_by_email on public.trip_invitations (email)
   where status = 'pending';
 comment on index public.trip_invitations_pending_by_email is 'An invitee''s pending invitations.';
 
--- [index public.trip_invitations_invited_by]
 create index trip_invitations_invited_by on public.trip_invitations (invited_by);
 comment on index public.trip_invitations_invited_by is 'Foreign key: users deleted cascade.';
 
--- [trigger trip_invitations_set_updated_at on public.trip_invitations]
 create trigger trip_invitations_set_updated_at before update on public.trip_invitations
   for each row execute function private.set_updated_at();
 comment on trigger trip_invitations_set_updated_at on public.trip_invitations is
   'Keeps updated_at current.';
 
--- [policy "trip_invitations: read as trip admin or as the invitee" on public.trip_invitations]
 create policy "trip_invitations: read as trip admin or as the invitee" on public.trip_invitations
   for select to authenticated
   using (private.can_admin_trip(trip_id) or email = (select private.caller_email()));
 
--- [fn private.invitation_json(public.trip_invitations)]
-create or replace function private.invitation_json(i public.trip_invitations)
+create function private.invitation_json(i public.trip_invitations)
 returns jsonb
 language sql
 stable
@@ -139,11 +120,11 @@ $$;
 comment on function private.invitation_json(public.trip_invitations) is
   'An invitation as the API returns it to the trip''s admins.';
 revoke all on function private.invitation_json(public.trip_invitations) from public;
-grant execute on function private.invitation_json(public.trip_invitations) to authenticated, service_role;
+grant execute on function private.invitation_json(public.trip_invitations) to authenticated,
+  service_role;
 
--- [fn private.invite_to_trip(bigint,text,text)]
 -- Definer: the caller cannot write invitations directly; every rule is checked here.
-create or replace function private.invite_to_trip(
+create function private.invite_to_trip(
   p_trip_id bigint, p_email text, p_permission_level text default 'view')
 returns jsonb
 language plpgsql
@@ -221,11 +202,10 @@ comment on function private.invite_to_trip(bigint, text, text) is
   'For public.invite_to_trip: invites an address (same answer whether or not it has an '
   'account); inviting a pending address again renews it, if the caller could revoke it. '
   'One change per trip at a time.';
-revoke all on function private.invite_to_trip(bigint,text,text) from public;
-grant execute on function private.invite_to_trip(bigint,text,text) to authenticated, service_role;
+revoke all on function private.invite_to_trip(bigint, text, text) from public;
+grant execute on function private.invite_to_trip(bigint, text, text) to authenticated, service_role;
 
--- [fn private.revoke_trip_invitation(bigint,bigint)]
-create or replace function private.revoke_trip_invitation(p_trip_id bigint, p_invitation_id bigint)
+create function private.revoke_trip_invitation(p_trip_id bigint, p_invitation_id bigint)
 returns void
 language plpgsql
 security definer
@@ -258,13 +238,13 @@ $$;
 comment on function private.revoke_trip_invitation(bigint, bigint) is
   'For public.revoke_trip_invitation: withdraws a pending invitation (an admin invitation: '
   'the owner only).';
-revoke all on function private.revoke_trip_invitation(bigint,bigint) from public;
-grant execute on function private.revoke_trip_invitation(bigint,bigint) to authenticated, service_role;
+revoke all on function private.revoke_trip_invitation(bigint, bigint) from public;
+grant execute on function private.revoke_trip_invitation(bigint, bigint) to authenticated,
+  service_role;
 
--- [fn private.list_my_invitations()]
 -- Definer: the invitee is not a member yet, so the trip and the inviter are out of
 -- their reach under RLS; what an invitation shows of them is chosen here.
-create or replace function private.list_my_invitations()
+create function private.list_my_invitations()
 returns jsonb
 language sql
 stable
@@ -290,8 +270,7 @@ comment on function private.list_my_invitations() is
 revoke all on function private.list_my_invitations() from public;
 grant execute on function private.list_my_invitations() to authenticated, service_role;
 
--- [fn private.respond_to_trip_invitation(bigint,boolean)]
-create or replace function private.respond_to_trip_invitation(p_invitation_id bigint, p_accept boolean)
+create function private.respond_to_trip_invitation(p_invitation_id bigint, p_accept boolean)
 returns jsonb
 language plpgsql
 security definer
@@ -354,12 +333,12 @@ comment on function private.respond_to_trip_invitation(bigint, boolean) is
   'For public.respond_to_trip_invitation: the holder of the invited address joins the trip at '
   'the invited level, or declines. When the inviter can no longer share, the invitation is '
   'revoked and the answer carries `refused` (status revoked).';
-revoke all on function private.respond_to_trip_invitation(bigint,boolean) from public;
-grant execute on function private.respond_to_trip_invitation(bigint,boolean) to authenticated, service_role;
+revoke all on function private.respond_to_trip_invitation(bigint, boolean) from public;
+grant execute on function private.respond_to_trip_invitation(bigint, boolean) to authenticated,
+  service_role;
 
--- [fn public.invite_to_trip(bigint,text,text)]
 -- The API: the same signatures, run as the caller.
-create or replace function public.invite_to_trip(
+create function public.invite_to_trip(
   p_trip_id bigint, p_email text, p_permission_level text default 'view')
 returns jsonb
 language sql
@@ -372,11 +351,10 @@ comment on function public.invite_to_trip(bigint, text, text) is
   'POST /trips/:id/invitations: invites an address (same answer whether or not it has an '
   'account); inviting a pending address again renews the invitation. Runs as the caller; '
   'private.invite_to_trip checks every rule.';
-revoke all on function public.invite_to_trip(bigint,text,text) from public;
-grant execute on function public.invite_to_trip(bigint,text,text) to authenticated;
+revoke all on function public.invite_to_trip(bigint, text, text) from public;
+grant execute on function public.invite_to_trip(bigint, text, text) to authenticated;
 
--- [fn public.list_trip_invitations(bigint)]
-create or replace function public.list_trip_invitations(p_trip_id bigint)
+create function public.list_trip_invitations(p_trip_id bigint)
 returns jsonb
 language plpgsql
 stable
@@ -403,8 +381,7 @@ comment on function public.list_trip_invitations(bigint) is
 revoke all on function public.list_trip_invitations(bigint) from public;
 grant execute on function public.list_trip_invitations(bigint) to authenticated;
 
--- [fn public.revoke_trip_invitation(bigint,bigint)]
-create or replace function public.revoke_trip_invitation(p_trip_id bigint, p_invitation_id bigint)
+create function public.revoke_trip_invitation(p_trip_id bigint, p_invitation_id bigint)
 returns void
 language sql
 security invoker
@@ -415,11 +392,10 @@ $$;
 comment on function public.revoke_trip_invitation(bigint, bigint) is
   'DELETE /trips/:id/invitations/:invitationId: withdraws a pending invitation. Runs as the '
   'caller; private.revoke_trip_invitation checks every rule.';
-revoke all on function public.revoke_trip_invitation(bigint,bigint) from public;
-grant execute on function public.revoke_trip_invitation(bigint,bigint) to authenticated;
+revoke all on function public.revoke_trip_invitation(bigint, bigint) from public;
+grant execute on function public.revoke_trip_invitation(bigint, bigint) to authenticated;
 
--- [fn public.list_my_invitations()]
-create or replace function public.list_my_invitations()
+create function public.list_my_invitations()
 returns jsonb
 language sql
 stable
@@ -434,8 +410,7 @@ comment on function public.list_my_invitations() is
 revoke all on function public.list_my_invitations() from public;
 grant execute on function public.list_my_invitations() to authenticated;
 
--- [fn public.respond_to_trip_invitation(bigint,boolean)]
-create or replace function public.respond_to_trip_invitation(p_invitation_id bigint, p_accept boolean)
+create function public.respond_to_trip_invitation(p_invitation_id bigint, p_accept boolean)
 returns jsonb
 language sql
 security invoker
@@ -446,5 +421,5 @@ $$;
 comment on function public.respond_to_trip_invitation(bigint, boolean) is
   'POST /trips/invitations/:id/accept|decline: joins the trip at the invited level, or '
   'declines; a refused acceptance answers status revoked with `refused`. Runs as the caller.';
-revoke all on function public.respond_to_trip_invitation(bigint,boolean) from public;
-grant execute on function public.respond_to_trip_invitation(bigint,boolean) to authenticated;
+revoke all on function public.respond_to_trip_invitation(bigint, boolean) from public;
+grant execute on function public.respond_to_trip_invitation(bigint, boolean) to authenticated;

@@ -1,4 +1,3 @@
--- [table public.flights]
 -- Bookings of a trip: flights, accommodations, ground transportation.
 create table public.flights (
   id bigint generated always as identity primary key,
@@ -27,7 +26,6 @@ comment on column public.flights.flight_number is 'Carrier designator plus numbe
 comment on column public.flights.price is 'Total price in currency units, never negative.';
 comment on column public.flights.metadata is 'Provider payload kept for display (JSON object).';
 
--- [triggers flights]
 create trigger flights_set_provenance
   before insert or update on public.flights
   for each row execute function private.set_provenance();
@@ -38,17 +36,13 @@ create trigger flights_limit
   for each statement execute function private.enforce_limit('trip_id', '500', '');
 comment on trigger flights_limit on public.flights is 'At most 500 rows per trip_id (private.enforce_limit).';
 
--- [index public.idx_flights_trip_departure]
 create index idx_flights_trip_departure on public.flights (trip_id, departure_time);
 
--- [trigger flights_set_updated_at on public.flights]
 create trigger flights_set_updated_at before update on public.flights
   for each row execute function private.set_updated_at();
 
--- [OTHER 20261125001000_bookings.sql]
 select private.apply_trip_child_policies('public.flights');
 
--- [table public.accommodations]
 create table public.accommodations (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
@@ -73,7 +67,6 @@ comment on table public.accommodations is 'Places to stay found, saved or booked
 comment on column public.accommodations.rating is 'Guest rating from 0 to 5, one decimal.';
 comment on column public.accommodations.total_price is 'Price of the whole stay, never negative.';
 
--- [triggers accommodations]
 create trigger accommodations_set_provenance
   before insert or update on public.accommodations
   for each row execute function private.set_provenance();
@@ -84,17 +77,13 @@ create trigger accommodations_limit
   for each statement execute function private.enforce_limit('trip_id', '500', '');
 comment on trigger accommodations_limit on public.accommodations is 'At most 500 rows per trip_id (private.enforce_limit).';
 
--- [index public.idx_accommodations_trip_checkin]
 create index idx_accommodations_trip_checkin on public.accommodations (trip_id, check_in_date);
 
--- [trigger accommodations_set_updated_at on public.accommodations]
 create trigger accommodations_set_updated_at before update on public.accommodations
   for each row execute function private.set_updated_at();
 
--- [OTHER 20261125001000_bookings.sql]
 select private.apply_trip_child_policies('public.accommodations');
 
--- [table public.transportation]
 create table public.transportation (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
@@ -116,7 +105,6 @@ create table public.transportation (
 );
 comment on table public.transportation is 'Ground and sea transport of a trip: rentals, trains, transfers.';
 
--- [triggers transportation]
 create trigger transportation_set_provenance
   before insert or update on public.transportation
   for each row execute function private.set_provenance();
@@ -127,12 +115,9 @@ create trigger transportation_limit
   for each statement execute function private.enforce_limit('trip_id', '500', '');
 comment on trigger transportation_limit on public.transportation is 'At most 500 rows per trip_id (private.enforce_limit).';
 
--- [index public.idx_transportation_trip_departure]
 create index idx_transportation_trip_departure on public.transportation (trip_id, departure_time);
 
--- [trigger transportation_set_updated_at on public.transportation]
 create trigger transportation_set_updated_at before update on public.transportation
   for each row execute function private.set_updated_at();
 
--- [OTHER 20261125001000_bookings.sql]
 select private.apply_trip_child_policies('public.transportation');

@@ -1,4 +1,3 @@
--- [table public.itinerary_items]
 -- Planning content of a trip: itinerary, notes, saved options, comparisons and
 -- file attachments. Same access rule as bookings (see apply_trip_child_policies).
 create table public.itinerary_items (
@@ -23,7 +22,6 @@ create table public.itinerary_items (
 comment on table public.itinerary_items is 'Day-by-day plan of a trip: activities, meals, events.';
 comment on column public.itinerary_items.sort_order is 'Position among the items of the same day.';
 
--- [triggers itinerary_items]
 create trigger itinerary_items_set_provenance
   before insert or update on public.itinerary_items
   for each row execute function private.set_provenance();
@@ -34,17 +32,13 @@ create trigger itinerary_items_limit
   for each statement execute function private.enforce_limit('trip_id', '500', '');
 comment on trigger itinerary_items_limit on public.itinerary_items is 'At most 500 rows per trip_id (private.enforce_limit).';
 
--- [index public.idx_itinerary_items_trip_date]
 create index idx_itinerary_items_trip_date on public.itinerary_items (trip_id, item_date, sort_order);
 
--- [trigger itinerary_items_set_updated_at on public.itinerary_items]
 create trigger itinerary_items_set_updated_at before update on public.itinerary_items
   for each row execute function private.set_updated_at();
 
--- [OTHER 20261125001100_planning.sql]
 select private.apply_trip_child_policies('public.itinerary_items');
 
--- [table public.trip_notes]
 create table public.trip_notes (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
@@ -56,7 +50,6 @@ create table public.trip_notes (
 comment on table public.trip_notes is 'Free-text notes on a trip by its owner or collaborators.';
 comment on column public.trip_notes.user_id is 'Author of the note.';
 
--- [triggers trip_notes]
 create trigger trip_notes_set_provenance
   before insert or update on public.trip_notes
   for each row execute function private.set_provenance('user_id');
@@ -67,21 +60,16 @@ create trigger trip_notes_limit
   for each statement execute function private.enforce_limit('trip_id', '500', '');
 comment on trigger trip_notes_limit on public.trip_notes is 'At most 500 rows per trip_id (private.enforce_limit).';
 
--- [index public.idx_trip_notes_user_id]
 create index idx_trip_notes_user_id on public.trip_notes (user_id);
 comment on index public.idx_trip_notes_user_id is 'Foreign key: deleting a user finds their notes.';
 
--- [index public.idx_trip_notes_trip]
 create index idx_trip_notes_trip on public.trip_notes (trip_id, created_at);
 
--- [trigger trip_notes_set_updated_at on public.trip_notes]
 create trigger trip_notes_set_updated_at before update on public.trip_notes
   for each row execute function private.set_updated_at();
 
--- [OTHER 20261125001100_planning.sql]
 select private.apply_trip_child_policies('public.trip_notes');
 
--- [table public.saved_options]
 create table public.saved_options (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
@@ -97,7 +85,6 @@ create table public.saved_options (
 comment on table public.saved_options is 'Search results kept for later consideration on a trip.';
 comment on column public.saved_options.option_data is 'The provider offer as returned by search (JSON object).';
 
--- [triggers saved_options]
 create trigger saved_options_set_provenance
   before insert or update on public.saved_options
   for each row execute function private.set_provenance('user_id');
@@ -108,21 +95,16 @@ create trigger saved_options_limit
   for each statement execute function private.enforce_limit('trip_id', '500', '');
 comment on trigger saved_options_limit on public.saved_options is 'At most 500 rows per trip_id (private.enforce_limit).';
 
--- [index public.idx_saved_options_user_id]
 create index idx_saved_options_user_id on public.saved_options (user_id);
 comment on index public.idx_saved_options_user_id is 'Foreign key: deleting a user finds their saved options.';
 
--- [index public.idx_saved_options_trip_type]
 create index idx_saved_options_trip_type on public.saved_options (trip_id, option_type);
 
--- [trigger saved_options_set_updated_at on public.saved_options]
 create trigger saved_options_set_updated_at before update on public.saved_options
   for each row execute function private.set_updated_at();
 
--- [OTHER 20261125001100_planning.sql]
 select private.apply_trip_child_policies('public.saved_options');
 
--- [table public.trip_comparisons]
 create table public.trip_comparisons (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
@@ -135,7 +117,6 @@ create table public.trip_comparisons (
 comment on table public.trip_comparisons is 'Side-by-side comparisons of options for a trip.';
 comment on column public.trip_comparisons.comparison_json is 'Compared options and criteria (JSON object).';
 
--- [triggers trip_comparisons]
 create trigger trip_comparisons_set_provenance
   before insert or update on public.trip_comparisons
   for each row execute function private.set_provenance('user_id');
@@ -146,21 +127,16 @@ create trigger trip_comparisons_limit
   for each statement execute function private.enforce_limit('trip_id', '500', '');
 comment on trigger trip_comparisons_limit on public.trip_comparisons is 'At most 500 rows per trip_id (private.enforce_limit).';
 
--- [index public.idx_trip_comparisons_user_id]
 create index idx_trip_comparisons_user_id on public.trip_comparisons (user_id);
 comment on index public.idx_trip_comparisons_user_id is 'Foreign key: deleting a user finds their comparisons.';
 
--- [index public.idx_trip_comparisons_trip]
 create index idx_trip_comparisons_trip on public.trip_comparisons (trip_id);
 
--- [trigger trip_comparisons_set_updated_at on public.trip_comparisons]
 create trigger trip_comparisons_set_updated_at before update on public.trip_comparisons
   for each row execute function private.set_updated_at();
 
--- [OTHER 20261125001100_planning.sql]
 select private.apply_trip_child_policies('public.trip_comparisons');
 
--- [table public.file_attachments]
 create table public.file_attachments (
   id bigint generated always as identity primary key,
   trip_id bigint not null references public.trips (id) on delete cascade,
@@ -174,6 +150,8 @@ create table public.file_attachments (
   updated_at timestamptz not null default now(),
   constraint file_attachments_storage_path_key unique (storage_path)
 );
+-- Not valid: rows written before the rule (any path) are kept; every new or changed row
+-- is checked.
 alter table public.file_attachments
   add constraint file_attachments_storage_path_owner
   check (split_part(storage_path, '/', 1) = user_id::text) not valid;
@@ -181,7 +159,6 @@ comment on table public.file_attachments is
   'Files attached to a trip (tickets, confirmations); the bytes live in Storage at storage_path.';
 comment on column public.file_attachments.file_size is 'Size in bytes, 1 byte to 50 MiB.';
 
--- [triggers file_attachments]
 create trigger file_attachments_set_provenance
   before insert or update on public.file_attachments
   for each row execute function private.set_provenance('user_id');
@@ -192,20 +169,15 @@ create trigger file_attachments_limit
   for each statement execute function private.enforce_limit('trip_id', '500', '');
 comment on trigger file_attachments_limit on public.file_attachments is 'At most 500 rows per trip_id (private.enforce_limit).';
 
--- [index public.idx_file_attachments_user_id]
 create index idx_file_attachments_user_id on public.file_attachments (user_id);
 comment on index public.idx_file_attachments_user_id is 'Foreign key: deleting a user finds their attachments.';
 
--- [index public.idx_file_attachments_trip]
 create index idx_file_attachments_trip on public.file_attachments (trip_id);
 
--- [trigger file_attachments_set_updated_at on public.file_attachments]
 create trigger file_attachments_set_updated_at before update on public.file_attachments
   for each row execute function private.set_updated_at();
 
--- [OTHER 20261125001100_planning.sql]
 select private.apply_trip_child_policies('public.file_attachments');
 
--- [OTHER 20261125120100_provenance_set_by_database.sql]
 comment on constraint file_attachments_storage_path_owner on public.file_attachments is
   'storage_path starts with the uploader''s user id: <user_id>/...';

@@ -1,4 +1,3 @@
--- [table public.price_history]
 -- Price observations (shared reference data) and each user's search history.
 create table public.price_history (
   id bigint generated always as identity primary key,
@@ -18,27 +17,21 @@ comment on column public.price_history.entity_ref is 'Provider id of the offer (
 comment on column public.price_history."timestamp" is 'When the price was observed.';
 grant select on public.price_history to authenticated;
 
--- [index public.idx_price_history_entity_timestamp]
 create index idx_price_history_entity_timestamp
   on public.price_history (entity_type, entity_ref, "timestamp" desc);
 
--- [index public.idx_price_history_analysis]
 -- The guide's partial index used `timestamp > now() - interval '90 days'`, which
 -- Postgres rejects (not immutable); an index on the same keys serves that query.
 create index idx_price_history_analysis on public.price_history (entity_type, "timestamp" desc);
 
--- [index public.idx_price_history_created]
 create index idx_price_history_created on public.price_history (created_at);
 
--- [trigger price_history_set_updated_at on public.price_history]
 create trigger price_history_set_updated_at before update on public.price_history
   for each row execute function private.set_updated_at();
 
--- [policy "price_history: read when signed in" on public.price_history]
 create policy "price_history: read when signed in" on public.price_history
   for select to authenticated using (true);
 
--- [table public.search_history]
 create table public.search_history (
   id bigint generated always as identity primary key,
   user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
@@ -52,21 +45,17 @@ comment on table public.search_history is 'Searches a user ran, for suggestions;
 comment on column public.search_history.search_params is 'The search as submitted (JSON object).';
 grant select, insert, delete on public.search_history to authenticated;
 
--- [triggers search_history]
 create trigger search_history_set_provenance
   before insert or update on public.search_history
   for each row execute function private.set_provenance();
 comment on trigger search_history_set_provenance on public.search_history is
   'created_at and the author column are set by the database for API roles (private.set_provenance).';
 
--- [index public.idx_search_history_user_type_date]
 create index idx_search_history_user_type_date
   on public.search_history (user_id, search_type, created_at desc);
 
--- [index public.idx_search_history_created]
 create index idx_search_history_created on public.search_history (created_at);
 
--- [policy "search_history: own rows" on public.search_history]
 create policy "search_history: own rows" on public.search_history
   for all to authenticated
   using (user_id = (select auth.uid()))

@@ -1,7 +1,7 @@
--- [type public.chat_message_status]
--- Chat turns for the chat function: a user message and the assistant's streamed reply,
--- stored with its status, model and token usage; memory jobs that learn from each
--- completed turn and survive a crash; sessions that stay closed once expired.
+-- Chat with the planner: sessions (optionally about a trip, strictly the owner's) and
+-- turns, a user message and the assistant's streamed reply stored with its status,
+-- model and token usage; memory jobs that learn from each completed turn and survive a
+-- crash; sessions that stay closed once expired.
 --
 -- Messages are written only by the chat function (through the private functions below,
 -- which name the user explicitly): through the Data API a user reads their messages and
@@ -10,9 +10,6 @@ create type public.chat_message_status as enum ('streaming', 'complete', 'aborte
 comment on type public.chat_message_status is
   'An assistant reply: being written, complete, cut short by the client, or failed.';
 
--- [table public.chat_sessions]
--- Chat with the planner: sessions (optionally about a trip) and their messages.
--- Strictly the owner's.
 create table public.chat_sessions (
   id uuid primary key default gen_random_uuid(),
   user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
@@ -35,7 +32,6 @@ grant select, delete on public.chat_sessions to authenticated;
 grant insert (user_id, trip_id, title, metadata, remember) on public.chat_sessions to authenticated;
 grant update (title, metadata) on public.chat_sessions to authenticated;
 
--- [triggers chat_sessions]
 create trigger chat_sessions_set_provenance
   before insert or update on public.chat_sessions
   for each row execute function private.set_provenance();
@@ -46,26 +42,21 @@ create trigger chat_sessions_limit
   for each statement execute function private.enforce_limit('user_id', '5000', '');
 comment on trigger chat_sessions_limit on public.chat_sessions is 'At most 5000 rows per user_id (private.enforce_limit).';
 
--- [index public.idx_chat_sessions_trip_id]
 -- Every foreign key has an index that covers it (Supabase's advisor lint 0001): without
 -- one, deleting a user or a trip scans the referencing table for the rows to cascade to
--- or check. Six were missing; pgTAP 115 fails on any new one.
+-- or check. pgTAP 115 fails on a foreign key without one.
 create index idx_chat_sessions_trip_id on public.chat_sessions (trip_id);
 comment on index public.idx_chat_sessions_trip_id is 'Foreign key: deleting a trip finds its chat sessions.';
 
--- [index public.idx_chat_sessions_user_active]
 create index idx_chat_sessions_user_active
   on public.chat_sessions (user_id, is_active, last_message_at desc);
 
--- [index public.idx_active_chat_sessions]
 create index idx_active_chat_sessions on public.chat_sessions (user_id, last_message_at desc)
   where is_active;
 
--- [trigger chat_sessions_set_updated_at on public.chat_sessions]
 create trigger chat_sessions_set_updated_at before update on public.chat_sessions
   for each row execute function private.set_updated_at();
 
--- [table public.chat_messages]
 create table public.chat_messages (
   id bigint generated always as identity primary key,
   session_id uuid not null references public.chat_sessions (id) on delete cascade,
@@ -97,21 +88,17 @@ comment on column public.chat_messages.client_message_id is
 comment on column public.chat_messages.reply_to is 'The user message an assistant reply answers.';
 grant select on public.chat_messages to authenticated;
 
--- [constraint comment]
 comment on constraint chat_messages_content_check on public.chat_messages is
   'At most 32,000 characters; a user message is never empty.';
 
--- [triggers chat_messages]
 create trigger chat_messages_set_provenance
   before insert or update on public.chat_messages
   for each row execute function private.set_provenance();
 comment on trigger chat_messages_set_provenance on public.chat_messages is
   'created_at and the author column are set by the database for API roles (private.set_provenance).';
 
--- [index public.idx_chat_messages_session_created]
 create index idx_chat_messages_session_created on public.chat_messages (session_id, created_at);
 
--- [policy "chat_messages: rows of own sessions" on public.chat_messages]
 -- chat_sessions' policy does not look at messages, so this subquery cannot recurse.
 create policy "chat_messages: rows of own sessions" on public.chat_messages
   for all to authenticated
@@ -120,10 +107,9 @@ create policy "chat_messages: rows of own sessions" on public.chat_messages
   with check (exists (select 1 from public.chat_sessions s
                        where s.id = session_id and s.user_id = (select auth.uid())));
 
--- [fn private.touch_chat_session()]
--- Restated whole: a new message moves last_message_at but no longer reactivates an
--- expired session (expired sessions refuse new messages; their history stays).
-create or replace function private.touch_chat_session()
+-- A new message moves last_message_at but does not reactivate an expired session
+-- (expired sessions refuse new messages; their history stays).
+create function private.touch_chat_session()
 returns trigger
 language plpgsql
 security definer
@@ -140,36 +126,29 @@ comment on function private.touch_chat_session() is
   'AFTER INSERT on chat_messages: moves the session''s last_message_at.';
 revoke all on function private.touch_chat_session() from public;
 
--- [trigger chat_messages_touch_session on public.chat_messages]
 create trigger chat_messages_touch_session
   after insert on public.chat_messages
   for each row execute function private.touch_chat_session();
 
--- [index public.chat_messages_client_message_id]
 create unique index chat_messages_client_message_id
   on public.chat_messages (session_id, client_message_id) where client_message_id is not null;
 comment on index public.chat_messages_client_message_id is
   'One turn per client message id in a session (idempotent sends).';
 
--- [index public.idx_chat_messages_session_id]
 create index idx_chat_messages_session_id on public.chat_messages (session_id, id);
 comment on index public.idx_chat_messages_session_id is 'A session''s messages in order.';
 
--- [index public.idx_chat_messages_streaming]
 create index idx_chat_messages_streaming on public.chat_messages (created_at)
   where status = 'streaming';
 comment on index public.idx_chat_messages_streaming is
   'Replies still marked streaming, for the sweep that closes interrupted ones.';
 
--- [index public.idx_chat_messages_reply_to]
 create index idx_chat_messages_reply_to on public.chat_messages (reply_to);
 comment on index public.idx_chat_messages_reply_to is 'Cascading deletes of replies.';
 
--- [type private.memory_job_status]
 create type private.memory_job_status as enum ('pending', 'running', 'done', 'failed');
 comment on type private.memory_job_status is 'Where a memory job is.';
 
--- [table private.memory_jobs]
 create table private.memory_jobs (
   id bigint generated always as identity primary key,
   user_id uuid not null references auth.users (id) on delete cascade,
@@ -193,34 +172,27 @@ comment on column private.memory_jobs.locked_until is
 comment on column private.memory_jobs.usage is 'Token usage of the pipeline''s model calls.';
 grant select, insert, update, delete on private.memory_jobs to service_role;
 
--- [index private.idx_memory_jobs_due]
 create index idx_memory_jobs_due on private.memory_jobs (next_attempt_at)
   where status in ('pending', 'running');
 comment on index private.idx_memory_jobs_due is 'Jobs the sweep may claim.';
 
--- [index private.idx_memory_jobs_user]
 create index idx_memory_jobs_user on private.memory_jobs (user_id);
 comment on index private.idx_memory_jobs_user is 'Cascading deletes of users.';
 
--- [index private.idx_memory_jobs_session]
 create index idx_memory_jobs_session on private.memory_jobs (session_id);
 comment on index private.idx_memory_jobs_session is 'Cascading deletes of sessions.';
 
--- [index private.idx_memory_jobs_messages]
 create index idx_memory_jobs_messages on private.memory_jobs (user_message_id);
 comment on index private.idx_memory_jobs_messages is 'Cascading deletes of messages.';
 
--- [index private.idx_memory_jobs_replies]
 create index idx_memory_jobs_replies on private.memory_jobs (assistant_message_id);
 comment on index private.idx_memory_jobs_replies is 'Cascading deletes of replies.';
 
--- [trigger memory_jobs_set_updated_at on private.memory_jobs]
 create trigger memory_jobs_set_updated_at before update on private.memory_jobs
   for each row execute function private.set_updated_at();
 comment on trigger memory_jobs_set_updated_at on private.memory_jobs is 'Keeps updated_at.';
 
--- [fn private.chat_begin_turn(uuid,uuid,text,text,text,interval)]
-create or replace function private.chat_begin_turn(
+create function private.chat_begin_turn(
   p_user uuid,
   p_session uuid,
   p_content text,
@@ -283,11 +255,11 @@ comment on function private.chat_begin_turn(uuid, uuid, text, text, text, interv
   'state: started (ids, trip_id, remember), repeat (the turn of this client_message_id), expired '
   '(session closed), busy (a reply younger than p_stale_after is still streaming). P0002 if the '
   'session is not the user''s; 54000 past 2,000 messages.';
-revoke all on function private.chat_begin_turn(uuid,uuid,text,text,text,interval) from public;
-grant execute on function private.chat_begin_turn(uuid,uuid,text,text,text,interval) to service_role;
+revoke all on function private.chat_begin_turn(uuid, uuid, text, text, text, interval) from public;
+grant execute on function private.chat_begin_turn(uuid, uuid, text, text, text, interval) to
+  service_role;
 
--- [fn private.chat_finish_turn(uuid,bigint,text,public.chat_message_status,text,jsonb)]
-create or replace function private.chat_finish_turn(
+create function private.chat_finish_turn(
   p_user uuid,
   p_reply bigint,
   p_content text,
@@ -329,11 +301,12 @@ $$;
 comment on function private.chat_finish_turn(uuid, bigint, text, public.chat_message_status, text, jsonb) is
   'Stores a reply''s final text, status, finish reason and usage; for a complete reply in a '
   'session that remembers, the memory job in the same transaction. Returns the job id or null.';
-revoke all on function private.chat_finish_turn(uuid,bigint,text,public.chat_message_status,text,jsonb) from public;
-grant execute on function private.chat_finish_turn(uuid,bigint,text,public.chat_message_status,text,jsonb) to service_role;
+revoke all on function private.chat_finish_turn(uuid, bigint, text, public.chat_message_status,
+  text, jsonb) from public;
+grant execute on function private.chat_finish_turn(uuid, bigint, text,
+  public.chat_message_status, text, jsonb) to service_role;
 
--- [fn private.claim_memory_jobs(bigint,integer,interval)]
-create or replace function private.claim_memory_jobs(
+create function private.claim_memory_jobs(
   p_job bigint,
   p_limit integer,
   p_lease interval)
@@ -357,11 +330,10 @@ $$;
 comment on function private.claim_memory_jobs(bigint, integer, interval) is
   'Claims job p_job (or up to p_limit due jobs when null) for p_lease: pending ones, and running '
   'ones whose claim lapsed (a worker that died). Skips jobs another worker holds.';
-revoke all on function private.claim_memory_jobs(bigint,integer,interval) from public;
-grant execute on function private.claim_memory_jobs(bigint,integer,interval) to service_role;
+revoke all on function private.claim_memory_jobs(bigint, integer, interval) from public;
+grant execute on function private.claim_memory_jobs(bigint, integer, interval) to service_role;
 
--- [fn private.finish_memory_job(bigint,boolean,text,jsonb)]
-create or replace function private.finish_memory_job(
+create function private.finish_memory_job(
   p_job bigint,
   p_ok boolean,
   p_error text,
@@ -385,11 +357,10 @@ as $$
 $$;
 comment on function private.finish_memory_job(bigint, boolean, text, jsonb) is
   'Ends an attempt: done, or pending again with backoff, or failed after 5 attempts.';
-revoke all on function private.finish_memory_job(bigint,boolean,text,jsonb) from public;
-grant execute on function private.finish_memory_job(bigint,boolean,text,jsonb) to service_role;
+revoke all on function private.finish_memory_job(bigint, boolean, text, jsonb) from public;
+grant execute on function private.finish_memory_job(bigint, boolean, text, jsonb) to service_role;
 
--- [fn private.close_interrupted_replies(interval)]
-create or replace function private.close_interrupted_replies(p_older_than interval)
+create function private.close_interrupted_replies(p_older_than interval)
 returns integer
 language sql
 security invoker
@@ -407,7 +378,6 @@ comment on function private.close_interrupted_replies(interval) is
 revoke all on function private.close_interrupted_replies(interval) from public;
 grant execute on function private.close_interrupted_replies(interval) to service_role;
 
--- [policy "chat_sessions: own rows, about visible trips" on public.chat_sessions]
 create policy "chat_sessions: own rows, about visible trips" on public.chat_sessions
   for all to authenticated
   using (user_id = (select auth.uid()))

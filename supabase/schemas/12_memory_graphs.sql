@@ -1,4 +1,19 @@
--- [table private.memory_graph_users]
+-- Which graph holds a user's memory vectors, and the limits that decide it.
+--
+-- public.memory_vectors (13_memories.sql) is partitioned by graph: partition 0
+-- (private.memory_vectors_0) holds the vectors of every user up to the exact-search
+-- limit, searched exactly through its user_id index; partition n >= 1
+-- (private.memory_vectors_<n>) holds a large user's vectors (shared by several once
+-- there are private.memory_graph_count() of them) with its own HNSW index.
+-- private.sync_memory_graphs (14_memory_search.sql), every minute, gives each user above
+-- the limit a graph and moves their rows there; search walks the caller's own
+-- partition, pruned at plan time.
+--
+-- Why only the vectors are partitioned: every statement on a partitioned table that
+-- Postgres cannot prune at plan time is planned for every partition. A user's list, a
+-- Data API select filtered by the RLS policy, a cascade from auth.users: none of them
+-- names a graph, and with a partition per large user (up to 1,024) such a query takes
+-- tens of milliseconds to plan. Only search needs the graph, and search always knows it.
 create table private.memory_graph_users (
   user_id uuid primary key references auth.users (id) on delete cascade,
   graph smallint not null check (graph >= 1),
@@ -10,11 +25,9 @@ comment on table private.memory_graph_users is
   'holds their vectors. Written by private.sync_memory_graphs only.';
 comment on column private.memory_graph_users.graph is 'The partition: private.memory_vectors_<graph>.';
 
--- [index private.idx_memory_graph_users_graph]
 create index idx_memory_graph_users_graph on private.memory_graph_users (graph);
 comment on index private.idx_memory_graph_users_graph is 'The users of a graph (its load).';
 
--- [fn private.my_memory_graph()]
 create function private.my_memory_graph()
 returns smallint
 language plpgsql
@@ -34,7 +47,6 @@ comment on function private.my_memory_graph() is
 revoke all on function private.my_memory_graph() from public;
 grant execute on function private.my_memory_graph() to authenticated, service_role;
 
--- [fn private.memory_graph_count()]
 create function private.memory_graph_count()
 returns integer
 language sql
@@ -49,11 +61,10 @@ comment on function private.memory_graph_count() is
   'memories.graph_count overrides it for tests. Beyond it, new users share the least-loaded one.';
 revoke all on function private.memory_graph_count() from public;
 
--- [fn private.memory_exact_max_rows()]
--- Restated: the exact limit is 2,000 rows per user and model (10,000 at 0.1.0). An exact
--- scan costs ~0.8 us of CPU a row; a 5,000-row user had a p95 of 21-26 ms at 4 clients
--- on 2 cores (target 20), a walk of that user's own graph ~1 ms.
-create or replace function private.memory_exact_max_rows()
+-- The exact limit: an exact scan costs ~0.8 us of CPU a row, so past a few thousand rows
+-- a user's own graph answers well within the search target and a scan does not
+-- (docs/benchmarks.md has the per-size figures).
+create function private.memory_exact_max_rows()
 returns integer
 language sql
 stable
@@ -68,15 +79,13 @@ comment on function private.memory_exact_max_rows() is
 revoke all on function private.memory_exact_max_rows() from public;
 grant execute on function private.memory_exact_max_rows() to authenticated, service_role;
 
--- [fn private.memory_max_scan_tuples()]
 -- match_memories on the graph path never answers fewer than k when the caller has k.
 -- pgvector's iterative scan stops after hnsw.max_scan_tuples visited tuples (20,000 by
 -- default): once a user's rows are a small share of a large shared graph, or filters
--- (type, metadata, deleted) keep few of them, a walk could end with fewer than k rows
--- and the "true top k" promise silently broke. The walk now visits up to 100,000
--- tuples, and when it still finds fewer than k the exact scan of the caller's rows
--- answers instead (slower for that query, never short).
-create or replace function private.memory_max_scan_tuples()
+-- (type, metadata, deleted) keep few of them, a walk can end with fewer than k rows.
+-- The walk visits up to 100,000 tuples, and when it still finds fewer than k the exact
+-- scan of the caller's rows answers instead (slower for that query, never short).
+create function private.memory_max_scan_tuples()
 returns integer
 language sql
 stable
@@ -91,7 +100,6 @@ comment on function private.memory_max_scan_tuples() is
 revoke all on function private.memory_max_scan_tuples() from public;
 grant execute on function private.memory_max_scan_tuples() to authenticated, service_role;
 
--- [fn my_memory_counts]
 create function private.my_memory_counts(p_model text, out my_rows bigint, out graph_rows bigint)
 language plpgsql
 stable

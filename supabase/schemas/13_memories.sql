@@ -1,16 +1,26 @@
--- [type public.memory_source]
+-- The memories: one table per job.
+--
+--   memory_embeddings  one row per memory: its text, who wrote it and whether deleted;
+--   memory_vectors     its embedding, partitioned by graph (12_memory_graphs.sql);
+--   memory_history     every change of a memory: ADD, UPDATE, DELETE, RESTORE, with the
+--                      old and new text, the actor and the conversation it came from.
+--
+-- History is written by a trigger, so a change through the Data API is recorded like
+-- one through the function. The functions name the actor and the source conversation
+-- in transaction-local settings (memories.actor, memories.session_id,
+-- memories.message_id); absent, the actor is the user. Statement triggers keep a
+-- version per user (cache keys) and a count per user and model (which users need a
+-- graph), so neither is ever counted from the table.
 create type public.memory_source as enum ('user', 'extractor');
 comment on type public.memory_source is
   'Who wrote a memory: the user directly, or the extractor from a conversation.';
 
--- [type public.memory_event]
 create type public.memory_event as enum ('ADD', 'UPDATE', 'DELETE', 'RESTORE');
 comment on type public.memory_event is 'A change in a memory''s history.';
 
--- [fn private.with_code_parts(text)]
 -- Codes are written "LH123" and "LH 123": both forms of each are indexed and searched
 -- (private.with_code_parts), so either finds the other.
-create or replace function private.with_code_parts(p_text text)
+create function private.with_code_parts(p_text text)
 returns text
 language sql
 immutable
@@ -27,16 +37,12 @@ comment on function private.with_code_parts(text) is
 revoke all on function private.with_code_parts(text) from public;
 grant execute on function private.with_code_parts(text) to authenticated, service_role;
 
--- [table private.embedding_models]
--- Embedding models are data, not client input. `model` was free text: through the Data
--- API, insert_memories and apply_memory_decisions a user could store memories under any
--- model name, and each (user, model) counted towards its own 200,000-row limit and, past
--- 2,000 rows, got its own graph table (one user made three in one sync run; the budget
--- of graphs is shared by every user). Now the models a deployment serves are rows of
--- private.embedding_models, out of the API's reach, and memory_embeddings.model must
--- name one of them; the functions register the model they are configured with
--- (OPENAI_EMBEDDING_MODEL) through their admin client. The per-user limit counts all of
--- a user's memories, whatever their model.
+-- Embedding models are data, not client input: the models a deployment serves are rows
+-- of private.embedding_models, out of the API's reach, and memory_embeddings.model must
+-- name one of them (a free-text model would let one user open any number of counts,
+-- limits and graphs, whose budget every user shares). The functions register the model
+-- they are configured with (OPENAI_EMBEDDING_MODEL) through their admin client. The
+-- per-user limit counts all of a user's memories, whatever their model.
 create table private.embedding_models (
   name text primary key check (char_length(name) between 1 and 100),
   created_at timestamptz not null default now()
@@ -51,7 +57,6 @@ comment on column private.embedding_models.name is 'The model''s name as the emb
 insert into private.embedding_models (name) values ('text-embedding-3-small');
 grant select, insert, delete on private.embedding_models to service_role;
 
--- [table public.memory_embeddings]
 -- One row per memory: its text, who wrote it (`source`: the user directly, or the
 -- extractor from a conversation) and, once deleted, when (`deleted_at`: kept for its
 -- history and restorable, never listed or searched). Its vector is in memory_vectors.
@@ -95,50 +100,43 @@ comment on column public.memory_embeddings.graph is
   'The graph (partition of memory_vectors) holding the memory''s vector: the writer''s by default '
   '(private.my_memory_graph()), changed by private.sync_memory_graphs; never set by clients.';
 grant select, delete on public.memory_embeddings to authenticated;
-grant insert (id, user_id, content_text, content_type, content_hash, model, metadata, created_at, updated_at, source, deleted_at) on public.memory_embeddings to authenticated;
-grant update (content_text, content_type, metadata, source, deleted_at) on public.memory_embeddings to authenticated;
+grant insert (id, user_id, content_text, content_type, content_hash, model, metadata,
+  created_at, updated_at, source, deleted_at) on public.memory_embeddings to authenticated;
+grant update (content_text, content_type, metadata, source, deleted_at) on
+  public.memory_embeddings to authenticated;
 
--- [constraint comment model_fkey]
 comment on constraint memory_embeddings_model_fkey on public.memory_embeddings is
   'A memory is embedded with a model the deployment serves (private.embedding_models).';
 
--- [constraint comment id_user_graph]
 comment on constraint memory_embeddings_id_user_graph_key on public.memory_embeddings is
   'What memory_vectors references: a vector''s user and graph are its memory''s.';
 
--- [triggers memory_embeddings]
 create trigger memory_embeddings_set_provenance
   before insert or update on public.memory_embeddings
   for each row execute function private.set_provenance();
 comment on trigger memory_embeddings_set_provenance on public.memory_embeddings is
   'created_at and the author column are set by the database for API roles (private.set_provenance).';
 
--- [trigger memory_embeddings_set_updated_at on public.memory_embeddings]
 create trigger memory_embeddings_set_updated_at before update on public.memory_embeddings
   for each row when (old.graph is not distinct from new.graph)
   execute function private.set_updated_at();
 comment on trigger memory_embeddings_set_updated_at on public.memory_embeddings is
   'updated_at = now() on every change but a move to another graph (private.set_updated_at).';
 
--- [index public.idx_memory_embeddings_user_tsv]
 create index idx_memory_embeddings_user_tsv on public.memory_embeddings
   using gin (user_id, content_tsv);
 comment on index public.idx_memory_embeddings_user_tsv is
   'Keyword search of one user''s memories (search_memories, keyword side).';
 
--- [index public.idx_memory_embeddings_graph_0]
 create index idx_memory_embeddings_graph_0 on public.memory_embeddings (user_id) where graph = 0;
 comment on index public.idx_memory_embeddings_graph_0 is
   'Memories in graph 0, by user: the sync finds what a user with a graph still has there '
   'without reading the rest of their memories.';
 
--- [index public.idx_memory_embeddings_user_id]
 create index idx_memory_embeddings_user_id on public.memory_embeddings (user_id, created_at desc);
 
--- [index public.idx_memory_embeddings_user_type]
 create index idx_memory_embeddings_user_type on public.memory_embeddings (user_id, content_type);
 
--- [table public.memory_vectors]
 -- The vectors: (id, user_id, graph) names the memory, so a vector belongs to its
 -- memory's owner, is in its memory's graph, and goes with it.
 create table public.memory_vectors (
@@ -167,12 +165,10 @@ grant select, delete on public.memory_vectors to authenticated;
 grant insert (id, user_id, embedding) on public.memory_vectors to authenticated;
 grant update (embedding) on public.memory_vectors to authenticated;
 
--- [index public.idx_memory_vectors_user]
 create index idx_memory_vectors_user on public.memory_vectors (user_id);
 comment on index public.idx_memory_vectors_user is
   'A user''s vectors in a partition: exact search, the sync''s moves, the RLS policy.';
 
--- [table private.memory_vectors_0]
 create table private.memory_vectors_0 partition of public.memory_vectors for values in (0);
 alter table private.memory_vectors_0 alter column embedding set storage main;
 alter table private.memory_vectors_0 enable row level security;
@@ -180,14 +176,12 @@ comment on table private.memory_vectors_0 is
   'Graph 0 of public.memory_vectors: the vectors of users searched exactly (no HNSW index). '
   'Read and written through public.memory_vectors only.';
 
--- [policy "memory_vectors: own rows" on public.memory_vectors]
 create policy "memory_vectors: own rows" on public.memory_vectors
   for all to authenticated
   using (user_id = (select auth.uid()))
   with check (user_id = (select auth.uid()));
 
--- [fn private.set_content_hash()]
-create or replace function private.set_content_hash()
+create function private.set_content_hash()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -201,18 +195,15 @@ comment on function private.set_content_hash() is
   'BEFORE INSERT/UPDATE trigger: content_hash = hex SHA-256 of content_text (UTF-8).';
 revoke all on function private.set_content_hash() from public;
 
--- [trigger memory_embeddings_set_content_hash on public.memory_embeddings]
 create trigger memory_embeddings_set_content_hash
   before insert or update of content_text on public.memory_embeddings
   for each row execute function private.set_content_hash();
 
--- [policy "memory_embeddings: own rows" on public.memory_embeddings]
 create policy "memory_embeddings: own rows" on public.memory_embeddings
   for all to authenticated
   using (user_id = (select auth.uid()))
   with check (user_id = (select auth.uid()));
 
--- [table public.memory_history]
 create table public.memory_history (
   id bigint generated always as identity primary key,
   memory_id uuid not null references public.memory_embeddings (id) on delete cascade,
@@ -233,22 +224,18 @@ comment on column public.memory_history.session_id is 'The chat session the chan
 comment on column public.memory_history.message_id is 'The chat message the change came from, if any.';
 grant select on public.memory_history to authenticated;
 
--- [index public.idx_memory_history_memory]
 create index idx_memory_history_memory on public.memory_history (memory_id, id);
 comment on index public.idx_memory_history_memory is 'A memory''s history in order.';
 
--- [index public.idx_memory_history_user]
 create index idx_memory_history_user on public.memory_history (user_id);
 comment on index public.idx_memory_history_user is 'Foreign key: users deleted cascade.';
 
--- [policy "memory_history: own rows" on public.memory_history]
 create policy "memory_history: own rows" on public.memory_history
   for select to authenticated
   using (user_id = (select auth.uid()));
 
--- [fn private.record_memory_history()]
 -- Definer: the API roles read history but never write it.
-create or replace function private.record_memory_history()
+create function private.record_memory_history()
 returns trigger
 language plpgsql
 security definer
@@ -292,15 +279,13 @@ comment on function private.record_memory_history() is
   'to memory_history, with the actor and source conversation of memories.* settings.';
 revoke all on function private.record_memory_history() from public;
 
--- [trigger memory_embeddings_history on public.memory_embeddings]
 create trigger memory_embeddings_history
   after insert or update of content_text, deleted_at on public.memory_embeddings
   for each row execute function private.record_memory_history();
 comment on trigger memory_embeddings_history on public.memory_embeddings is
   'Every change of a memory goes to memory_history (private.record_memory_history).';
 
--- [fn private.add_extracted_memory(uuid,text,text,extensions.vector,public.memory_content_type,jsonb)]
-create or replace function private.add_extracted_memory(
+create function private.add_extracted_memory(
   p_uid uuid, p_model text, p_text text, p_embedding extensions.vector,
   p_content_type public.memory_content_type, p_metadata jsonb)
 returns jsonb
@@ -341,11 +326,12 @@ comment on function private.add_extracted_memory(uuid, text, text, extensions.ve
   public.memory_content_type, jsonb) is
   'Stores a fact as an extractor memory unless the same text is active (NONE); a deleted one '
   'with that text is restored. For apply_memory_decisions, under its lock and the caller''s RLS.';
-revoke all on function private.add_extracted_memory(uuid,text,text,extensions.vector,public.memory_content_type,jsonb) from public;
-grant execute on function private.add_extracted_memory(uuid,text,text,extensions.vector,public.memory_content_type,jsonb) to authenticated, service_role;
+revoke all on function private.add_extracted_memory(uuid, text, text, extensions.vector,
+  public.memory_content_type, jsonb) from public;
+grant execute on function private.add_extracted_memory(uuid, text, text, extensions.vector,
+  public.memory_content_type, jsonb) to authenticated, service_role;
 
--- [fn public.apply_memory_decisions(text,jsonb,extensions.vector[],jsonb)]
-create or replace function public.apply_memory_decisions(
+create function public.apply_memory_decisions(
   p_model text,
   p_ops jsonb,
   p_embeddings extensions.vector[],
@@ -453,10 +439,11 @@ comment on function public.apply_memory_decisions(text, jsonb, extensions.vector
   'POST /memories with infer: applies the extractor''s ADD/UPDATE/DELETE operations in one '
   'transaction under a per-user lock, re-checking each against what is stored now; returns '
   '[{id, memory, event, previous_memory?}]. Memories the user wrote are never changed.';
-revoke all on function public.apply_memory_decisions(text,jsonb,extensions.vector[],jsonb) from public;
-grant execute on function public.apply_memory_decisions(text,jsonb,extensions.vector[],jsonb) to authenticated;
+revoke all on function public.apply_memory_decisions(text, jsonb, extensions.vector[], jsonb)
+  from public;
+grant execute on function public.apply_memory_decisions(text, jsonb, extensions.vector[], jsonb)
+  to authenticated;
 
--- [table private.memory_versions]
 -- A version per user's memories, for the cache (docs/cache.md). Every statement that
 -- inserts, updates or deletes a user's memories increments that user's version in the
 -- same transaction, so a version read after a commit is never one a cached answer from
@@ -470,8 +457,7 @@ comment on table private.memory_versions is
   'Per user: incremented by every statement that changes the user''s memories (cache keys).';
 grant select on private.memory_versions to service_role;
 
--- [fn private.memory_version(uuid)]
-create or replace function private.memory_version(p_user uuid)
+create function private.memory_version(p_user uuid)
 returns bigint
 language sql
 stable
@@ -485,14 +471,9 @@ comment on function private.memory_version(uuid) is
 revoke all on function private.memory_version(uuid) from public;
 grant execute on function private.memory_version(uuid) to service_role;
 
--- [table private.memory_counts]
--- The every-minute HNSW sync (pg_cron `memory-ann-index`) without reading the table.
--- It found the users above the exact limit with `group by user_id, model having
--- count(*) > 10,000` over all of memory_embeddings, and their rows not yet in the graph
--- by walking every row of those users: at 992,000 rows (6 GB) each run read the whole
--- table and starved every query (docs/benchmarks.md, "Per-user search at scale").
--- Now a per-(user, model) count is kept by the statement trigger that already keeps the
--- cache versions, and the rows waiting for the graph have an index of their own.
+-- Rows per user and model, kept by the statement trigger that keeps the cache versions:
+-- the every-minute graph sync finds the users above the exact limit here, without
+-- reading memory_embeddings (at a million rows, counting it starved every query).
 create table private.memory_counts (
   user_id uuid not null references auth.users (id) on delete cascade,
   model text not null,
@@ -503,8 +484,7 @@ comment on table private.memory_counts is
   'Rows of memory_embeddings per user and model, kept by trigger: which users are above the '
   'exact limit, without counting.';
 
--- [fn private.track_memory_changes()]
-create or replace function private.track_memory_changes()
+create function private.track_memory_changes()
 returns trigger
 language plpgsql
 security definer
@@ -540,28 +520,24 @@ comment on function private.track_memory_changes() is
   'deletes). Security definer: both tables are private.';
 revoke all on function private.track_memory_changes() from public;
 
--- [trigger memory_embeddings_track_insert on public.memory_embeddings]
 create trigger memory_embeddings_track_insert
   after insert on public.memory_embeddings referencing new table as new_rows
   for each statement execute function private.track_memory_changes();
 comment on trigger memory_embeddings_track_insert on public.memory_embeddings is
   'New memories: versions and counts (private.track_memory_changes).';
 
--- [trigger memory_embeddings_track_update on public.memory_embeddings]
 create trigger memory_embeddings_track_update
   after update on public.memory_embeddings referencing new table as new_rows
   for each statement execute function private.track_memory_changes();
 comment on trigger memory_embeddings_track_update on public.memory_embeddings is
   'Changed memories: versions (private.track_memory_changes).';
 
--- [trigger memory_embeddings_track_delete on public.memory_embeddings]
 create trigger memory_embeddings_track_delete
   after delete on public.memory_embeddings referencing old table as old_rows
   for each statement execute function private.track_memory_changes();
 comment on trigger memory_embeddings_track_delete on public.memory_embeddings is
   'Deleted memories: versions and counts (private.track_memory_changes).';
 
--- [trigger memory_embeddings_limit on public.memory_embeddings]
 create trigger memory_embeddings_limit after insert on public.memory_embeddings
   referencing new table as new_rows
   for each statement execute function private.enforce_limit('user_id', '200000', '');

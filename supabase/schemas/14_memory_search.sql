@@ -1,5 +1,13 @@
--- [fn private.keyword_query(text)]
-create or replace function private.keyword_query(p_text text)
+-- Memory search: the graph sync, the keyword side and hybrid search_memories.
+-- (match_memories, the vector side, is in 23_memories_api.sql with the other RPCs.)
+--
+-- Hybrid retrieval: Postgres full-text search beside vector similarity, fused by
+-- reciprocal rank (Supabase's hybrid-search pattern). Names, places, dates and codes
+-- ("Kyoto", "LH 123") are where embeddings are weakest and words match best. A query's
+-- lexemes are OR-ed (private.keyword_query), so that a question shares any meaningful
+-- word with a memory (websearch_to_tsquery would AND them all: "which seat should I
+-- book" would match nothing).
+create function private.keyword_query(p_text text)
 returns tsquery
 language sql
 immutable
@@ -17,7 +25,6 @@ comment on function private.keyword_query(text) is
 revoke all on function private.keyword_query(text) from public;
 grant execute on function private.keyword_query(text) to authenticated, service_role;
 
--- [fn private.sync_memory_graphs(integer)]
 -- Gives users above the limit a graph and moves their vectors into it.
 create function private.sync_memory_graphs(p_max_rows integer default 5000)
 returns jsonb
@@ -173,14 +180,12 @@ comment on function private.sync_memory_graphs(integer) is
   'otherwise). Owner only.';
 revoke all on function private.sync_memory_graphs(integer) from public;
 
--- [cron memory-graphs]
 select cron.schedule('memory-graphs', '* * * * *', 'select private.sync_memory_graphs()');
 
--- [fn private.my_keyword_matches(tsquery,integer,text,jsonb,text)]
 -- The keyword side of search_memories. A definer, reading the caller's own rows only:
 -- under RLS, Postgres may not use a qual that is not leakproof (`@@` is not) as an index
--- condition before the policy's, so the GIN index of (user_id, content_tsv) went unused
--- and a 21,000-row user's every memory was read and matched (6 ms for no match).
+-- condition before the policy's, so the GIN index of (user_id, content_tsv) would go
+-- unused and every memory of the caller be read and matched.
 create function private.my_keyword_matches(
   p_query tsquery, p_limit integer, p_content_type text, p_metadata jsonb, p_model text)
 returns table (id uuid, rank real)
@@ -211,12 +216,11 @@ comment on function private.my_keyword_matches(tsquery, integer, text, jsonb, te
   'The calling user''s live memories of a model that share a word with the query, best '
   'ts_rank_cd first, at most p_limit: the keyword side of public.search_memories. Security '
   'definer so that the GIN index serves the match (see above); only the caller''s rows are read.';
-revoke all on function private.my_keyword_matches(tsquery,integer,text,jsonb,text) from public;
-grant execute on function private.my_keyword_matches(tsquery,integer,text,jsonb,text) to authenticated, service_role;
+revoke all on function private.my_keyword_matches(tsquery, integer, text, jsonb, text) from public;
+grant execute on function private.my_keyword_matches(tsquery, integer, text, jsonb, text) to
+  authenticated, service_role;
 
--- [fn public.search_memories(text,extensions.vector,integer,text,double precision,text,jsonb,text)]
--- Hybrid retrieval (the words of migration 20261125122900 beside vector similarity):
--- mode `hybrid` (default), `vector` or `keyword`; each side ranks up to 3 x match_count
+-- Hybrid retrieval: mode `hybrid` (default), `vector` or `keyword`; each side ranks up to 3 x match_count
 -- candidates (at most 100) and the score is the sum of 1 / (60 + rank) over the sides that
 -- found the memory. The vector side is match_memories; the keyword side
 -- private.my_keyword_matches; min_similarity drops results below that cosine similarity
@@ -243,11 +247,11 @@ language plpgsql
 stable
 security invoker
 set search_path = ''
--- Short queries over a few rows: compiling them (JIT, which the cost of the partitioned
--- lookups would trigger) took 400 ms.
+-- Short queries over a few rows: JIT compiling them (which the cost of the partitioned
+-- lookups would trigger) costs far more than running them.
 set jit = off
 -- Planned with each call's query and caller: a generic plan cannot tell a rare word from
--- a common one, and read a 21,000-row user's every memory for both sides (40 ms).
+-- a common one, and would read a large user's every memory for both sides.
 set plan_cache_mode = force_custom_plan
 as $$
 declare
@@ -311,5 +315,7 @@ comment on function public.search_memories(text, extensions.vector, integer, tex
   'retrieval; score = sum over the sides of 1 / (60 + rank), similarity = cosine (1 - '
   'distance), keyword_rank = ts_rank_cd of the OR-ed query lexemes (null: no shared word). '
   'min_similarity drops results below that similarity (not in keyword mode).';
-revoke all on function public.search_memories(text,extensions.vector,integer,text,double precision,text,jsonb,text) from public;
-grant execute on function public.search_memories(text,extensions.vector,integer,text,double precision,text,jsonb,text) to authenticated;
+revoke all on function public.search_memories(text, extensions.vector, integer, text, double
+  precision, text, jsonb, text) from public;
+grant execute on function public.search_memories(text, extensions.vector, integer, text, double
+  precision, text, jsonb, text) to authenticated;

@@ -1,9 +1,8 @@
--- [table private.reembed_jobs]
 -- Re-embedding after a change of embedding model.
 --
 -- Search compares a query with the memories of the model the functions embed with
 -- (OPENAI_EMBEDDING_MODEL); a memory embedded by another model is not in that space and
--- was never found again. Now a search that finds the caller has memories of another
+-- would never be found again. A search that finds the caller has memories of another
 -- model records a job (private.reembed_jobs) and says how many are left
 -- (private.my_reembedding); the functions embed them again in batches, as the user, with
 -- the user's key and within the user's embedding rate limit (right after that search,
@@ -33,15 +32,12 @@ comment on column private.reembed_jobs.done is 'Memories embedded again (or fold
 comment on column private.reembed_jobs.next_attempt_at is 'Not before: a claimed job''s lease, or the backoff after a failure.';
 grant select, insert, update, delete on private.reembed_jobs to service_role;
 
--- [index private.idx_reembed_jobs_due]
 create index idx_reembed_jobs_due on private.reembed_jobs (next_attempt_at);
 comment on index private.idx_reembed_jobs_due is 'The sweep''s due jobs.';
 
--- [index private.idx_reembed_jobs_model]
 create index idx_reembed_jobs_model on private.reembed_jobs (model);
 comment on index private.idx_reembed_jobs_model is 'Foreign key: a model removed takes its jobs.';
 
--- [fn private.my_reembedding(text)]
 -- How many of the caller's memories are of another model than p_model: null when none,
 -- else a job is recorded (or its total raised) and its progress returned.
 create function private.my_reembedding(p_model text)
@@ -79,7 +75,6 @@ comment on function private.my_reembedding(text) is
 revoke all on function private.my_reembedding(text) from public;
 grant execute on function private.my_reembedding(text) to authenticated, service_role;
 
--- [fn private.claim_reembed_jobs(integer,interval)]
 -- Due jobs for the sweep, each leased for p_lease.
 create function private.claim_reembed_jobs(p_limit integer, p_lease interval)
 returns table (user_id uuid, model text, attempts integer)
@@ -100,10 +95,9 @@ as $$
 $$;
 comment on function private.claim_reembed_jobs(integer, interval) is
   'Claims up to p_limit due re-embedding jobs for p_lease (the sweep''s, or a search''s batch).';
-revoke all on function private.claim_reembed_jobs(integer,interval) from public;
-grant execute on function private.claim_reembed_jobs(integer,interval) to service_role;
+revoke all on function private.claim_reembed_jobs(integer, interval) from public;
+grant execute on function private.claim_reembed_jobs(integer, interval) to service_role;
 
--- [fn private.reembed_batch(uuid,text,uuid[],extensions.vector[])]
 -- One batch: the memories p_ids of p_user take p_model and the vectors p_embeddings.
 create function private.reembed_batch(
   p_user uuid, p_model text, p_ids uuid[], p_embeddings extensions.vector[])
@@ -166,10 +160,10 @@ comment on function private.reembed_batch(uuid, text, uuid[], extensions.vector[
   'new vector, or is folded into the user''s memory of the same text under p_model (history '
   'moved there); the job''s progress follows, and the job is deleted when nothing is left. '
   'Returns {reembedded, merged, pending}. The functions'' admin client, naming the user.';
-revoke all on function private.reembed_batch(uuid,text,uuid[],extensions.vector[]) from public;
-grant execute on function private.reembed_batch(uuid,text,uuid[],extensions.vector[]) to service_role;
+revoke all on function private.reembed_batch(uuid, text, uuid[], extensions.vector[]) from public;
+grant execute on function private.reembed_batch(uuid, text, uuid[], extensions.vector[]) to
+  service_role;
 
--- [fn private.fail_reembed_job(uuid,text,text)]
 -- A batch that failed: tried again after a backoff (1, 2, 4 ... minutes, at most an hour).
 create function private.fail_reembed_job(p_user uuid, p_model text, p_error text)
 returns void
@@ -186,5 +180,5 @@ $$;
 comment on function private.fail_reembed_job(uuid, text, text) is
   'Records a failed re-embedding batch: its error, and the next attempt after a backoff that '
   'doubles from a minute up to an hour. The job is kept: it is retried until it is done.';
-revoke all on function private.fail_reembed_job(uuid,text,text) from public;
-grant execute on function private.fail_reembed_job(uuid,text,text) to service_role;
+revoke all on function private.fail_reembed_job(uuid, text, text) from public;
+grant execute on function private.fail_reembed_job(uuid, text, text) to service_role;

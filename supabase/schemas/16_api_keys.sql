@@ -1,4 +1,3 @@
--- [table public.api_keys]
 -- Bring-your-own-key storage. Values are encrypted by the api-keys Edge Function
 -- (AES-256-GCM) before they reach the database; the database additionally never
 -- lets API roles read the ciphertext column (no column privilege), and only the
@@ -35,23 +34,22 @@ comment on column public.api_keys.last_validated_at is
   'When the provider last accepted this value; null if never checked or replaced since.';
 comment on column public.api_keys.usage_count is 'How many times the key was used server-side.';
 grant delete on public.api_keys to authenticated;
-grant select (id, user_id, service_name, key_name, encryption_key_id, value_mask, is_active, last_used_at, last_validated_at, expires_at, usage_count, created_at, updated_at) on public.api_keys to authenticated;
+grant select (id, user_id, service_name, key_name, encryption_key_id, value_mask, is_active,
+  last_used_at, last_validated_at, expires_at, usage_count, created_at, updated_at) on
+  public.api_keys to authenticated;
 grant update (is_active, expires_at) on public.api_keys to authenticated;
 
--- [triggers api_keys]
 create trigger api_keys_set_provenance
   before insert or update on public.api_keys
   for each row execute function private.set_provenance();
 comment on trigger api_keys_set_provenance on public.api_keys is
   'created_at and the author column are set by the database for API roles (private.set_provenance).';
 
--- [index public.idx_api_keys_encryption_key_id]
 -- The unique key (user_id, service_name, key_name) serves every per-user lookup.
 create index idx_api_keys_encryption_key_id on public.api_keys (encryption_key_id);
 comment on index public.idx_api_keys_encryption_key_id is
   'Rotation: finds and counts rows not under the active key id.';
 
--- [trigger api_keys_set_updated_at on public.api_keys]
 -- Usage bookkeeping and rotation are not edits: they leave updated_at alone.
 create trigger api_keys_set_updated_at before update on public.api_keys
   for each row
@@ -61,8 +59,7 @@ create trigger api_keys_set_updated_at before update on public.api_keys
 comment on trigger api_keys_set_updated_at on public.api_keys is
   'Stamps updated_at when a user-visible field changes, not on use or rotation.';
 
--- [fn private.api_keys_keep_binding()]
-create or replace function private.api_keys_keep_binding()
+create function private.api_keys_keep_binding()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -84,13 +81,11 @@ comment on function private.api_keys_keep_binding() is
   'BEFORE UPDATE trigger: refuses a rename that would leave the ciphertext undecryptable.';
 revoke all on function private.api_keys_keep_binding() from public;
 
--- [trigger api_keys_keep_binding on public.api_keys]
 create trigger api_keys_keep_binding before update on public.api_keys
   for each row execute function private.api_keys_keep_binding();
 comment on trigger api_keys_keep_binding on public.api_keys is
   'The AES-GCM additional data names user, service and key name; they move with a new ciphertext.';
 
--- [policy "api_keys: own rows" on public.api_keys]
 create policy "api_keys: own rows" on public.api_keys
   for all to authenticated
   using (user_id = (select auth.uid()))

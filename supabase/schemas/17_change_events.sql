@@ -1,9 +1,8 @@
--- [fn private.notify_cache_invalidation()]
 -- LISTEN/NOTIFY events for caches and collaboration UIs.
 -- cache_invalidation: trips, flights, accommodations changed (guide's payload).
 -- trip_collaboration: a collaborator was added, changed or removed.
 -- Notifications are sent at commit, and only if the transaction commits.
-create or replace function private.notify_cache_invalidation()
+create function private.notify_cache_invalidation()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -25,23 +24,19 @@ comment on function private.notify_cache_invalidation() is
   'AFTER row trigger: NOTIFY cache_invalidation with {event_type, table_name, record_id, operation, timestamp}.';
 revoke all on function private.notify_cache_invalidation() from public;
 
--- [trigger trips_notify_cache_invalidation on public.trips]
 create trigger trips_notify_cache_invalidation
   after insert or update or delete on public.trips
   for each row execute function private.notify_cache_invalidation();
 
--- [trigger flights_notify_cache_invalidation on public.flights]
 create trigger flights_notify_cache_invalidation
   after insert or update or delete on public.flights
   for each row execute function private.notify_cache_invalidation();
 
--- [trigger accommodations_notify_cache_invalidation on public.accommodations]
 create trigger accommodations_notify_cache_invalidation
   after insert or update or delete on public.accommodations
   for each row execute function private.notify_cache_invalidation();
 
--- [fn private.notify_trip_collaboration()]
-create or replace function private.notify_trip_collaboration()
+create function private.notify_trip_collaboration()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -68,12 +63,10 @@ comment on function private.notify_trip_collaboration() is
   'AFTER row trigger: NOTIFY trip_collaboration with {event_type, trip_id, user_id, permission_level, ...}.';
 revoke all on function private.notify_trip_collaboration() from public;
 
--- [trigger trip_collaborators_notify on public.trip_collaborators]
 create trigger trip_collaborators_notify
   after insert or update or delete on public.trip_collaborators
   for each row execute function private.notify_trip_collaboration();
 
--- [fn private.trip_of_topic(text)]
 -- Live trip updates, the Supabase way: every change of a trip, of its child rows and of
 -- its membership is broadcast from the database (Realtime's realtime.broadcast_changes)
 -- on the private topic `trip:<id>`, and RLS on realtime.messages admits exactly the
@@ -84,7 +77,7 @@ create trigger trip_collaborators_notify
 -- server-side listeners.
 
 -- The trip a topic names: `trip:<id>`, else null.
-create or replace function private.trip_of_topic(p_topic text)
+create function private.trip_of_topic(p_topic text)
 returns bigint
 language sql
 immutable
@@ -98,7 +91,6 @@ comment on function private.trip_of_topic(text) is
 revoke all on function private.trip_of_topic(text) from public;
 grant execute on function private.trip_of_topic(text) to authenticated, service_role;
 
--- [policy "trip topics: received by the trip's members" on realtime.messages]
 create policy "trip topics: received by the trip's members" on realtime.messages
   for select to authenticated
   using (
@@ -109,10 +101,9 @@ comment on policy "trip topics: received by the trip's members" on realtime.mess
   'A private channel `trip:<id>` admits the trip''s owner and current collaborators (checked by '
   'Realtime when a client joins). Clients cannot send on it: only the database broadcasts.';
 
--- [fn private.broadcast_trip_change()]
 -- Definer: the broadcast row is written whoever made the change (a collaborator's
 -- edit, a cascade); it names only the changed row's trip.
-create or replace function private.broadcast_trip_change()
+create function private.broadcast_trip_change()
 returns trigger
 language plpgsql
 security definer
@@ -133,19 +124,62 @@ comment on function private.broadcast_trip_change() is
   '(event INSERT, UPDATE or DELETE; payload {old_record, record, operation, table, schema}).';
 revoke all on function private.broadcast_trip_change() from public;
 
--- [OTHER 20261125122800_trip_live_updates.sql]
-do $$
-declare
-  t text;
-begin
-  foreach t in array array['trips', 'trip_collaborators', 'flights', 'accommodations',
-                           'transportation', 'itinerary_items', 'trip_notes', 'saved_options',
-                           'trip_comparisons', 'file_attachments'] loop
-    execute format(
-      'create trigger %I after insert or update or delete on public.%I '
-      'for each row execute function private.broadcast_trip_change()', t || '_broadcast', t);
-    execute format('comment on trigger %I on public.%I is %L', t || '_broadcast', t,
-      'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).');
-  end loop;
-end
-$$;
+create trigger trips_broadcast
+  after insert or update or delete on public.trips
+  for each row execute function private.broadcast_trip_change();
+comment on trigger trips_broadcast on public.trips is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';
+
+create trigger trip_collaborators_broadcast
+  after insert or update or delete on public.trip_collaborators
+  for each row execute function private.broadcast_trip_change();
+comment on trigger trip_collaborators_broadcast on public.trip_collaborators is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';
+
+create trigger flights_broadcast
+  after insert or update or delete on public.flights
+  for each row execute function private.broadcast_trip_change();
+comment on trigger flights_broadcast on public.flights is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';
+
+create trigger accommodations_broadcast
+  after insert or update or delete on public.accommodations
+  for each row execute function private.broadcast_trip_change();
+comment on trigger accommodations_broadcast on public.accommodations is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';
+
+create trigger transportation_broadcast
+  after insert or update or delete on public.transportation
+  for each row execute function private.broadcast_trip_change();
+comment on trigger transportation_broadcast on public.transportation is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';
+
+create trigger itinerary_items_broadcast
+  after insert or update or delete on public.itinerary_items
+  for each row execute function private.broadcast_trip_change();
+comment on trigger itinerary_items_broadcast on public.itinerary_items is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';
+
+create trigger trip_notes_broadcast
+  after insert or update or delete on public.trip_notes
+  for each row execute function private.broadcast_trip_change();
+comment on trigger trip_notes_broadcast on public.trip_notes is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';
+
+create trigger saved_options_broadcast
+  after insert or update or delete on public.saved_options
+  for each row execute function private.broadcast_trip_change();
+comment on trigger saved_options_broadcast on public.saved_options is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';
+
+create trigger trip_comparisons_broadcast
+  after insert or update or delete on public.trip_comparisons
+  for each row execute function private.broadcast_trip_change();
+comment on trigger trip_comparisons_broadcast on public.trip_comparisons is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';
+
+create trigger file_attachments_broadcast
+  after insert or update or delete on public.file_attachments
+  for each row execute function private.broadcast_trip_change();
+comment on trigger file_attachments_broadcast on public.file_attachments is
+  'Broadcasts the change on the Realtime topic trip:<id> (private.broadcast_trip_change).';

@@ -1,8 +1,7 @@
--- [fn public.cleanup_old_price_history(interval)]
 -- Housekeeping jobs, each returning what it did, and their pg_cron schedule
 -- (guide's times, UTC). Nothing here needs to run outside a transaction: VACUUM
 -- is left to autovacuum; ANALYZE is transaction-safe.
-create or replace function public.cleanup_old_price_history(p_keep interval default interval '1 year')
+create function public.cleanup_old_price_history(p_keep interval default interval '1 year')
 returns integer
 language plpgsql
 set search_path = ''
@@ -19,8 +18,7 @@ comment on function public.cleanup_old_price_history(interval) is
   'Deletes price observations older than p_keep (default 1 year); returns how many.';
 revoke all on function public.cleanup_old_price_history(interval) from public;
 
--- [fn public.expire_inactive_chat_sessions(interval)]
-create or replace function public.expire_inactive_chat_sessions(p_idle interval default interval '24 hours')
+create function public.expire_inactive_chat_sessions(p_idle interval default interval '24 hours')
 returns integer
 language plpgsql
 set search_path = ''
@@ -40,8 +38,7 @@ comment on function public.expire_inactive_chat_sessions(interval) is
   'Marks sessions idle for more than p_idle (default 24 h) inactive; returns how many.';
 revoke all on function public.expire_inactive_chat_sessions(interval) from public;
 
--- [fn public.cleanup_old_search_history(interval)]
-create or replace function public.cleanup_old_search_history(p_keep interval default interval '90 days')
+create function public.cleanup_old_search_history(p_keep interval default interval '90 days')
 returns integer
 language plpgsql
 set search_path = ''
@@ -58,8 +55,7 @@ comment on function public.cleanup_old_search_history(interval) is
   'Deletes searches older than p_keep (default 90 days); returns how many.';
 revoke all on function public.cleanup_old_search_history(interval) from public;
 
--- [fn public.daily_cleanup_job()]
-create or replace function public.daily_cleanup_job()
+create function public.daily_cleanup_job()
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -75,8 +71,7 @@ comment on function public.daily_cleanup_job() is
   'Daily 02:00 UTC: expires idle chat sessions, prunes old searches. Returns the counts.';
 revoke all on function public.daily_cleanup_job() from public;
 
--- [fn public.weekly_maintenance_job()]
-create or replace function public.weekly_maintenance_job()
+create function public.weekly_maintenance_job()
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -102,8 +97,7 @@ comment on function public.weekly_maintenance_job() is
   'Sunday 03:00 UTC: deletes long-inactive chat sessions, refreshes planner statistics.';
 revoke all on function public.weekly_maintenance_job() from public;
 
--- [fn public.monthly_cleanup_job()]
-create or replace function public.monthly_cleanup_job()
+create function public.monthly_cleanup_job()
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -116,12 +110,9 @@ comment on function public.monthly_cleanup_job() is
   'First of the month 04:00 UTC: deletes price history older than a year.';
 revoke all on function public.monthly_cleanup_job() from public;
 
--- [cron daily-cleanup]
 -- cron.schedule with a job name replaces an existing job of that name: re-runnable.
 select cron.schedule('daily-cleanup', '0 2 * * *', 'select public.daily_cleanup_job()');
 
--- [cron weekly-maintenance]
 select cron.schedule('weekly-maintenance', '0 3 * * 0', 'select public.weekly_maintenance_job()');
 
--- [cron monthly-cleanup]
 select cron.schedule('monthly-cleanup', '0 4 1 * *', 'select public.monthly_cleanup_job()');

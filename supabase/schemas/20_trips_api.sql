@@ -1,11 +1,10 @@
--- [fn private.trip_json(public.trips,text)]
 -- RPCs behind the trips Edge Function: one call per request. Security invoker but
 -- for get_trip: RLS decides what the caller sees and changes; the explicit
 -- permission checks only turn "no rows" into the right error (404 when the trip is
 -- invisible, 403 when it is visible but the action is not allowed).
 
 -- The JSON shape of a trip in every response.
-create or replace function private.trip_json(t public.trips, p_permission text)
+create function private.trip_json(t public.trips, p_permission text)
 returns jsonb
 language sql
 stable
@@ -19,13 +18,12 @@ as $$
     'created_at', t.created_at, 'updated_at', t.updated_at, 'my_permission', p_permission)
 $$;
 comment on function private.trip_json(public.trips, text) is 'A trip as the API returns it.';
-revoke all on function private.trip_json(public.trips,text) from public;
-grant execute on function private.trip_json(public.trips,text) to authenticated, service_role;
+revoke all on function private.trip_json(public.trips, text) from public;
+grant execute on function private.trip_json(public.trips, text) to authenticated, service_role;
 
--- [fn private.trip_fields(jsonb,boolean)]
 -- Reads and checks the writable fields of a trip body. p_partial: only the
 -- fields present are read (PATCH); otherwise the required ones must be there.
-create or replace function private.trip_fields(p jsonb, p_partial boolean)
+create function private.trip_fields(p jsonb, p_partial boolean)
 returns public.trips
 language plpgsql
 stable
@@ -77,11 +75,10 @@ end
 $$;
 comment on function private.trip_fields(jsonb, boolean) is
   'Validates a trip body (full for create, partial for update); raises 22023 naming the field.';
-revoke all on function private.trip_fields(jsonb,boolean) from public;
-grant execute on function private.trip_fields(jsonb,boolean) to authenticated, service_role;
+revoke all on function private.trip_fields(jsonb, boolean) from public;
+grant execute on function private.trip_fields(jsonb, boolean) to authenticated, service_role;
 
--- [fn public.create_trip(jsonb)]
-create or replace function public.create_trip(p_trip jsonb)
+create function public.create_trip(p_trip jsonb)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -107,8 +104,7 @@ comment on function public.create_trip(jsonb) is
 revoke all on function public.create_trip(jsonb) from public;
 grant execute on function public.create_trip(jsonb) to authenticated;
 
--- [fn public.list_trips(text,text,text,date,date,text,integer,text)]
-create or replace function public.list_trips(
+create function public.list_trips(
   p_status text default null,
   p_trip_type text default null,
   p_destination text default null,
@@ -211,11 +207,12 @@ $$;
 comment on function public.list_trips(text, text, text, date, date, text, integer, text) is
   'GET /trips: own and shared trips, filtered, sorted (start_date|created_at, "-" = descending), '
   'keyset-paginated: {items, next_cursor}.';
-revoke all on function public.list_trips(text,text,text,date,date,text,integer,text) from public;
-grant execute on function public.list_trips(text,text,text,date,date,text,integer,text) to authenticated;
+revoke all on function public.list_trips(text, text, text, date, date, text, integer, text) from
+  public;
+grant execute on function public.list_trips(text, text, text, date, date, text, integer, text)
+  to authenticated;
 
--- [fn public.get_trip(bigint)]
-create or replace function public.get_trip(p_trip_id bigint)
+create function public.get_trip(p_trip_id bigint)
 returns jsonb
 language sql
 stable
@@ -232,8 +229,7 @@ comment on function public.get_trip(bigint) is
 revoke all on function public.get_trip(bigint) from public;
 grant execute on function public.get_trip(bigint) to authenticated;
 
--- [fn public.update_trip(bigint,jsonb)]
-create or replace function public.update_trip(p_trip_id bigint, p_patch jsonb)
+create function public.update_trip(p_trip_id bigint, p_patch jsonb)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -274,11 +270,10 @@ end
 $$;
 comment on function public.update_trip(bigint, jsonb) is
   'PATCH /trips/:id: changes the fields present in p_patch (owner, admin, edit); returns the trip.';
-revoke all on function public.update_trip(bigint,jsonb) from public;
-grant execute on function public.update_trip(bigint,jsonb) to authenticated;
+revoke all on function public.update_trip(bigint, jsonb) from public;
+grant execute on function public.update_trip(bigint, jsonb) to authenticated;
 
--- [fn public.delete_trip(bigint)]
-create or replace function public.delete_trip(p_trip_id bigint)
+create function public.delete_trip(p_trip_id bigint)
 returns void
 language plpgsql
 set search_path = ''

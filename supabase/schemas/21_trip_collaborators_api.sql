@@ -1,5 +1,8 @@
--- [fn private.collaborator_json(public.trip_collaborators)]
-create or replace function private.collaborator_json(c public.trip_collaborators)
+-- RPCs for a trip's members: list, change level, remove (or leave); adding a member
+-- is an invitation (07_trip_invitations.sql). Security invoker: RLS on
+-- trip_collaborators enforces the rules; the checks here give each refusal its own
+-- status and message.
+create function private.collaborator_json(c public.trip_collaborators)
 returns jsonb
 language sql
 stable
@@ -14,10 +17,10 @@ $$;
 comment on function private.collaborator_json(public.trip_collaborators) is
   'A collaborator as the API returns it.';
 revoke all on function private.collaborator_json(public.trip_collaborators) from public;
-grant execute on function private.collaborator_json(public.trip_collaborators) to authenticated, service_role;
+grant execute on function private.collaborator_json(public.trip_collaborators) to authenticated,
+  service_role;
 
--- [fn private.check_permission_level(text)]
-create or replace function private.check_permission_level(p_level text)
+create function private.check_permission_level(p_level text)
 returns void
 language plpgsql
 stable
@@ -33,8 +36,7 @@ comment on function private.check_permission_level(text) is
 revoke all on function private.check_permission_level(text) from public;
 grant execute on function private.check_permission_level(text) to authenticated, service_role;
 
--- [fn public.list_trip_collaborators(bigint)]
-create or replace function public.list_trip_collaborators(p_trip_id bigint)
+create function public.list_trip_collaborators(p_trip_id bigint)
 returns jsonb
 language plpgsql
 stable
@@ -55,8 +57,7 @@ comment on function public.list_trip_collaborators(bigint) is
 revoke all on function public.list_trip_collaborators(bigint) from public;
 grant execute on function public.list_trip_collaborators(bigint) to authenticated;
 
--- [fn public.update_trip_collaborator(bigint,uuid,text)]
-create or replace function public.update_trip_collaborator(
+create function public.update_trip_collaborator(
   p_trip_id bigint, p_user_id uuid, p_permission_level text)
 returns jsonb
 language plpgsql
@@ -96,11 +97,10 @@ end
 $$;
 comment on function public.update_trip_collaborator(bigint, uuid, text) is
   'PATCH /trips/:id/collaborators/:userId: changes a collaborator''s level.';
-revoke all on function public.update_trip_collaborator(bigint,uuid,text) from public;
-grant execute on function public.update_trip_collaborator(bigint,uuid,text) to authenticated;
+revoke all on function public.update_trip_collaborator(bigint, uuid, text) from public;
+grant execute on function public.update_trip_collaborator(bigint, uuid, text) to authenticated;
 
--- [fn public.remove_trip_collaborator(bigint,uuid)]
-create or replace function public.remove_trip_collaborator(p_trip_id bigint, p_user_id uuid)
+create function public.remove_trip_collaborator(p_trip_id bigint, p_user_id uuid)
 returns void
 language plpgsql
 set search_path = ''
@@ -129,5 +129,5 @@ end
 $$;
 comment on function public.remove_trip_collaborator(bigint, uuid) is
   'DELETE /trips/:id/collaborators/:userId: removes a collaborator; anyone may remove themselves.';
-revoke all on function public.remove_trip_collaborator(bigint,uuid) from public;
-grant execute on function public.remove_trip_collaborator(bigint,uuid) to authenticated;
+revoke all on function public.remove_trip_collaborator(bigint, uuid) from public;
+grant execute on function public.remove_trip_collaborator(bigint, uuid) to authenticated;

@@ -1,10 +1,9 @@
--- [fn private.trip_child_columns(text)]
 -- RPCs for a trip's flights, accommodations and itinerary items. One set of
 -- functions serves the three kinds: the kind picks the table and its writable
 -- columns from a fixed list (never from the caller's text), the body is read
 -- with jsonb_populate_record, and the table's CHECK constraints do the rest.
 -- Security invoker: RLS decides; the explicit checks choose 404 versus 403.
-create or replace function private.trip_child_columns(p_kind text)
+create function private.trip_child_columns(p_kind text)
 returns text[]
 language plpgsql
 immutable
@@ -27,8 +26,7 @@ comment on function private.trip_child_columns(text) is
 revoke all on function private.trip_child_columns(text) from public;
 grant execute on function private.trip_child_columns(text) to authenticated, service_role;
 
--- [fn private.trip_child_kind(text)]
-create or replace function private.trip_child_kind(p_kind text)
+create function private.trip_child_kind(p_kind text)
 returns text[]
 language plpgsql
 stable
@@ -47,9 +45,8 @@ comment on function private.trip_child_kind(text) is 'Writable columns of the ki
 revoke all on function private.trip_child_kind(text) from public;
 grant execute on function private.trip_child_kind(text) to authenticated, service_role;
 
--- [fn private.trip_of_child(text,bigint)]
 -- The trip a child row belongs to, if the caller can see the row (RLS applies).
-create or replace function private.trip_of_child(p_kind text, p_id bigint)
+create function private.trip_of_child(p_kind text, p_id bigint)
 returns bigint
 language plpgsql
 stable
@@ -64,11 +61,10 @@ begin
 end
 $$;
 comment on function private.trip_of_child(text, bigint) is 'trip_id of a visible child row, else null.';
-revoke all on function private.trip_of_child(text,bigint) from public;
-grant execute on function private.trip_of_child(text,bigint) to authenticated, service_role;
+revoke all on function private.trip_of_child(text, bigint) from public;
+grant execute on function private.trip_of_child(text, bigint) to authenticated, service_role;
 
--- [fn private.require_trip_edit(bigint)]
-create or replace function private.require_trip_edit(p_trip_id bigint)
+create function private.require_trip_edit(p_trip_id bigint)
 returns void
 language plpgsql
 stable
@@ -89,8 +85,7 @@ comment on function private.require_trip_edit(bigint) is
 revoke all on function private.require_trip_edit(bigint) from public;
 grant execute on function private.require_trip_edit(bigint) to authenticated, service_role;
 
--- [fn public.list_trip_children(bigint,text,integer,bigint)]
-create or replace function public.list_trip_children(
+create function public.list_trip_children(
   p_trip_id bigint, p_kind text, p_limit integer default 50, p_cursor bigint default null)
 returns jsonb
 language plpgsql
@@ -124,11 +119,10 @@ end
 $$;
 comment on function public.list_trip_children(bigint, text, integer, bigint) is
   'GET /trips/:id/{flights|accommodations|itinerary-items}: {items, next_cursor} in creation order.';
-revoke all on function public.list_trip_children(bigint,text,integer,bigint) from public;
-grant execute on function public.list_trip_children(bigint,text,integer,bigint) to authenticated;
+revoke all on function public.list_trip_children(bigint, text, integer, bigint) from public;
+grant execute on function public.list_trip_children(bigint, text, integer, bigint) to authenticated;
 
--- [fn public.create_trip_child(bigint,text,jsonb)]
-create or replace function public.create_trip_child(p_trip_id bigint, p_kind text, p_body jsonb)
+create function public.create_trip_child(p_trip_id bigint, p_kind text, p_body jsonb)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -155,11 +149,10 @@ end
 $$;
 comment on function public.create_trip_child(bigint, text, jsonb) is
   'POST /trips/:id/{kind}: adds a flight, accommodation or itinerary item (edit access).';
-revoke all on function public.create_trip_child(bigint,text,jsonb) from public;
-grant execute on function public.create_trip_child(bigint,text,jsonb) to authenticated;
+revoke all on function public.create_trip_child(bigint, text, jsonb) from public;
+grant execute on function public.create_trip_child(bigint, text, jsonb) to authenticated;
 
--- [fn public.update_trip_child(bigint,text,bigint,jsonb)]
-create or replace function public.update_trip_child(
+create function public.update_trip_child(
   p_trip_id bigint, p_kind text, p_id bigint, p_patch jsonb)
 returns jsonb
 language plpgsql
@@ -190,11 +183,10 @@ end
 $$;
 comment on function public.update_trip_child(bigint, text, bigint, jsonb) is
   'PATCH /trips/:id/{kind}/:childId: changes the fields present (edit access).';
-revoke all on function public.update_trip_child(bigint,text,bigint,jsonb) from public;
-grant execute on function public.update_trip_child(bigint,text,bigint,jsonb) to authenticated;
+revoke all on function public.update_trip_child(bigint, text, bigint, jsonb) from public;
+grant execute on function public.update_trip_child(bigint, text, bigint, jsonb) to authenticated;
 
--- [fn public.delete_trip_child(bigint,text,bigint)]
-create or replace function public.delete_trip_child(p_trip_id bigint, p_kind text, p_id bigint)
+create function public.delete_trip_child(p_trip_id bigint, p_kind text, p_id bigint)
 returns void
 language plpgsql
 set search_path = ''
@@ -211,5 +203,5 @@ end
 $$;
 comment on function public.delete_trip_child(bigint, text, bigint) is
   'DELETE /trips/:id/{kind}/:childId (edit access).';
-revoke all on function public.delete_trip_child(bigint,text,bigint) from public;
-grant execute on function public.delete_trip_child(bigint,text,bigint) to authenticated;
+revoke all on function public.delete_trip_child(bigint, text, bigint) from public;
+grant execute on function public.delete_trip_child(bigint, text, bigint) to authenticated;

@@ -1,7 +1,11 @@
--- [fn public.insert_memories(text,text[],text[],jsonb[],extensions.vector[])]
--- Restated whole (security attributes, search_path, grants): a new memory's vector goes to
--- memory_vectors, in the writer's graph (the column's default).
-create or replace function public.insert_memories(
+-- RPCs of the memories function: store embedded memories (deduplicated by content
+-- hash and model), search them by cosine similarity with exact recall for the
+-- caller, and list them. All security invoker: RLS keeps each user to their rows,
+-- and every query also names the caller, so the planner can use the user indexes.
+
+-- A new memory's vector goes to memory_vectors, in the writer's graph (the column's
+-- default).
+create function public.insert_memories(
   p_model text,
   p_contents text[],
   p_types text[],
@@ -82,13 +86,14 @@ comment on function public.insert_memories(text, text[], text[], jsonb[], extens
   'POST /memories: stores up to 256 embedded memories for the caller; content already stored '
   'with the same model is not stored again (a deleted one is restored). Returns (id, content_hash, '
   'created) per distinct content.';
-revoke all on function public.insert_memories(text,text[],text[],jsonb[],extensions.vector[]) from public;
-grant execute on function public.insert_memories(text,text[],text[],jsonb[],extensions.vector[]) to authenticated;
+revoke all on function public.insert_memories(text, text[], text[], jsonb[],
+  extensions.vector[]) from public;
+grant execute on function public.insert_memories(text, text[], text[], jsonb[],
+  extensions.vector[]) to authenticated;
 
--- [fn public.match_memories(extensions.vector,integer,double precision,text,jsonb,text)]
--- Restated whole (security invoker, search_path, settings, grants): the vectors are in
--- memory_vectors; the caller's graph is a partition, pruned at plan time.
-create or replace function public.match_memories(
+-- The vector side of search: the caller's graph is a partition of memory_vectors, pruned
+-- at plan time; partition 0 is scanned exactly for whatever of theirs is still there.
+create function public.match_memories(
   p_query extensions.vector,
   p_match_count integer default 10,
   p_min_similarity double precision default null,
@@ -265,11 +270,12 @@ comment on function public.match_memories(extensions.vector, integer, double pre
   'of the caller''s own HNSW graph (a partition of memory_vectors; at most 100,000 tuples '
   'visited) with the exact scan whenever the walk finds fewer than p_match_count. Optional '
   'minimum similarity, type and metadata (containment) filters.';
-revoke all on function public.match_memories(extensions.vector,integer,double precision,text,jsonb,text) from public;
-grant execute on function public.match_memories(extensions.vector,integer,double precision,text,jsonb,text) to authenticated;
+revoke all on function public.match_memories(extensions.vector, integer, double precision, text,
+  jsonb, text) from public;
+grant execute on function public.match_memories(extensions.vector, integer, double precision,
+  text, jsonb, text) to authenticated;
 
--- [fn public.list_memories(text,jsonb,integer,text)]
-create or replace function public.list_memories(
+create function public.list_memories(
   p_content_type text default null,
   p_metadata jsonb default null,
   p_limit integer default 20,
@@ -338,5 +344,5 @@ $$;
 comment on function public.list_memories(text, jsonb, integer, text) is
   'GET /memories: the caller''s memories, newest first, filtered by type and metadata '
   'containment, keyset-paginated: {items, next_cursor}.';
-revoke all on function public.list_memories(text,jsonb,integer,text) from public;
-grant execute on function public.list_memories(text,jsonb,integer,text) to authenticated;
+revoke all on function public.list_memories(text, jsonb, integer, text) from public;
+grant execute on function public.list_memories(text, jsonb, integer, text) to authenticated;
