@@ -93,7 +93,7 @@ async function direct(t: Target, claims: string, opts: HttpOptions) {
 }
 
 /**
- * A baseline older than migration 20261125121600 asks for 1,536-dimension embeddings,
+ * A baseline older than release 0.2.0 (512-d memory_vectors) asks for 1,536-dimension embeddings,
  * which `match_memories` now refuses (400): its searches would time a refusal. Its
  * checkout is given today's size, the one line that differs; everything else it runs
  * as it was. Returns whether the line was changed (reported with the rows).

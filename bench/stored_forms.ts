@@ -2,7 +2,7 @@
 // side by side in one run: the same users' rows (memory_embeddings' columns, the vector
 // kept in the row, an index on user_id) in one table per form, queried with the shape
 // match_memories uses for its exact path, with 1 and 4 clients. The 1,536-d float32
-// form is what memories stored before migration 20261125121600; halfvec(512) is what
+// form is what memories stored before release 0.2.0; halfvec(512) is what
 // they store now. The 512-d forms hold the first 512 numbers re-normalised (what
 // text-embedding-3 returns for `dimensions: 512`).
 

@@ -13,7 +13,7 @@ import { baselineDatabase } from "./baseline_db.ts";
 import { rlsSettings, transaction } from "../supabase/functions/_shared/db.ts";
 import { DIMENSIONS } from "../supabase/functions/_shared/openai.ts";
 
-/** What memories store (migration 20261125121600). */
+/** What memories store (memory_vectors, since release 0.2.0). */
 const DIM = DIMENSIONS;
 /** The global ANN set: the size of the published figures it is compared with. */
 const GLOBAL_DIM = 1536;

@@ -129,7 +129,7 @@ migrations_up() {
     local fix="npm run db:reset"
     [ "$PROFILE" = dev ] || fix="stop its stack, then rm -rf $PG_HOME"
     [ "$PROFILE" = bench ] && fix="stop its stack, rm -rf $PG_HOME, then load it again (npm run bench -- vector --scale)"
-    die "the $PROFILE database has migrations this checkout does not have (${unknown% }): it was built from migrations replaced before a release (e.g. the memory graph tables, 20261125121700-122300), before the history was folded (v0.1.0) or from another branch. Rebuild it: $fix"
+    die "the $PROFILE database has migrations this checkout does not have (${unknown% }): it was built from migrations replaced before a release (the unreleased migrations folded into 20261201000100-001500 before 0.2.0, or earlier ones before 0.1.0) or from another branch. Rebuild it: $fix"
   fi
   (cd "$ROOT" && "$SUPABASE" migration up --remote="$DB_URL" --include-all --yes >/dev/null 2>"$STATE/migrate.log") ||
     { cat "$STATE/migrate.log" >&2; die "migrations failed"; }

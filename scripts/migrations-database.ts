@@ -72,7 +72,12 @@ export async function createMigratedDatabase(
   files: string[],
 ): Promise<pg.Client> {
   const db = await createPlatformDatabase(clusterUrl, name, root);
-  await applyMigrations(db, root, files);
+  try {
+    await applyMigrations(db, root, files);
+  } catch (e) {
+    await db.end();
+    throw e;
+  }
   return db;
 }
 

@@ -42,11 +42,7 @@ function definedFunctions(sql: string): string[] {
  * Security Advisor, lints 0028/0029).
  */
 const DELIBERATE_CHANGES: Record<string, string> = {
-  "public.get_trip": "20261125122500_get_trip_out_of_api_reach.sql",
-  "public.invite_to_trip": "20261125122400_trip_invitations_exact.sql",
-  "public.revoke_trip_invitation": "20261125122400_trip_invitations_exact.sql",
-  "public.list_my_invitations": "20261125122400_trip_invitations_exact.sql",
-  "public.respond_to_trip_invitation": "20261125122400_trip_invitations_exact.sql",
+  "public.get_trip": "20261201000900_bounded_trip.sql",
 };
 
 Deno.test("migrations: every SQL function is defined in exactly one file, never patched by another", async () => {

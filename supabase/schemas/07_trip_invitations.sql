@@ -38,6 +38,8 @@ comment on function private.email_key(text) is
 revoke all on function private.email_key(text) from public;
 grant execute on function private.email_key(text) to authenticated, service_role;
 
+-- The caller's own address, if Supabase Auth has confirmed it: an invitation is for
+-- whoever proved they hold the address, not for whoever typed it into a profile.
 create function private.caller_email()
 returns text
 language sql

@@ -17,7 +17,8 @@ import {
 /**
  * Stored and searched embeddings are 512 numbers: text-embedding-3 models return
  * that many when asked (`dimensions`), at a small cost in quality and a third of the
- * bytes and work per search (migration 20261125121600). Only those models take it.
+ * bytes and work per search (memory_vectors, supabase/schemas/13_memories.sql). Only
+ * those models take it.
  */
 export const DIMENSIONS = 512;
 export const MODEL = Deno.env.get("OPENAI_EMBEDDING_MODEL") || "text-embedding-3-small";

@@ -14,7 +14,7 @@ revoke all on all sequences in schema public from anon, authenticated;
 grant select, insert, update, delete on
   public.accommodations, public.flights, public.itinerary_items, public.transportation,
   public.trip_notes, public.saved_options, public.trip_comparisons, public.file_attachments,
-  public.chat_sessions, public.memories
+  public.chat_sessions
   to authenticated;
 
 -- Written and removed; edited only in the columns granted below, if any.

@@ -1,10 +1,16 @@
--- GET /trips/:id answers in bounded size. It returned every flight, stay and
--- itinerary item of the trip: 1,500 items of 4.9 KB made one response 8 MB and held
--- the functions process at 888 MB. Now each collection carries its first page (20
--- rows, in creation order like the list routes), `counts` gives every collection's
--- size, and `next_cursors` the cursor to continue with GET /trips/:id/<collection>
--- (null when the page holds everything). Collaborators are bounded by their own limit
--- (50) and stay whole.
+-- GET /trips/:id answers in bounded size, out of the Data API's reach as a definer.
+--
+-- It returned every flight, stay and itinerary item of the trip: 1,500 items of 4.9 KB
+-- made one response 8 MB and held the functions process at 888 MB. Now each collection
+-- carries its first page (20 rows, in creation order like the list routes), `counts`
+-- gives every collection's size, and `next_cursors` the cursor to continue with
+-- GET /trips/:id/<collection> (null when the page holds everything). Collaborators are
+-- bounded by their own limit (50) and stay whole.
+--
+-- public.get_trip was a SECURITY DEFINER function in `public`, executable by
+-- `authenticated`, which Supabase's Security Advisor warns on (lints 0028/0029). The
+-- body is now private.get_trip (it checks the caller's permission once, explicitly,
+-- before any read); public.get_trip keeps its signature and answer, run as the caller.
 
 -- The first page of one child collection, as {items, next_cursor}. Called by get_trip
 -- (a definer, after its permission check); not callable by the API roles, since it
@@ -37,11 +43,10 @@ comment on function private.trip_child_first_page(text, bigint, integer) is
 revoke all on function private.trip_child_first_page(text, bigint, integer) from public;
 grant execute on function private.trip_child_first_page(text, bigint, integer) to service_role;
 
--- Restated whole (was: every child row of the trip). Security definer: the caller's
--- permission is checked once, explicitly, before any read; every read below is of
--- that one trip's rows, and the profiles it returns (owner and collaborators) are
--- exactly those the profile policy lets a member of the trip see.
-create or replace function public.get_trip(p_trip_id bigint)
+-- Security definer: the caller's permission is checked once, explicitly, before any
+-- read; every read below is of that one trip's rows, and the profiles it returns (owner
+-- and collaborators) are exactly those the profile policy lets a member of the trip see.
+create or replace function private.get_trip(p_trip_id bigint)
 returns jsonb
 language plpgsql
 stable
@@ -93,10 +98,26 @@ begin
       'attachments', (select count(*) from public.file_attachments x where x.trip_id = t.id)));
 end
 $$;
+comment on function private.get_trip(bigint) is
+  'For public.get_trip: the trip with owner, collaborators, the first 20 flights, '
+  'accommodations and itinerary items with next_cursors, and counts of every child '
+  'collection. P0002 when the caller cannot see it; the permission is checked first.';
+revoke all on function private.get_trip(bigint) from public;
+grant execute on function private.get_trip(bigint) to authenticated, service_role;
+
+create or replace function public.get_trip(p_trip_id bigint)
+returns jsonb
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select private.get_trip(p_trip_id)
+$$;
 comment on function public.get_trip(bigint) is
   'GET /trips/:id: the trip with owner, collaborators, the first 20 flights, accommodations and '
   'itinerary items (creation order) with next_cursors to the rest, and counts of every child '
-  'collection. P0002 when the caller cannot see it. Security definer: the caller''s permission '
-  'is checked once, explicitly, before any read.';
+  'collection. P0002 when the caller cannot see it. Runs as the caller; private.get_trip checks '
+  'the permission.';
 revoke all on function public.get_trip(bigint) from public, anon;
 grant execute on function public.get_trip(bigint) to authenticated, service_role;

@@ -1,27 +1,32 @@
--- Invitations, exact (red-team findings of the third abuse round):
+-- Sharing with consent: trip invitations.
 --
--- * Out of the Data API's reach as definers. The four invitation RPCs were SECURITY
---   DEFINER functions in `public`, executable by `authenticated`: Supabase's Security
---   Advisor warns on each (lints 0028/0029). Their bodies move to `private` (a schema
---   the Data API does not expose), unchanged but for the fixes below, each with its
---   explicit permission check; `public` keeps SECURITY INVOKER functions of the same
---   signatures that call them, so the API and its answers stay as they were.
--- * Only someone who could revoke a pending invitation can change its level or inviter:
---   an admin re-inviting an address the owner invited as admin took it over (then
---   revoked it, which a direct revoke refuses).
+-- Adding someone by email made the trip appear in their list at once (a phishing
+-- vector), answered 201 or 404 by whether the address had an account and returned its
+-- user id. Now an owner or admin invites an address; the answer is the same whether or
+-- not anyone has it. Only the person who holds that confirmed address sees the
+-- invitation, and only their acceptance makes them a member. Invitations expire (14
+-- days) and can be revoked; re-inviting a pending address renews it. Nothing else adds
+-- a collaborator: the direct-add RPC, its email lookup and the insert policy go.
+--
+-- * The RPC bodies are SECURITY DEFINER functions in `private` (a schema the Data API
+--   does not expose), each with its explicit permission check; `public` has SECURITY
+--   INVOKER functions of the same signatures that call them (a definer in `public` is
+--   what Supabase's Security Advisor warns on, lints 0028/0029).
+-- * Only someone who could revoke a pending invitation can change its level or inviter
+--   (an admin cannot take over an invitation the owner made).
 -- * A refused acceptance leaves a consistent state: when the inviter can no longer
---   share, the invitation is marked revoked and the answer says so, instead of raising
---   (which rolled the mark back, leaving a pending ghost that came back when the
---   inviter was promoted again). The function answers 409 for it (trips/index.ts).
+--   share, the invitation is marked revoked and the answer says so (raising would roll
+--   the mark back and leave a pending ghost). The function answers 409 for it.
 -- * The pending limit holds under concurrency: invitations to one trip are made one at
---   a time (a transaction-scoped advisory lock per trip); 160 concurrent invitations
---   left 104 pending against a limit of 100.
+--   a time (a transaction-scoped advisory lock per trip).
 -- * One normal form for addresses, private.email_key: trimmed and lower-cased in ASCII
 --   only (collation "C"), as Supabase Auth's own comparison of addresses is. A Unicode
---   lower() mapped U+212A KELVIN SIGN to "k", so an invitation to "\u212Aate@..." matched
---   kate@...; now lookalike addresses are different addresses.
+--   lower() maps U+212A KELVIN SIGN to "k": lookalike addresses must stay different.
+create type public.invitation_status as enum ('pending', 'accepted', 'declined', 'revoked');
+comment on type public.invitation_status is
+  'Where an invitation stands; a pending one past expires_at is reported as expired.';
 
-create or replace function private.email_key(p_email text)
+create function private.email_key(p_email text)
 returns text
 language sql
 immutable
@@ -36,14 +41,53 @@ comment on function private.email_key(text) is
 revoke all on function private.email_key(text) from public;
 grant execute on function private.email_key(text) to authenticated, service_role;
 
-alter table public.trip_invitations drop constraint trip_invitations_email_normalized;
-alter table public.trip_invitations add constraint trip_invitations_email_normalized
-  check (email = private.email_key(email) and char_length(email) <= 320
-         and email ~ '^[^\s@]+@[^\s@]+$');
+create table public.trip_invitations (
+  id bigint generated always as identity primary key,
+  trip_id bigint not null references public.trips (id) on delete cascade,
+  email text not null,
+  permission_level public.trip_permission_level not null default 'view',
+  invited_by uuid not null references public.users (id) on delete cascade,
+  status public.invitation_status not null default 'pending',
+  expires_at timestamptz not null default now() + interval '14 days',
+  responded_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint trip_invitations_email_normalized
+    check (email = private.email_key(email) and char_length(email) <= 320
+           and email ~ '^[^\s@]+@[^\s@]+$')
+);
+comment on table public.trip_invitations is
+  'Invitations to share a trip, by email. Read by the trip''s owner and admins and by the '
+  'holder of the address; written only through the invitation RPCs.';
 comment on column public.trip_invitations.email is
   'The invited address in its normal form (private.email_key).';
+comment on column public.trip_invitations.invited_by is
+  'Who invited; becomes the collaborator''s added_by on acceptance.';
+comment on column public.trip_invitations.expires_at is 'After this a pending invitation can no longer be accepted.';
+comment on column public.trip_invitations.responded_at is 'When the invitee accepted or declined, or it was revoked.';
 
-create or replace function private.caller_email()
+create unique index trip_invitations_one_pending on public.trip_invitations (trip_id, email)
+  where status = 'pending';
+comment on index public.trip_invitations_one_pending is
+  'One pending invitation per address and trip: inviting again renews it.';
+create index trip_invitations_pending_by_email on public.trip_invitations (email)
+  where status = 'pending';
+comment on index public.trip_invitations_pending_by_email is 'An invitee''s pending invitations.';
+create index trip_invitations_invited_by on public.trip_invitations (invited_by);
+comment on index public.trip_invitations_invited_by is 'Foreign key: users deleted cascade.';
+
+create trigger trip_invitations_set_updated_at before update on public.trip_invitations
+  for each row execute function private.set_updated_at();
+comment on trigger trip_invitations_set_updated_at on public.trip_invitations is
+  'Keeps updated_at current.';
+
+alter table public.trip_invitations enable row level security;
+grant select on public.trip_invitations to authenticated;
+grant all on public.trip_invitations to service_role;
+
+-- The caller's own address, if Supabase Auth has confirmed it: an invitation is for
+-- whoever proved they hold the address, not for whoever typed it into a profile.
+create function private.caller_email()
 returns text
 language sql
 stable
@@ -60,8 +104,56 @@ comment on function private.caller_email() is
 revoke all on function private.caller_email() from public;
 grant execute on function private.caller_email() to authenticated, service_role;
 
+create policy "trip_invitations: read as trip admin or as the invitee" on public.trip_invitations
+  for select to authenticated
+  using (private.can_admin_trip(trip_id) or email = (select private.caller_email()));
+
+create function private.invitation_json(i public.trip_invitations)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', i.id, 'trip_id', i.trip_id, 'email', i.email,
+    'permission_level', i.permission_level, 'invited_by', i.invited_by,
+    'status', case when i.status = 'pending' and i.expires_at <= now() then 'expired'
+                   else i.status::text end,
+    'expires_at', i.expires_at, 'responded_at', i.responded_at,
+    'created_at', i.created_at, 'updated_at', i.updated_at)
+$$;
+comment on function private.invitation_json(public.trip_invitations) is
+  'An invitation as the API returns it to the trip''s admins.';
+revoke all on function private.invitation_json(public.trip_invitations) from public;
+grant execute on function private.invitation_json(public.trip_invitations) to authenticated, service_role;
+
+create function public.list_trip_invitations(p_trip_id bigint)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  perm text := private.trip_permission(p_trip_id);
+begin
+  if perm is null then
+    raise exception using errcode = 'P0002', message = 'trip not found';
+  end if;
+  if perm not in ('owner', 'admin') then
+    raise exception using errcode = '42501', message = 'only the owner or an admin can see invitations';
+  end if;
+  return jsonb_build_object('items', coalesce((
+    select jsonb_agg(private.invitation_json(i) order by i.created_at desc, i.id desc)
+      from public.trip_invitations i where i.trip_id = p_trip_id), '[]'::jsonb),
+    'next_cursor', null);
+end
+$$;
+comment on function public.list_trip_invitations(bigint) is
+  'GET /trips/:id/invitations: the trip''s invitations (at most 100 pending, answered ones '
+  'for 30 days), newest first; owner and admins only.';
+
 -- Definer: the caller cannot write invitations directly; every rule is checked here.
-create or replace function private.invite_to_trip(
+create function private.invite_to_trip(
   p_trip_id bigint, p_email text, p_permission_level text default 'view')
 returns jsonb
 language plpgsql
@@ -140,7 +232,7 @@ comment on function private.invite_to_trip(bigint, text, text) is
   'account); inviting a pending address again renews it, if the caller could revoke it. '
   'One change per trip at a time.';
 
-create or replace function private.revoke_trip_invitation(p_trip_id bigint, p_invitation_id bigint)
+create function private.revoke_trip_invitation(p_trip_id bigint, p_invitation_id bigint)
 returns void
 language plpgsql
 security definer
@@ -176,7 +268,7 @@ comment on function private.revoke_trip_invitation(bigint, bigint) is
 
 -- Definer: the invitee is not a member yet, so the trip and the inviter are out of
 -- their reach under RLS; what an invitation shows of them is chosen here.
-create or replace function private.list_my_invitations()
+create function private.list_my_invitations()
 returns jsonb
 language sql
 stable
@@ -200,7 +292,7 @@ comment on function private.list_my_invitations() is
   'For public.list_my_invitations: the caller''s pending invitations, with the trip''s name '
   'and dates and who invited them.';
 
-create or replace function private.respond_to_trip_invitation(p_invitation_id bigint, p_accept boolean)
+create function private.respond_to_trip_invitation(p_invitation_id bigint, p_accept boolean)
 returns jsonb
 language plpgsql
 security definer
@@ -272,7 +364,7 @@ grant execute on function private.invite_to_trip(bigint, text, text),
   private.respond_to_trip_invitation(bigint, boolean) to authenticated, service_role;
 
 -- The API: the same signatures, run as the caller.
-create or replace function public.invite_to_trip(
+create function public.invite_to_trip(
   p_trip_id bigint, p_email text, p_permission_level text default 'view')
 returns jsonb
 language sql
@@ -286,7 +378,7 @@ comment on function public.invite_to_trip(bigint, text, text) is
   'account); inviting a pending address again renews the invitation. Runs as the caller; '
   'private.invite_to_trip checks every rule.';
 
-create or replace function public.revoke_trip_invitation(p_trip_id bigint, p_invitation_id bigint)
+create function public.revoke_trip_invitation(p_trip_id bigint, p_invitation_id bigint)
 returns void
 language sql
 security invoker
@@ -298,7 +390,7 @@ comment on function public.revoke_trip_invitation(bigint, bigint) is
   'DELETE /trips/:id/invitations/:invitationId: withdraws a pending invitation. Runs as the '
   'caller; private.revoke_trip_invitation checks every rule.';
 
-create or replace function public.list_my_invitations()
+create function public.list_my_invitations()
 returns jsonb
 language sql
 stable
@@ -311,7 +403,7 @@ comment on function public.list_my_invitations() is
   'GET /trips/invitations: the caller''s pending invitations, with the trip''s name and '
   'dates and who invited them. Runs as the caller.';
 
-create or replace function public.respond_to_trip_invitation(p_invitation_id bigint, p_accept boolean)
+create function public.respond_to_trip_invitation(p_invitation_id bigint, p_accept boolean)
 returns jsonb
 language sql
 security invoker
@@ -329,3 +421,12 @@ revoke all on function public.invite_to_trip(bigint, text, text),
 grant execute on function public.invite_to_trip(bigint, text, text),
   public.revoke_trip_invitation(bigint, bigint), public.list_my_invitations(),
   public.respond_to_trip_invitation(bigint, boolean) to authenticated, service_role;
+
+revoke all on function public.list_trip_invitations(bigint) from public, anon;
+grant execute on function public.list_trip_invitations(bigint) to authenticated, service_role;
+
+-- Acceptance is the only way in.
+drop function public.add_trip_collaborator(bigint, text, text);
+drop function private.user_id_for_sharing(bigint, text);
+drop policy "trip_collaborators: add as owner or admin, not anonymously" on public.trip_collaborators;
+revoke insert on public.trip_collaborators from authenticated;
