@@ -31,6 +31,34 @@ function sqlFiles(root: URL, dir: string): string[] {
     .map((e) => e.name).filter((n) => n.endsWith(".sql")).sort();
 }
 
+/** A release's migrations, as supabase/released-migrations.sha256 lists them. */
+export interface Release {
+  version: string;
+  /** The files the release added, in the order they apply, with their sha256. */
+  files: { name: string; sha256: string }[];
+}
+
+/**
+ * The releases of `root` (a checkout), oldest first: each `# release <version>` line of
+ * supabase/released-migrations.sha256 and the files listed under it.
+ */
+export function releases(root: URL): Release[] {
+  const manifest = Deno.readTextFileSync(new URL("supabase/released-migrations.sha256", root));
+  const out: Release[] = [];
+  for (const line of manifest.split("\n").map((l) => l.trim()).filter((l) => l !== "")) {
+    const heading = line.match(/^# release (\S+)$/);
+    if (heading) out.push({ version: heading[1], files: [] });
+    else if (!line.startsWith("#")) {
+      const [sha256, name] = line.split(/\s+/);
+      if (out.length === 0) {
+        throw new Error(`released-migrations.sha256: ${name} before any release`);
+      }
+      out.at(-1)!.files.push({ name, sha256 });
+    }
+  }
+  return out;
+}
+
 /** The migration files of `root` (a checkout), in the order they apply. */
 export function migrationFiles(root: URL): string[] {
   return sqlFiles(root, MIGRATIONS);

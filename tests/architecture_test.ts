@@ -1,7 +1,7 @@
 // ARCHITECTURE.md against what it describes: its lists of security definer functions,
 // scheduled jobs and tables (the ER diagram) against the database, and every path and
-// link on the page against the repository. A function, job, table, function folder or
-// top-level directory added, or a file moved, without the page fails here.
+// link on the page against the repository. A function, job, table, function folder, schema
+// file or top-level directory added, or a file moved, without the page fails here.
 import assert from "node:assert/strict";
 import pg from "pg";
 import { env } from "../harness/stack.ts";
@@ -108,7 +108,14 @@ Deno.test("architecture: every path and link on the page exists", async () => {
     if (!/\.(ts|sql|md|sh|json|toml|mjs|sha256)$/.test(span) && !/^[\w.-]+\/[\w./-]*$/.test(span)) {
       continue;
     }
-    const bases = ["", "supabase/functions/", "supabase/", "supabase/migrations/", "scripts/"];
+    const bases = [
+      "",
+      "supabase/functions/",
+      "supabase/",
+      "supabase/migrations/",
+      "supabase/schemas/",
+      "scripts/",
+    ];
     const found = await Promise.all(bases.map((b) => exists(b + span)));
     if (!found.some(Boolean)) missing.push(span);
   }
@@ -134,4 +141,13 @@ Deno.test("architecture: every function folder and top-level directory is on the
     }
   }
   assert.deepEqual(unnamed.sort(), []);
+});
+
+Deno.test("architecture: every schema file is on the page", async () => {
+  const named = backticked(section("## Data model", "## "));
+  const unnamed: string[] = [];
+  for await (const e of Deno.readDir(new URL("supabase/schemas/", ROOT))) {
+    if (e.isFile && !named.has(e.name)) unnamed.push(`supabase/schemas/${e.name}`);
+  }
+  assert.deepEqual(unnamed.sort(), [], "schema files the Data model section does not list");
 });

@@ -3,20 +3,11 @@
 // another file defines, and a migration listed in supabase/released-migrations.sha256
 // (everything up to the last release) is byte for byte what was released.
 import assert from "node:assert/strict";
+import { releases } from "../scripts/migrations-database.ts";
 import { withAdminDb } from "./support.ts";
 
-const dir = new URL("../supabase/migrations/", import.meta.url);
-
-/** The migrations listed in supabase/released-migrations.sha256. */
-async function releasedNames(): Promise<Set<string>> {
-  const manifest = await Deno.readTextFile(
-    new URL("../supabase/released-migrations.sha256", import.meta.url),
-  );
-  return new Set(
-    manifest.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"))
-      .map((l) => l.trim().split(/\s+/)[1]),
-  );
-}
+const ROOT = new URL("../", import.meta.url);
+const dir = new URL("supabase/migrations/", ROOT);
 
 async function migrations(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
@@ -47,19 +38,24 @@ const DELIBERATE_CHANGES: Record<string, string> = {
 
 Deno.test("migrations: every SQL function is defined in exactly one file, never patched by another", async () => {
   const all = await migrations();
-  // The released baseline defines each function once. Later migrations restate a
-  // function whole when they change it (README, "Migrations"), so they may repeat one.
-  const released = await releasedNames();
-  const files = new Map([...all].filter(([name]) => released.has(name)));
+  // A release defines each function once: its migrations were folded before it, so a
+  // reader finds what runs in one place. A later release restates a function whole when
+  // it changes it (README, "Migrations"); unreleased migrations may repeat one until the
+  // release folds them.
   const definedIn = new Map<string, string[]>();
-  for (const [name, sql] of files) {
-    for (const fn of definedFunctions(sql)) {
-      definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
+  for (const release of releases(ROOT)) {
+    const inRelease = new Map<string, string[]>();
+    for (const { name } of release.files) {
+      for (const fn of definedFunctions(all.get(name) ?? "")) {
+        inRelease.set(fn, [...(inRelease.get(fn) ?? []), name]);
+        definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
+      }
     }
+    const repeated = [...inRelease].filter(([, where]) => where.length > 1);
+    assert.deepEqual(repeated, [], `functions defined twice in release ${release.version}`);
   }
-  const repeated = [...definedIn].filter(([, where]) => where.length > 1);
-  assert.deepEqual(repeated, [], "functions defined in more than one migration");
-  for (const [name, sql] of all) {
+  const released = new Set(releases(ROOT).flatMap((r) => r.files.map((f) => f.name)));
+  for (const [name, sql] of [...all].sort(([a], [b]) => a.localeCompare(b))) {
     for (const fn of definedFunctions(sql)) {
       if (!released.has(name)) definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
     }
@@ -109,13 +105,9 @@ Deno.test("migrations: every SQL function is defined in exactly one file, never 
 
 Deno.test("migrations: released migrations are unchanged (supabase/released-migrations.sha256)", async () => {
   const files = await migrations();
-  const manifest = await Deno.readTextFile(
-    new URL("../supabase/released-migrations.sha256", import.meta.url),
-  );
-  const lines = manifest.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
-  assert.ok(lines.length > 0, "the manifest lists the released migrations");
-  for (const line of lines) {
-    const [hash, name] = line.trim().split(/\s+/);
+  const released = releases(ROOT).flatMap((r) => r.files);
+  assert.ok(released.length > 0, "the manifest lists the released migrations");
+  for (const { sha256: hash, name } of released) {
     const sql = files.get(name);
     assert.ok(sql !== undefined, `released migration ${name} was removed or renamed`);
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sql));
@@ -128,9 +120,9 @@ Deno.test("migrations: released migrations are unchanged (supabase/released-migr
     );
   }
   // Files sort by version: a new migration must come after every released one.
-  const last = lines.map((l) => l.trim().split(/\s+/)[1]).sort().at(-1)!;
+  const last = released.map((f) => f.name).sort().at(-1)!;
   for (const name of files.keys()) {
-    if (!lines.some((l) => l.endsWith(` ${name}`))) {
+    if (!released.some((f) => f.name === name)) {
       assert.ok(name > last, `${name} is not released yet sorts before the released ${last}`);
     }
   }
