@@ -1,15 +1,20 @@
 // The public API's contract of a checkout, as JSON: every route (method, path, who may
 // call it), every request schema the functions validate with (the zod exports of each
-// function's schemas.ts, described field by field) and every error code with its
-// status. tests/api_contract_test.ts compares this checkout's with the last release's
-// (docs/api-contract.json) and requires each difference to be announced in CHANGELOG.md.
+// function's schemas.ts, described field by field), every error code with its status,
+// and (with --responses, from a running stack) the shape of each route's answer
+// (harness/api-tour.ts). tests/api_contract_test.ts compares this checkout's with the
+// last release's (docs/api-contract.json) and requires each difference to be announced
+// in CHANGELOG.md.
 //
-//   deno run -A scripts/api-contract.ts [--checkout DIR] [--write FILE]
+//   deno run -A scripts/api-contract.ts [--checkout DIR] [--write FILE] [--responses]
 //     [--release VERSION --commit SHA]
 //
 // --checkout reads another checkout (a worktree of a release, run with that checkout's
-// deno.json as --config); --write replaces FILE instead of printing. At a release:
-// --write docs/api-contract.json --release 0.2.0 --commit <its commit>.
+// deno.json as --config); --write replaces FILE instead of printing; --responses tours
+// the stack whose variables are in the environment (--env-file=.local/test/stack.env
+// while `npm test`'s stack or `bash scripts/stack.sh test` runs). At a release:
+// --env-file=.local/test/stack.env scripts/api-contract.ts --responses
+//   --write docs/api-contract.json --release 0.2.0 --commit <its commit>.
 
 import { parseArgs } from "node:util";
 import { functionNames } from "./function-names.ts";
@@ -21,6 +26,8 @@ export interface Contract {
   requests: Record<string, unknown>;
   /** "STATUS CODE". */
   errors: string[];
+  /** "METHOD /path" -> "STATUS shape" of its answer (harness/api-tour.ts), when toured. */
+  responses?: Record<string, string>;
 }
 
 // deno-lint-ignore no-explicit-any -- zod's internals, read for two major versions
@@ -232,12 +239,17 @@ if (import.meta.main) {
       write: { type: "string" },
       release: { type: "string" },
       commit: { type: "string" },
+      responses: { type: "boolean" },
     },
   });
   const root = values.checkout
     ? new URL(`file://${Deno.realPathSync(values.checkout).replace(/\/?$/, "/")}`)
     : new URL("../", import.meta.url);
   const contract = await contractOf(root);
+  if (values.responses) {
+    const { tourResponses } = await import("../harness/api-tour.ts");
+    contract.responses = await tourResponses();
+  }
   const text = JSON.stringify(
     values.release ? { release: values.release, commit: values.commit, ...contract } : contract,
     null,

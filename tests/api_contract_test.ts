@@ -1,9 +1,11 @@
 // The public API against the last release's (docs/api-contract.json, written by
 // scripts/api-contract.ts at the release): every route added or removed, every error
-// code added or removed, and every request field added, removed or changed must be
-// named in CHANGELOG.md above that release's heading. A change a client would see and
-// the CHANGELOG does not announce fails here.
+// code added or removed, every request field added, removed or changed, and every route
+// whose answer changed shape (a tour of the stack, harness/api-tour.ts) must be named in
+// CHANGELOG.md above that release's heading. A change a client would see and the
+// CHANGELOG does not announce fails here.
 import assert from "node:assert/strict";
+import { tourResponses } from "../harness/api-tour.ts";
 import { type Contract, contractOf } from "../scripts/api-contract.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -80,6 +82,26 @@ Deno.test("api contract: every request field changed since the release is announ
     silent,
     [],
     `request fields changed since ${released.release} that CHANGELOG.md does not name`,
+  );
+});
+
+Deno.test("api contract: the tour answers every route, and every answer that changed shape since the release is announced", async () => {
+  const toured = await tourResponses();
+  const route = (key: string) => key.replace(/ \[.*\]$/, "");
+  const routes = current.routes.map((r) => r.replace(/ \((user|secret key)\)$/, ""));
+  assert.deepEqual(
+    routes.filter((r) => !Object.keys(toured).some((k) => route(k) === r)),
+    [],
+    "routes harness/api-tour.ts does not call: add them to the tour",
+  );
+  if (!released.responses) return; // a release recorded before response shapes were
+  const text = announcements();
+  const silent = Object.keys({ ...released.responses, ...toured })
+    .filter((k) => released.responses![k] !== toured[k] && !routeAnnounced(route(k), text));
+  assert.deepEqual(
+    silent.map((k) => `${k}: ${released.responses![k]} -> ${toured[k]}`),
+    [],
+    `answers that changed shape since ${released.release} that CHANGELOG.md does not name`,
   );
 });
 
