@@ -35,22 +35,6 @@ drop table public.memories;
 -- A GIN index on (user_id, content_tsv) needs btree_gin for the uuid.
 create extension if not exists btree_gin with schema extensions;
 
--- Which graph holds a user's memory vectors, and the limits that decide it.
---
--- public.memory_vectors (13_memories.sql) is partitioned by graph: partition 0
--- (private.memory_vectors_0) holds the vectors of every user up to the exact-search
--- limit, searched exactly through its user_id index; partition n >= 1
--- (private.memory_vectors_<n>) holds a large user's vectors (shared by several once
--- there are private.memory_graph_count() of them) with its own HNSW index.
--- private.sync_memory_graphs (14_memory_search.sql), every minute, gives each user above
--- the limit a graph and moves their rows there; search walks the caller's own
--- partition, pruned at plan time.
---
--- Why only the vectors are partitioned: every statement on a partitioned table that
--- Postgres cannot prune at plan time is planned for every partition. A user's list, a
--- Data API select filtered by the RLS policy, a cascade from auth.users: none of them
--- names a graph, and with a partition per large user (up to 1,024) such a query takes
--- tens of milliseconds to plan. Only search needs the graph, and search always knows it.
 create table private.memory_graph_users (
   user_id uuid primary key references auth.users (id) on delete cascade,
   graph smallint not null check (graph >= 1),
@@ -161,19 +145,6 @@ comment on function private.my_memory_counts(text) is
 revoke all on function private.my_memory_counts(text) from public;
 grant execute on function private.my_memory_counts(text) to authenticated, service_role;
 
--- The memories: one table per job.
---
---   memory_embeddings  one row per memory: its text, who wrote it and whether deleted;
---   memory_vectors     its embedding, partitioned by graph (12_memory_graphs.sql);
---   memory_history     every change of a memory: ADD, UPDATE, DELETE, RESTORE, with the
---                      old and new text, the actor and the conversation it came from.
---
--- History is written by a trigger, so a change through the Data API is recorded like
--- one through the function. The functions name the actor and the source conversation
--- in transaction-local settings (memories.actor, memories.session_id,
--- memories.message_id); absent, the actor is the user. Statement triggers keep a
--- version per user (cache keys) and a count per user and model (which users need a
--- graph), so neither is ever counted from the table.
 create type public.memory_source as enum ('user', 'extractor');
 comment on type public.memory_source is
   'Who wrote a memory: the user directly, or the extractor from a conversation.';
