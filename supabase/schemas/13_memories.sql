@@ -85,8 +85,8 @@ create table public.memory_embeddings (
 );
 alter table public.memory_embeddings enable row level security;
 comment on table public.memory_embeddings is
-  'The memories: one row per memory, its text, its embedding for semantic (cosine) search, who '
-  'wrote it and, once deleted, when (deleted rows keep their history and can be restored).';
+  'The memories: one row per memory, its text, who wrote it and, once deleted, when (deleted '
+  'rows keep their history and can be restored). Its vector is in public.memory_vectors.';
 comment on column public.memory_embeddings.content_hash is 'SHA-256 of content_text, for dedupe.';
 comment on column public.memory_embeddings.model is 'Embedding model that produced the vector.';
 comment on column public.memory_embeddings.source is
