@@ -1,7 +1,8 @@
--- LISTEN/NOTIFY events for caches and collaboration UIs.
--- cache_invalidation: trips, flights, accommodations changed (guide's payload).
--- trip_collaboration: a collaborator was added, changed or removed.
--- Notifications are sent at commit, and only if the transaction commits.
+-- Change events. LISTEN/NOTIFY for server-side listeners (caches, collaboration UIs):
+-- cache_invalidation: trips, flights, accommodations changed (guide's payload);
+-- trip_collaboration: a collaborator was added, changed or removed. Notifications are
+-- sent at commit, and only if the transaction commits. And each trip's changes on its
+-- private Realtime topic `trip:<id>`, for the trip's members (below).
 create function private.notify_cache_invalidation()
 returns trigger
 language plpgsql

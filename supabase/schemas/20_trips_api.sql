@@ -1,7 +1,8 @@
--- RPCs behind the trips Edge Function: one call per request. Security invoker but
--- for get_trip: RLS decides what the caller sees and changes; the explicit
--- permission checks only turn "no rows" into the right error (404 when the trip is
--- invisible, 403 when it is visible but the action is not allowed).
+-- RPCs behind the trips Edge Function: one call per request. All security invoker:
+-- RLS decides what the caller sees and changes; the explicit permission checks only
+-- turn "no rows" into the right error (404 when the trip is invisible, 403 when it is
+-- visible but the action is not allowed). get_trip calls its body in `private`
+-- (06_trips.sql), a definer that checks the caller's permission before any read.
 
 -- The JSON shape of a trip in every response.
 create function private.trip_json(t public.trips, p_permission text)
