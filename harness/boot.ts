@@ -9,6 +9,32 @@ const root = new URL("../", import.meta.url);
 export const configOf = (name: string, from = functionsDir) =>
   new URL(`${name}/deno.json`, from).pathname;
 
+/** The reliability profile's ports from its base (scripts/lib.sh): API, Postgres, Redis, embeddings. */
+export const reliabilityPorts = (base: number) => [base, base + 1, base + 8, base + 9];
+
+/** Whether `port` can be bound now: no listener and no client socket holds it. */
+function bindable(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A RELIABILITY_PORT_BASE whose ports no socket holds now. The profile's ports are in
+ * the kernel's range for outgoing connections, and a test suite holds many pooled client
+ * connections: one can sit on a fixed port for minutes, and the server then cannot bind
+ * it. Tests that start that profile mid-run take a block that is free.
+ */
+export function freeReliabilityBase(): number {
+  const base = [54381, 55381, 56381, 57381, 58381, 59381]
+    .find((b) => reliabilityPorts(b).every(bindable));
+  if (base === undefined) throw new Error("no free block of ports for the reliability stack");
+  return base;
+}
+
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;

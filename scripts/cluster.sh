@@ -96,7 +96,7 @@ cluster_start() {
   # (docs/benchmarks-history.md, "Page faults of freed memory".)
   as_postgres env MALLOC_MMAP_THRESHOLD_=8388608 MALLOC_TRIM_THRESHOLD_=33554432 \
     "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 -o "-p $DB_PORT" start >/dev/null 9>&- ||
-    die "PostgreSQL did not start; see ${PGLOG#"$ROOT"/}"
+    { tail -n 5 "$PGLOG" >&2 2>/dev/null; die "PostgreSQL did not start; see ${PGLOG#"$ROOT"/}"; }
 }
 
 cluster_stop() {

@@ -87,9 +87,11 @@ use_profile() {
       API_PORT=54361 DB_PORT=54362 EMBED_PORT=54370 REDIS_PORT=54369
       ;;
     reliability)
-      # Fault scripts restart its database and stall its embedder: never dev's.
+      # Fault scripts restart its database and stall its embedder: never dev's. The
+      # docs test starts it mid-run and picks a block no socket holds (RELIABILITY_PORT_BASE).
       STATE="$ROOT/.local/reliability"
-      API_PORT=54381 DB_PORT=54382 EMBED_PORT=54390 REDIS_PORT=54389
+      local rbase="${RELIABILITY_PORT_BASE:-54381}"
+      API_PORT=$rbase DB_PORT=$((rbase + 1)) EMBED_PORT=$((rbase + 9)) REDIS_PORT=$((rbase + 8))
       ;;
     eval)
       # npm run eval:memory: its own cluster (kept; every run makes new users), and

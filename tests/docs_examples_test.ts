@@ -11,7 +11,7 @@
 // started fresh, so the seed's ids hold), with `.local/stack.env` read from that stack
 // and `npm run -s token` minting its tokens (STACK_PROFILE).
 import assert from "node:assert/strict";
-import { listening, untilReady } from "../harness/boot.ts";
+import { freeReliabilityBase, listening, reliabilityPorts, untilReady } from "../harness/boot.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PROFILE = "reliability";
@@ -119,21 +119,25 @@ export function shows(actual: string, status: string, expected: string): boolean
   return new RegExp(`^${pattern}$`).test(got);
 }
 
-/** The profile's ports (scripts/lib.sh): API, Postgres, Redis, embeddings. */
-const PORTS = [54381, 54382, 54389, 54390];
-
 /**
- * Starts the profile's stack, up to three tries: its ports are in the kernel's range
- * for outgoing connections, so on a busy machine a client socket can hold one for a
- * moment (the server then fails to bind it and the stack stops).
+ * Starts the profile's stack on a block of ports no socket holds (RELIABILITY_PORT_BASE),
+ * up to three tries. Its ports are in the kernel's range for outgoing connections, and
+ * by the time this test runs the suite holds many pooled client connections: one of
+ * them can sit on a fixed port for minutes (the server then fails to bind it).
  */
 async function startStack() {
   for (let attempt = 1;; attempt++) {
+    const base = freeReliabilityBase();
+    Deno.env.set("RELIABILITY_PORT_BASE", String(base));
     try {
       return await startStackOnce();
     } catch (e) {
       if (attempt === 3) throw e;
-      for (let i = 0; i < 20 && (await Promise.all(PORTS.map(listening))).some(Boolean); i++) {
+      for (
+        let i = 0;
+        i < 20 && (await Promise.all(reliabilityPorts(base).map(listening))).some(Boolean);
+        i++
+      ) {
         await new Promise((r) => setTimeout(r, 500));
       }
       await new Promise((r) => setTimeout(r, 1000));

@@ -2,12 +2,14 @@
 // port, on SIGTERM or SIGINT sent to npm's own pid (even when SIGINT was ignored on
 // entry, as for any background job), and `npm run stop` stops a stack started
 // elsewhere. Run on the `reliability` profile (STACK_PROFILE), so a developer's dev
-// stack is never touched; its ports are those of scripts/lib.sh.
+// stack is never touched, on a block of its ports no socket holds (RELIABILITY_PORT_BASE).
 import assert from "node:assert/strict";
-import { listening, untilReady } from "../harness/boot.ts";
+import { freeReliabilityBase, listening, reliabilityPorts, untilReady } from "../harness/boot.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const PORTS = [54381, 54382, 54389, 54390];
+const BASE = freeReliabilityBase();
+const PORTS = reliabilityPorts(BASE);
+const ENV = { STACK_PROFILE: "reliability", RELIABILITY_PORT_BASE: String(BASE) };
 
 /**
  * `npm run dev` of the reliability profile, once it is ready; up to three tries, since
@@ -31,14 +33,14 @@ async function startDevOnce(ignoreSigint: boolean) {
     ? new Deno.Command("bash", {
       args: ["-c", "trap '' INT; exec npm run dev"],
       cwd: ROOT,
-      env: { STACK_PROFILE: "reliability" },
+      env: ENV,
       stdout: "piped",
       stderr: "null",
     })
     : new Deno.Command("npm", {
       args: ["run", "dev"],
       cwd: ROOT,
-      env: { STACK_PROFILE: "reliability" },
+      env: ENV,
       stdout: "piped",
       stderr: "null",
     });
@@ -71,6 +73,7 @@ Deno.test({
         const out = await new Deno.Command("npm", {
           args: ["run", "-s", "stop", "--", "reliability"],
           cwd: ROOT,
+          env: ENV,
           stdout: "piped",
           stderr: "piped",
         }).output();
