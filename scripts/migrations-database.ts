@@ -74,10 +74,41 @@ export function applySchemaFiles(db: pg.Client, root: URL) {
   return applyFiles(db, root, SCHEMAS, sqlFiles(root, SCHEMAS));
 }
 
+const withoutPgCron = (sql: string) =>
+  sql.replace(/create extension if not exists pg_cron[^;]*;/i, "");
+
+/**
+ * Applies `files` of `root`'s migrations to database `url` with the Supabase CLI's own
+ * `supabase migration up`, as a deployment does: the CLI records each file in
+ * supabase_migrations.schema_migrations and applies those it has not recorded, each in a
+ * transaction. pg_cron lives in the cluster's own database, so the files go through a
+ * work dir of their own with the extension's line left out (the cron stand-in serves).
+ */
+export async function migrateWithCli(url: string, root: URL, files: string[]) {
+  const work = await Deno.makeTempDir({ prefix: "migrate-" });
+  try {
+    await Deno.mkdir(`${work}/supabase/migrations`, { recursive: true });
+    await Deno.copyFile(new URL("supabase/config.toml", root), `${work}/supabase/config.toml`);
+    for (const f of files) {
+      const sql = await Deno.readTextFile(new URL(`${MIGRATIONS}${f}`, root));
+      await Deno.writeTextFile(`${work}/supabase/migrations/${f}`, withoutPgCron(sql));
+    }
+    const out = await new Deno.Command(new URL("node_modules/.bin/supabase", root).pathname, {
+      args: ["migration", "up", `--remote=${url}`, "--include-all", "--yes", "--workdir", work],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`supabase migration up: ${new TextDecoder().decode(out.stderr)}`);
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
 async function applyFiles(db: pg.Client, root: URL, dir: string, files: string[]) {
   for (const f of files) {
-    const sql = (await Deno.readTextFile(new URL(`${dir}${f}`, root)))
-      .replace(/create extension if not exists pg_cron[^;]*;/i, "");
+    const sql = withoutPgCron(await Deno.readTextFile(new URL(`${dir}${f}`, root)));
     await db.query("begin");
     try {
       await db.query(sql);

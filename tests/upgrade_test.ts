@@ -2,15 +2,16 @@
 // lists under it) upgrades to this checkout's schema losing nothing: every memory row as it was,
 // one vector per memory (the documented conversion of its 0.1.0 embedding), the large
 // user's vectors in a graph of their own, and search answering exactly as a scan of
-// those vectors does. Built in a database of its own in the test cluster, each migration
-// applied in a transaction of its own as `supabase migration up` does; pg_cron lives in
-// one database per cluster, so this one gets a stand-in `cron` schema.
+// those vectors does; and its schema ends as a fresh build's. Built in a database of its
+// own in the test cluster, and upgraded, with the Supabase CLI's `supabase migration up`
+// (which applies what its history table lacks); pg_cron lives in one database per
+// cluster, so this one gets a stand-in `cron` schema.
 import assert from "node:assert/strict";
 import pg from "pg";
 import { env } from "../harness/stack.ts";
 import {
-  applyMigrations,
-  createMigratedDatabase,
+  createPlatformDatabase,
+  migrateWithCli,
   migrationFiles,
   releases,
   schemaOf,
@@ -55,7 +56,8 @@ Deno.test("upgrade: a database of 0.1.0 upgrades to this schema with nothing los
   const name = `upgrade_${crypto.randomUUID().slice(0, 8)}`;
   const admin = new pg.Client({ connectionString: env("SUPABASE_DB_URL") });
   await admin.connect();
-  const db = await createMigratedDatabase(env("SUPABASE_DB_URL"), name, ROOT, released);
+  const db = await createPlatformDatabase(env("SUPABASE_DB_URL"), name, ROOT);
+  await migrateWithCli(urlOf(name), ROOT, released);
   try {
     // 0.1.0's data: a user above the exact limit (a graph after the upgrade), a small one.
     const [large, small] = [crypto.randomUUID(), crypto.randomUUID()];
@@ -76,14 +78,15 @@ Deno.test("upgrade: a database of 0.1.0 upgrades to this schema with nothing los
       `select id, user_id, content_text, content_hash, content_type::text, metadata, model, created_at
          from public.memory_embeddings order by id`,
     );
-    // The documented conversion (migration ..._halfvec_512): the first 512 numbers,
+    // The documented conversion (20261201001200_memories.sql): the first 512 numbers,
     // re-normalised, in half precision.
     const expected = await rowsOf(
       `select id, extensions.l2_normalize(extensions.subvector(embedding, 1, 512))::extensions.halfvec(512)::text as v
          from public.memory_embeddings order by id`,
     );
 
-    await applyMigrations(db, ROOT, later);
+    // The upgrade, as a deployment runs it: the CLI applies what its history lacks.
+    await migrateWithCli(urlOf(name), ROOT, migrationFiles(ROOT));
 
     assert.deepEqual(
       await rowsOf(
@@ -134,13 +137,9 @@ Deno.test("upgrade: a database of 0.1.0 upgrades to this schema with nothing los
 
     // The schema it ends with is a fresh build's, object for object (grants, policies,
     // comments and scheduled jobs included), but for the graphs its data was given.
-    const fresh = await createMigratedDatabase(
-      env("SUPABASE_DB_URL"),
-      `${name}_fresh`,
-      ROOT,
-      migrationFiles(ROOT),
-    );
+    const fresh = await createPlatformDatabase(env("SUPABASE_DB_URL"), `${name}_fresh`, ROOT);
     await fresh.end();
+    await migrateWithCli(urlOf(`${name}_fresh`), ROOT, migrationFiles(ROOT));
     const [upgraded, built] = await Promise.all([
       schemaOf(urlOf(name), DATA_GRAPHS),
       schemaOf(urlOf(`${name}_fresh`), DATA_GRAPHS),
